@@ -1,0 +1,70 @@
+/*
+ * event: what the engines report and the formatters print.
+ *
+ * Output modules see only these value structs, never capture or session
+ * internals (architecture.md). Strings are borrowed for the call's duration.
+ */
+#ifndef TCPSHAKE_EVENT_H
+#define TCPSHAKE_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netaddr.h"
+#include "segment.h"
+#include "stats.h"
+
+enum port_state { PORT_OPEN, PORT_CLOSED, PORT_FILTERED };
+
+/* Which answer came: contract's `reply` key. */
+enum reply_kind { REPLY_NONE, REPLY_SA, REPLY_RA, REPLY_R, REPLY_ICMP };
+
+/* Where the RTT's send timestamp came from. */
+enum ts_source {
+	TS_KERNEL, /* both ends from kernel capture timestamps */
+	TS_USER,   /* send time taken in user space right after the send */
+};
+
+const char *port_state_name(enum port_state s);    /* "open" "closed" "filtered" */
+const char *reply_kind_name(enum reply_kind r);    /* "SA" "RA" "R" "icmp" "none" */
+const char *ts_source_name(enum ts_source t);      /* "kernel" "user" */
+/* Name of an ICMP(v6) error for `icmp:<name>`: "admin-prohibited",
+ * "port-unreachable", "host-unreachable", "net-unreachable", "time-exceeded",
+ * ... or "type-T-code-C" when unknown. family is AF_INET or AF_INET6. */
+const char *icmp_error_name(int family, uint8_t type, uint8_t code, char *buf, size_t len);
+
+/* One probe's outcome (type "probe"). */
+struct probe_event {
+	const char *host;       /* as the user wrote it */
+	struct netaddr addr;    /* the address probed */
+	uint16_t port;
+	uint16_t sport;         /* our source port */
+	uint32_t seq;           /* probe number for this target port, from 1 */
+	enum port_state state;
+	enum reply_kind reply;
+	uint8_t icmp_type, icmp_code; /* when reply is REPLY_ICMP */
+	struct netaddr icmp_from;     /* who sent the ICMP error */
+	bool answered;          /* false: rtt and the reply fields below are unset */
+	double rtt_ms;
+	enum ts_source ts_source;
+	uint8_t ttl;            /* of the reply */
+	uint16_t win;           /* of a TCP reply */
+	struct tcp_options opt; /* of a SYN-ACK */
+	uint8_t flags;          /* of a TCP reply */
+};
+
+/* The end of one target port (type "summary"). */
+struct summary_event {
+	const char *host;
+	struct netaddr addr;
+	uint16_t port;
+	uint32_t sent, received;
+	double loss_pct;
+	enum port_state state;     /* open if any SYN-ACK, else closed if any RST, else filtered */
+	struct stats_summary rtt;  /* rtt.n == 0: no RTT figures (JSON null) */
+	uint32_t duplicates;       /* extra answers to an already answered probe */
+	uint32_t bad_checksum;     /* replies ignored for a bad checksum */
+	uint32_t late;             /* answers that came after the probe's timeout */
+};
+
+#endif

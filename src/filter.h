@@ -1,0 +1,19 @@
+/*
+ * filter: the BPF filter expression for our capture.
+ *
+ * Pure string building, so the expression is tested with pcap_compile and
+ * pcap_offline_filter on crafted packets without opening a device. The filter
+ * keeps TCP with our source port in either direction (our own SYNs for their
+ * kernel timestamps, and replies) and ICMP/ICMPv6 errors (which quote us).
+ */
+#ifndef TCPSHAKE_FILTER_H
+#define TCPSHAKE_FILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Write the expression for source port sport into buf. Returns 0, or -1 when
+ * buf is too small. family: AF_UNSPEC, AF_INET or AF_INET6. */
+int filter_build(uint16_t sport, int family, char *buf, size_t len);
+
+#endif

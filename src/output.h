@@ -1,0 +1,54 @@
+/*
+ * output: formatters over the event stream, one per format (out_*.c).
+ *
+ * The engine calls output_begin once per target port, output_probe for each
+ * probe, output_summary at each target port's end, output_error for a runtime
+ * error, and output_end once. Text and JSON print as events come; nagios and
+ * prom gather summaries and print at output_end.
+ */
+#ifndef TCPSHAKE_OUTPUT_H
+#define TCPSHAKE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "event.h"
+
+enum out_format { OUT_TEXT, OUT_JSON, OUT_NAGIOS, OUT_PROM };
+
+/* Nagios thresholds: a figure at or above the threshold trips it. */
+struct threshold {
+	bool set;
+	double rtt_ms;    /* average RTT */
+	bool loss_set;
+	double loss_pct;
+};
+
+struct output_config {
+	enum out_format format;
+	bool quiet;                 /* summaries only (text) */
+	struct threshold warning, critical;
+	const char *mode_name;      /* "syn"... for headers */
+};
+
+struct output;
+
+/* A new formatter writing to out (not owned). NULL on no memory. */
+struct output *output_new(const struct output_config *cfg, FILE *out);
+void output_free(struct output *o);
+
+/* Before the first probe of a target port (text prints a header line). */
+void output_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port);
+void output_probe(struct output *o, const struct probe_event *e);
+void output_summary(struct output *o, const struct summary_event *e);
+/* A runtime error; JSON emits {"type":"error"}; text prints nothing (main prints to stderr). */
+void output_error(struct output *o, const char *message);
+/* Finish. Returns the exit status the format dictates: for nagios the
+ * OK/WARNING/CRITICAL status from thresholds and port states; for the other
+ * formats -1 (main decides). */
+int output_end(struct output *o);
+
+/* JSON string escaping into buf (always NUL-terminated); exposed for tests. */
+void output_json_escape(const char *s, char *buf, size_t len);
+
+#endif
