@@ -1,0 +1,131 @@
+/*
+ * capture: libpcap with kernel nanosecond timestamps and immediate mode.
+ */
+#include "config.h"
+#include "capture.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct capture {
+	pcap_t *p;
+	int linktype;
+};
+
+/* Large enough that a burst of a 65535-port sweep's SYNs and replies fits
+ * while we are busy sending. */
+#define CAPTURE_BUFFER_BYTES (32 * 1024 * 1024)
+/* Replies are headers plus at most a little data; keep whole frames anyway so
+ * --pcap files are complete for the data-carrying modes. */
+#define CAPTURE_SNAPLEN 65535
+
+struct capture *capture_open(const char *iface, const char *filter, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	struct capture *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->p = pcap_create(iface, ebuf);
+	if (c->p == NULL) {
+		snprintf(err, errlen, "cannot capture on '%s': %s", iface, ebuf);
+		goto fail;
+	}
+	pcap_set_snaplen(c->p, CAPTURE_SNAPLEN);
+	pcap_set_promisc(c->p, 0);
+	pcap_set_immediate_mode(c->p, 1);
+	pcap_set_buffer_size(c->p, CAPTURE_BUFFER_BYTES);
+	if (pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_NANO) != 0) {
+		snprintf(err, errlen, "capture on '%s' cannot give nanosecond timestamps", iface);
+		goto fail;
+	}
+	int rc = pcap_activate(c->p);
+	if (rc < 0) {
+		if (rc == PCAP_ERROR_PERM_DENIED)
+			errno = EPERM;
+		else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+			errno = ENODEV;
+		else
+			errno = EIO;
+		snprintf(err, errlen, "cannot capture on '%s': %s", iface, pcap_geterr(c->p));
+		goto fail;
+	}
+	struct bpf_program prog;
+	if (pcap_compile(c->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		snprintf(err, errlen, "bad capture filter '%s': %s", filter, pcap_geterr(c->p));
+		errno = EINVAL;
+		goto fail;
+	}
+	rc = pcap_setfilter(c->p, &prog);
+	pcap_freecode(&prog);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot set capture filter: %s", pcap_geterr(c->p));
+		errno = EIO;
+		goto fail;
+	}
+	if (pcap_setnonblock(c->p, 1, ebuf) != 0) {
+		snprintf(err, errlen, "cannot make the capture non-blocking: %s", ebuf);
+		errno = EIO;
+		goto fail;
+	}
+	c->linktype = pcap_datalink(c->p);
+	return c;
+fail: {
+	int e = errno;
+	capture_close(c);
+	errno = e;
+	return NULL;
+}
+}
+
+int capture_fd(const struct capture *c)
+{
+	return pcap_get_selectable_fd(c->p);
+}
+
+int capture_linktype(const struct capture *c)
+{
+	/* pcap's DLT_ values for the types we decode equal SEGMENT_LINK_*, except
+	 * DLT_RAW, which segment.c accepts under both of its numbers. */
+	return c->linktype;
+}
+
+int capture_next(struct capture *c, struct wire_packet *pkt, char *err, size_t errlen)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = pcap_next_ex(c->p, &h, &data);
+	if (rc == 1) {
+		pkt->data = data;
+		pkt->caplen = h->caplen;
+		pkt->linktype = c->linktype;
+		/* With nanosecond precision tv_usec holds nanoseconds. */
+		pkt->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+		return 1;
+	}
+	if (rc == 0)
+		return 0;
+	snprintf(err, errlen, "capture failed: %s", pcap_geterr(c->p));
+	return -1;
+}
+
+unsigned long capture_dropped(struct capture *c)
+{
+	struct pcap_stat st;
+	if (pcap_stats(c->p, &st) != 0)
+		return 0;
+	return st.ps_drop;
+}
+
+void capture_close(struct capture *c)
+{
+	if (c == NULL)
+		return;
+	if (c->p)
+		pcap_close(c->p);
+	free(c);
+}

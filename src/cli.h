@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "netaddr.h"
 #include "output.h"
 
 enum mode { MODE_SYN, MODE_CONNECT, MODE_CONFORM };
@@ -41,9 +42,11 @@ struct options {
 	double timeout;          /* -W seconds, > 0 */
 	double rate;             /* --rate packets/s; 0 = no cap */
 	const char *source;      /* -S literal address, NULL: by route */
+	struct netaddr source_addr; /* -S parsed; family 0 when -S not given */
 	int source_port;         /* -s, -1: a free ephemeral port */
 	const char *iface;       /* -I, NULL: by route */
-	int family;              /* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
+	int family;              /* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6);
+	                          * -S alone also sets it to the source's family */
 	int ttl;                 /* 1..255 */
 	struct syn_options syn;
 	const char *data;        /* --data (connect) */

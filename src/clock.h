@@ -1,0 +1,13 @@
+/*
+ * clock: the live time source. Engines never call it directly; they ask
+ * their struct wire, whose fake replaces it in tests.
+ */
+#ifndef TCPSHAKE_CLOCK_H
+#define TCPSHAKE_CLOCK_H
+
+#include <stdint.h>
+
+/* CLOCK_REALTIME in ns: the clock pcap stamps captured packets with. */
+uint64_t clock_realtime_ns(void);
+
+#endif

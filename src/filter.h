@@ -12,8 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Write the expression for source port sport into buf. Returns 0, or -1 when
- * buf is too small. family: AF_UNSPEC, AF_INET or AF_INET6. */
+/* Write the expression for source port sport into buf (NUL-terminated).
+ * family: AF_UNSPEC (both), AF_INET or AF_INET6 (TCP and ICMP errors of that
+ * family only). Returns 0, or -1 when buf is too small or family is none of
+ * these; buf then holds "" (when len > 0), never a truncated expression. */
 int filter_build(uint16_t sport, int family, char *buf, size_t len);
 
 #endif

@@ -1,22 +1,27 @@
 /*
- * isn: initial sequence numbers for probes, one fresh 32-bit value each.
+ * isn: initial sequence numbers for probes, one per probe, from a keyed
+ * permutation of the probe's index (see isn.c for why).
  *
- * A reply names its probe by ack = ISN + 1 (and an ICMP error by quoting the
- * ISN), so two tcpshake runs, or two probes of one run, never claim each
- * other's replies. splitmix64 seeded from getrandom; tests pass a fixed seed.
+ * A reply names its probe by ack = ISN + 1 (an ICMP error by quoting the ISN);
+ * isn_decode turns that back into the index. Tests pass a fixed seed.
  */
 #ifndef TCPSHAKE_ISN_H
 #define TCPSHAKE_ISN_H
 
 #include <stdint.h>
 
+#define ISN_ROUNDS 6
+
 struct isn_gen {
-	uint64_t state;
+	uint16_t key[ISN_ROUNDS];
 };
 
-/* Seed from the kernel's random source; falls back to time and pid. */
+/* Key from the kernel's random source; falls back to time and pid. */
 void isn_seed_random(struct isn_gen *g);
 void isn_seed(struct isn_gen *g, uint64_t seed);
-uint32_t isn_next(struct isn_gen *g);
+/* The ISN of probe `index`; a bijection on 32-bit values. */
+uint32_t isn_encode(const struct isn_gen *g, uint32_t index);
+/* The inverse: isn_decode(g, isn_encode(g, i)) == i for every i. */
+uint32_t isn_decode(const struct isn_gen *g, uint32_t isn);
 
 #endif

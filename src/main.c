@@ -1,0 +1,282 @@
+/*
+ * main: parse, pick the mode, open what needs privileges, drop them, run,
+ * and turn the outcome into the exit status of cli-contract.md.
+ *
+ * The only file that prints errors or exits. Order follows OpenBSD ping:
+ * everything that can be checked without privileges is checked first (so a
+ * typo never needs root to be reported), then the raw sockets and capture
+ * are opened, then every capability is dropped before the first packet.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "filter.h"
+#include "output.h"
+#include "portres.h"
+#include "priv.h"
+#include "probe.h"
+#include "route.h"
+#include "target.h"
+#include "wire_live.h"
+
+#define EXIT_NOT_OPEN 1
+#define EXIT_ERROR 2
+#define EXIT_NAGIOS_UNKNOWN 3
+
+/* Set by SIGINT/SIGTERM; main owns it, the engine only reads it. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct run {
+	struct options o;
+	struct target_list targets;
+	struct netaddr *src;
+	uint16_t *mss;
+	struct output *out;
+	struct portres ports;
+	struct wire_live *wl;
+	char capture_if[IF_NAMESIZE];
+	bool want4, want6;
+};
+
+static void run_free(struct run *r)
+{
+	wire_live_close(r->wl);
+	portres_release(&r->ports);
+	output_free(r->out);
+	free(r->src);
+	free(r->mss);
+	target_list_free(&r->targets);
+}
+
+/* One line "tcpshake: ..." on stderr, an error record for --json, UNKNOWN for
+ * nagios; returns the exit status to use. */
+__attribute__((format(printf, 2, 3))) static int fail(struct run *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "tcpshake: %s\n", msg);
+	if (r->out != NULL) {
+		output_error(r->out, msg);
+		if (r->o.out.format == OUT_NAGIOS) {
+			output_end(r->out);
+			return EXIT_NAGIOS_UNKNOWN;
+		}
+	}
+	return r->o.out.format == OUT_NAGIOS ? EXIT_NAGIOS_UNKNOWN : EXIT_ERROR;
+}
+
+static int load_targets(struct run *r, char *err, size_t errlen)
+{
+	if (targets_from_args(r->o.targets, r->o.ntargets, r->o.ports, &r->targets, err, errlen) < 0)
+		return -1;
+	if (r->o.target_file != NULL) {
+		bool is_stdin = strcmp(r->o.target_file, "-") == 0;
+		FILE *f = is_stdin ? stdin : fopen(r->o.target_file, "r");
+		if (f == NULL) {
+			snprintf(err, errlen, "cannot read targets from '%s': %s", r->o.target_file,
+				 strerror(errno));
+			return -1;
+		}
+		char ferr[400];
+		int rc = targets_from_file(f, r->o.ports, &r->targets, ferr, sizeof(ferr));
+		if (!is_stdin)
+			fclose(f);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: %s", r->o.target_file, ferr);
+			return -1;
+		}
+	}
+	if (r->targets.n == 0) {
+		snprintf(err, errlen, "no target given (try 'tcpshake --help')");
+		return -1;
+	}
+	return 0;
+}
+
+/* Resolve every target and ask the kernel for its route. All targets on one
+ * interface are captured there; targets on several interfaces on "any". */
+static int resolve_and_route(struct run *r, char *err, size_t errlen)
+{
+	struct netaddr forced;
+	memset(&forced, 0, sizeof(forced));
+	if (r->o.source != NULL && netaddr_parse(r->o.source, &forced) < 0) {
+		snprintf(err, errlen, "invalid source address '%s'", r->o.source);
+		return -1;
+	}
+	int family = r->o.family;
+	if (family == AF_UNSPEC && forced.family != 0)
+		family = forced.family; /* -S picks the family names resolve to */
+	r->src = calloc(r->targets.n, sizeof(*r->src));
+	r->mss = calloc(r->targets.n, sizeof(*r->mss));
+	if (r->src == NULL || r->mss == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < r->targets.n; i++) {
+		struct target *t = &r->targets.t[i];
+		struct route rt;
+		if (target_resolve(t->host, family, &t->addr, err, errlen) < 0)
+			return -1;
+		if (route_lookup(&t->addr, r->o.iface, &forced, &rt, err, errlen) < 0)
+			return -1;
+		r->src[i] = rt.src;
+		/* Offer what the kernel would: MTU minus the IP and TCP headers. */
+		int mss = rt.mtu - (t->addr.family == AF_INET6 ? 60 : 40);
+		r->mss[i] = (uint16_t)(mss < 536 ? 536 : mss > 65495 ? 65495 : mss);
+		if (t->addr.family == AF_INET6)
+			r->want6 = true;
+		else
+			r->want4 = true;
+		if (i == 0)
+			snprintf(r->capture_if, sizeof(r->capture_if), "%s", rt.ifname);
+		else if (strcmp(r->capture_if, rt.ifname) != 0)
+			snprintf(r->capture_if, sizeof(r->capture_if), "any");
+	}
+	return 0;
+}
+
+static int open_privileged(struct run *r, char *err, size_t errlen)
+{
+	char filt[512];
+	int family = r->want4 && r->want6 ? AF_UNSPEC : r->want6 ? AF_INET6 : AF_INET;
+	if (filter_build(r->ports.port, family, filt, sizeof(filt)) < 0) {
+		snprintf(err, errlen, "capture filter too long");
+		return -1;
+	}
+	struct wire_live_config wc = {
+		.want4 = r->want4,
+		.want6 = r->want6,
+		.bind_iface = r->o.iface,
+		.cap_iface = r->capture_if,
+		.filter = filt,
+		.pcap_path = r->o.pcap_file,
+	};
+	r->wl = wire_live_open(&wc, err, errlen);
+	if (r->wl == NULL) {
+		if (errno == EPERM || errno == EACCES)
+			priv_missing_message(err, errlen);
+		return -1;
+	}
+	return priv_drop(err, errlen);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the engine's wait must return at once on Ctrl-C. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	struct run r;
+	char err[1024];
+	int status;
+
+	memset(&r, 0, sizeof(r));
+	r.ports.fd4 = r.ports.fd6 = -1;
+	switch (cli_parse(argc, argv, &r.o, err, sizeof(err))) {
+	case CLI_HELP:
+		cli_usage(stdout);
+		return 0;
+	case CLI_VERSION:
+		printf("tcpshake %s\n", PACKAGE_VERSION);
+		return 0;
+	case CLI_ERROR:
+		fprintf(stderr, "tcpshake: %s\n", err);
+		/* Under nagios a usage error is UNKNOWN, and says so on stdout. */
+		if (r.o.out.format == OUT_NAGIOS) {
+			printf("TCPSHAKE UNKNOWN - %s\n", err);
+			return EXIT_NAGIOS_UNKNOWN;
+		}
+		return EXIT_ERROR;
+	case CLI_OK:
+		break;
+	}
+
+	r.out = output_new(&r.o.out, stdout);
+	if (r.out == NULL) {
+		fprintf(stderr, "tcpshake: out of memory\n");
+		return EXIT_ERROR;
+	}
+	if (r.o.mode != MODE_SYN) {
+		status = fail(&r, "%s mode is not available in this version; use -m syn",
+			      r.o.mode == MODE_CONNECT ? "connect" : "conform");
+		goto out;
+	}
+	if (load_targets(&r, err, sizeof(err)) < 0 || resolve_and_route(&r, err, sizeof(err)) < 0) {
+		status = fail(&r, "%s", err);
+		goto out;
+	}
+	if (!priv_can_raw()) {
+		priv_missing_message(err, sizeof(err));
+		status = fail(&r, "%s", err);
+		goto out;
+	}
+	int pr = portres_reserve(r.o.source_port > 0 ? (uint16_t)r.o.source_port : 0, &r.ports, err,
+				 sizeof(err));
+	if (pr < 0) {
+		status = fail(&r, "%s", err);
+		goto out;
+	}
+	if (pr == 1)
+		fprintf(stderr, "tcpshake: warning: source port %d is in use by this host; "
+				"its traffic may be mistaken for replies\n", r.o.source_port);
+	if (open_privileged(&r, err, sizeof(err)) < 0) {
+		status = fail(&r, "%s", err);
+		goto out;
+	}
+	/* Wake-ups are timed to the microsecond; the default 50 us slack is too loose. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	install_signals();
+
+	struct wire w;
+	wire_live_bind(r.wl, &w);
+	struct probe_config pc = {
+		.opt = &r.o,
+		.targets = &r.targets,
+		.src = r.src,
+		.mss = r.mss,
+		.sport = r.ports.port,
+	};
+	struct probe_result res;
+	int rc = probe_run(&pc, &w, r.out, &stop_requested, &res, err, sizeof(err));
+	wire_live_flush(r.wl);
+	if (rc < 0) {
+		status = fail(&r, "%s", err);
+		goto out;
+	}
+	int ns = output_end(r.out);
+	if (ns >= 0)
+		status = ns;
+	else
+		status = res.ports_open == res.ports ? 0 : EXIT_NOT_OPEN;
+out:
+	fflush(stdout);
+	run_free(&r);
+	return status;
+}

@@ -26,6 +26,7 @@ enum match_role {
 
 struct match_hit {
 	enum match_role role;
+	struct netaddr local; /* our side of the segment */
 	struct netaddr remote;
 	uint16_t rport;
 	uint32_t key;

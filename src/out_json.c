@@ -1,0 +1,324 @@
+/*
+ * out_json: JSON Lines, one object a line, for scripts and monitoring pipes.
+ *
+ * Keys come in the order the CLI contract lists them, then the extra keys
+ * (flags, sport, ts_source, icmp_from; duplicates, bad_checksum, late), so a
+ * careless consumer that compares prefixes keeps working as keys are added.
+ * Objects are written straight to the stream field by field (no buffer to
+ * size) and flushed at each newline, because a monitoring pipe reads line by
+ * line. Strings are escaped by one function shared with output_json_escape:
+ * quote, backslash and control characters, and bytes that are not valid UTF-8
+ * become U+FFFD, so any host the user typed still yields valid JSON. Numbers
+ * that are not finite print as null: JSON has no nan or inf.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "output_impl.h"
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* The second byte's range excludes overlong forms and surrogates. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0; /* also stops at the terminating NUL */
+	return n;
+}
+
+/* The escaped form of the character at s into out (NUL-terminated, at most
+ * 6 characters); *used gets the input bytes it took. */
+static size_t json_escape_one(const unsigned char *s, char out[8], size_t *used)
+{
+	unsigned char c = s[0];
+	size_t n;
+
+	*used = 1;
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		out[2] = '\0';
+		return 2;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		snprintf(out, 8, "\\u%04x", (unsigned)c);
+		return 6;
+	}
+	if (c < 0x80) {
+		out[0] = (char)c;
+		out[1] = '\0';
+		return 1;
+	}
+	n = utf8_len(s);
+	if (n == 0) {
+		memcpy(out, "\\ufffd", 7);
+		return 6;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+	*used = n;
+	return n;
+}
+
+void output_json_escape(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t at = 0;
+
+	if (len == 0)
+		return;
+	while (*p != '\0') {
+		char one[8];
+		size_t used, n = json_escape_one(p, one, &used);
+		if (at + n >= len)
+			break; /* truncate between characters, never inside an escape */
+		memcpy(buf + at, one, n);
+		at += n;
+		p += used;
+	}
+	buf[at] = '\0';
+}
+
+/* A JSON string, quotes included; NULL prints null. */
+static void put_str(FILE *f, const char *s)
+{
+	if (s == NULL) {
+		fputs("null", f);
+		return;
+	}
+	const unsigned char *p = (const unsigned char *)s;
+	fputc('"', f);
+	while (*p != '\0') {
+		char one[8];
+		size_t used, n = json_escape_one(p, one, &used);
+		fwrite(one, 1, n, f);
+		p += used;
+	}
+	fputc('"', f);
+}
+
+/* `,"key":` */
+static void put_key(FILE *f, const char *key)
+{
+	fputc(',', f);
+	put_str(f, key);
+	fputc(':', f);
+}
+
+static void put_ms(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.6f", v);
+	else
+		fputs("null", f);
+}
+
+static void put_pct(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.1f", v);
+	else
+		fputs("null", f);
+}
+
+static void put_bool(FILE *f, bool b)
+{
+	fputs(b ? "true" : "false", f);
+}
+
+static void end_line(FILE *f)
+{
+	fputs("}\n", f);
+	fflush(f);
+}
+
+/* {"type":"<type>","host":...,"addr":...,"port":...: the head every record about a
+ * target port shares. */
+static void put_head(FILE *f, const char *type, const char *host, const struct netaddr *addr,
+		     uint16_t port)
+{
+	char abuf[NETADDR_STRLEN];
+
+	fputs("{\"type\":", f);
+	put_str(f, type);
+	put_key(f, "host");
+	put_str(f, host);
+	put_key(f, "addr");
+	put_str(f, netaddr_str(addr, abuf, sizeof(abuf)));
+	put_key(f, "port");
+	fprintf(f, "%u", (unsigned)port);
+}
+
+static int json_init(struct output *o)
+{
+	return 0;
+}
+
+static void json_fini(struct output *o)
+{
+}
+
+static void json_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port)
+{
+}
+
+static void json_probe(struct output *o, const struct probe_event *e)
+{
+	FILE *f = o->out;
+	bool tcp = e->answered && e->reply != REPLY_ICMP;
+	bool sa = tcp && e->reply == REPLY_SA;
+	char nbuf[32];
+
+	put_head(f, "probe", e->host, &e->addr, e->port);
+	put_key(f, "seq");
+	fprintf(f, "%u", (unsigned)e->seq);
+	put_key(f, "state");
+	put_str(f, port_state_name(e->state));
+
+	put_key(f, "reply");
+	if (e->answered && e->reply == REPLY_ICMP) {
+		char reply[64];
+		snprintf(reply, sizeof(reply), "icmp:%s",
+			 icmp_error_name(e->addr.family, e->icmp_type, e->icmp_code, nbuf, sizeof(nbuf)));
+		put_str(f, reply);
+	} else {
+		put_str(f, reply_kind_name(e->answered ? e->reply : REPLY_NONE));
+	}
+
+	put_key(f, "rtt_ms");
+	if (e->answered)
+		put_ms(f, e->rtt_ms);
+	else
+		fputs("null", f);
+	put_key(f, "ttl");
+	if (e->answered)
+		fprintf(f, "%u", (unsigned)e->ttl);
+	else
+		fputs("null", f);
+	put_key(f, "win");
+	if (tcp)
+		fprintf(f, "%u", (unsigned)e->win);
+	else
+		fputs("null", f);
+	put_key(f, "mss");
+	if (sa && e->opt.mss_present)
+		fprintf(f, "%u", (unsigned)e->opt.mss);
+	else
+		fputs("null", f);
+	put_key(f, "wscale");
+	if (sa && e->opt.wscale_present)
+		fprintf(f, "%u", (unsigned)e->opt.wscale);
+	else
+		fputs("null", f);
+	put_key(f, "sack");
+	put_bool(f, sa && e->opt.sack_permitted);
+	put_key(f, "ts");
+	put_bool(f, sa && e->opt.ts_present);
+
+	/* Extras, after the contract's keys. */
+	put_key(f, "flags");
+	if (tcp) {
+		char flags[9];
+		put_str(f, segment_flags_str(e->flags, flags));
+	} else {
+		fputs("null", f);
+	}
+	put_key(f, "sport");
+	fprintf(f, "%u", (unsigned)e->sport);
+	put_key(f, "ts_source");
+	put_str(f, e->answered ? ts_source_name(e->ts_source) : NULL);
+	if (e->answered && e->reply == REPLY_ICMP) {
+		char abuf[NETADDR_STRLEN];
+		put_key(f, "icmp_from");
+		put_str(f, netaddr_str(&e->icmp_from, abuf, sizeof(abuf)));
+	}
+	end_line(f);
+}
+
+static void json_summary(struct output *o, const struct summary_event *e)
+{
+	FILE *f = o->out;
+	bool rtt = e->rtt.n > 0;
+	const struct {
+		const char *key;
+		double v;
+	} figs[] = {
+		{ "rtt_min_ms", e->rtt.min }, { "rtt_avg_ms", e->rtt.avg }, { "rtt_max_ms", e->rtt.max },
+		{ "rtt_mdev_ms", e->rtt.mdev }, { "rtt_p50_ms", e->rtt.p50 }, { "rtt_p90_ms", e->rtt.p90 },
+		{ "rtt_p99_ms", e->rtt.p99 },
+	};
+
+	put_head(f, "summary", e->host, &e->addr, e->port);
+	put_key(f, "sent");
+	fprintf(f, "%u", (unsigned)e->sent);
+	put_key(f, "received");
+	fprintf(f, "%u", (unsigned)e->received);
+	put_key(f, "loss_pct");
+	put_pct(f, e->loss_pct);
+	put_key(f, "state");
+	put_str(f, port_state_name(e->state));
+	for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++) {
+		put_key(f, figs[i].key);
+		if (rtt)
+			put_ms(f, figs[i].v);
+		else
+			fputs("null", f);
+	}
+	put_key(f, "duplicates");
+	fprintf(f, "%u", (unsigned)e->duplicates);
+	put_key(f, "bad_checksum");
+	fprintf(f, "%u", (unsigned)e->bad_checksum);
+	put_key(f, "late");
+	fprintf(f, "%u", (unsigned)e->late);
+	end_line(f);
+}
+
+static void json_error(struct output *o, const char *message)
+{
+	FILE *f = o->out;
+
+	fputs("{\"type\":\"error\"", f);
+	put_key(f, "message");
+	put_str(f, message);
+	end_line(f);
+}
+
+static int json_end(struct output *o)
+{
+	return -1;
+}
+
+const struct out_ops out_json_ops = {
+	.init = json_init,
+	.fini = json_fini,
+	.begin = json_begin,
+	.probe = json_probe,
+	.summary = json_summary,
+	.error = json_error,
+	.end = json_end,
+};

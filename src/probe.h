@@ -22,9 +22,9 @@
 struct probe_config {
 	const struct options *opt;
 	const struct target_list *targets; /* resolved */
-	struct netaddr src4, src6;         /* our source address per family (unset if none) */
+	const struct netaddr *src;         /* per target: our source address (route or -S) */
+	const uint16_t *mss;               /* per target: MSS offered when the user set none */
 	uint16_t sport;                    /* our source port */
-	uint16_t mss4, mss6;               /* MSS offered when the user set none */
 	uint64_t isn_seed;                 /* 0: random */
 	uint32_t tsval_base;               /* our timestamp option value base */
 };

@@ -49,7 +49,7 @@ struct tcp_options {
 	uint32_t tsval, tsecr;
 	uint8_t sack_blocks; /* SACK blocks in a SACK option (kind 5) */
 	uint8_t unknown;     /* options of a kind this decoder does not know */
-	bool malformed;      /* a length 0/1 or past the header end: parsing stopped there */
+	bool malformed;      /* a length 0/1, past the header end, or wrong for a known kind: parsing stopped there */
 };
 
 enum segment_kind {

@@ -54,7 +54,11 @@ int targets_from_args(char **args, size_t nargs, const char *default_ports,
 		      struct target_list *out, char *err, size_t errlen);
 
 /* Add targets read from f: one per line, '#' starts a comment, blank lines
- * skipped. Line numbers appear in errors ("line 3: ..."). Returns 0 or -1. */
+ * skipped, surrounding whitespace (and the CR of CRLF) ignored; lines longer
+ * than 4096 characters are an error. Line numbers appear in errors
+ * ("line 3: ..."). out must be a valid list (zeroed, or filled by
+ * targets_from_args); on error it is left as it was before the call.
+ * Returns 0 or -1. */
 int targets_from_file(FILE *f, const char *default_ports, struct target_list *out,
 		      char *err, size_t errlen);
 

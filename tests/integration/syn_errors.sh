@@ -1,0 +1,45 @@
+#!/bin/bash
+# Bad input: one clear line on stderr and the documented status, never a crash.
+. "$(dirname "$0")/common.sh"
+require_root
+lab_up "$LAB"
+
+one_line_error() { # status, regex, args...
+	local want=$1 re=$2
+	shift 2
+	assert_exit "$want" in_cli "$TCPSHAKE" "$@"
+	assert_eq 1 "$(printf '%s\n' "$ERR" | grep -c .)" "stderr lines for: $*"
+	assert_match "^tcpshake: $re" "$ERR" "message for: $*"
+	assert_no_match "AddressSanitizer|runtime error|Segmentation" "$ERR" "no crash for: $*"
+}
+one_line_error 2 "no target given" 
+one_line_error 2 "invalid count 'x'" -c x "$LAB_SRV4"
+one_line_error 2 "invalid port list '70000'" "$LAB_SRV4:70000"
+one_line_error 2 "invalid port list '80-22'" -p 80-22 "$LAB_SRV4"
+one_line_error 2 "unknown option '--frobnicate'" --frobnicate "$LAB_SRV4"
+one_line_error 2 ".*-4.*-6" -4 -6 "$LAB_SRV4"
+one_line_error 2 "cannot resolve 'no-such-host.invalid'" -c 1 no-such-host.invalid
+one_line_error 2 ".*" -c 1 "[$LAB_SRV4]:80"
+one_line_error 2 "cannot read targets from '/nonexistent'" -f /nonexistent
+one_line_error 2 "no route to|cannot" -c 1 -W 0.2 -4 192.0.2.1:80 # TEST-NET: no route in the namespace
+# Nagios: usage errors are UNKNOWN (3), with a status line on stdout.
+assert_exit 3 in_cli "$TCPSHAKE" --format nagios -c x "$LAB_SRV4"
+assert_match "^TCPSHAKE UNKNOWN - invalid count" "$OUT" "nagios UNKNOWN line"
+assert_exit 3 in_cli "$TCPSHAKE" --format nagios -c 1 no-such-host.invalid
+assert_match "^TCPSHAKE UNKNOWN - cannot resolve" "$OUT" "nagios UNKNOWN for a name"
+# JSON: runtime errors also come as an error record.
+assert_exit 2 in_cli "$TCPSHAKE" --json -c 1 no-such-host.invalid
+assert_match '^\{"type":"error","message":"cannot resolve' "$OUT" "JSON error record"
+# Targets from a file with comments, and from stdin.
+printf '# lab\n%s:1  # closed\n\n' "$LAB_SRV4" >"$TMPD/targets"
+assert_exit 1 in_cli "$TCPSHAKE" -q -c 1 -W 0.5 -f "$TMPD/targets"
+assert_match "port closed" "$OUT" "target file"
+printf 'bad:port:x\n' >"$TMPD/bad"
+assert_exit 2 in_cli "$TCPSHAKE" -c 1 -f "$TMPD/bad"
+assert_match "line 1" "$ERR" "target file error names the line"
+# -h and -V need no privileges and exit 0.
+assert_exit 0 "$TCPSHAKE" -h
+assert_match "Usage: tcpshake" "$OUT" "help"
+assert_exit 0 "$TCPSHAKE" -V
+assert_match "^tcpshake [0-9]" "$OUT" "version"
+pass
