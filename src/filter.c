@@ -20,20 +20,33 @@
 
 int filter_build(uint16_t sport, int family, char *buf, size_t len)
 {
+	return filter_build_range(sport, sport, family, buf, len);
+}
+
+int filter_build_range(uint16_t lo, uint16_t hi, int family, char *buf, size_t len)
+{
+	char ports[32];
 	int n;
 
 	if (buf == NULL || len == 0)
 		return -1;
+	if (hi < lo) {
+		buf[0] = '\0';
+		return -1;
+	}
+	if (hi == lo)
+		snprintf(ports, sizeof(ports), "port %u", (unsigned)lo);
+	else
+		snprintf(ports, sizeof(ports), "portrange %u-%u", (unsigned)lo, (unsigned)hi);
 	switch (family) {
 	case AF_UNSPEC:
-		n = snprintf(buf, len, "tcp port %u or " ICMP4_ERRORS " or " ICMP6_ERRORS,
-			     (unsigned)sport);
+		n = snprintf(buf, len, "tcp %s or " ICMP4_ERRORS " or " ICMP6_ERRORS, ports);
 		break;
 	case AF_INET:
-		n = snprintf(buf, len, "(ip and tcp port %u) or " ICMP4_ERRORS, (unsigned)sport);
+		n = snprintf(buf, len, "(ip and tcp %s) or " ICMP4_ERRORS, ports);
 		break;
 	case AF_INET6:
-		n = snprintf(buf, len, "(ip6 and tcp port %u) or " ICMP6_ERRORS, (unsigned)sport);
+		n = snprintf(buf, len, "(ip6 and tcp %s) or " ICMP6_ERRORS, ports);
 		break;
 	default:
 		buf[0] = '\0';

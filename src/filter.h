@@ -18,4 +18,8 @@
  * these; buf then holds "" (when len > 0), never a truncated expression. */
 int filter_build(uint16_t sport, int family, char *buf, size_t len);
 
+/* Same for the source ports lo..hi (a run's reserved block); lo == hi gives
+ * exactly filter_build's expression. -1 also when hi < lo. */
+int filter_build_range(uint16_t lo, uint16_t hi, int family, char *buf, size_t len);
+
 #endif

@@ -153,11 +153,29 @@ static int resolve_and_route(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * How many source ports a run needs so no probe reuses the 4-tuple of one
+ * the server may still hold half-open: every probe of a target port sent
+ * while an earlier one can still be answered (the timeout, or the server's
+ * first SYN-ACK retransmission after about 1 s when ours was lost) needs a
+ * port of its own. Never more than there are probes per target port.
+ */
+static size_t source_ports_needed(const struct options *o)
+{
+	double window = o->timeout > 1.5 ? o->timeout : 1.5;
+	double n = window / o->interval + 2;
+	size_t need = n > PORTRES_MAX ? PORTRES_MAX : (size_t)n;
+	if (o->count > 0 && o->count < need)
+		need = o->count;
+	return need ? need : 1;
+}
+
 static int open_privileged(struct run *r, char *err, size_t errlen)
 {
 	char filt[512];
 	int family = r->want4 && r->want6 ? AF_UNSPEC : r->want6 ? AF_INET6 : AF_INET;
-	if (filter_build(r->ports.port, family, filt, sizeof(filt)) < 0) {
+	if (filter_build_range(r->ports.base, (uint16_t)(r->ports.base + r->ports.n - 1), family, filt,
+			       sizeof(filt)) < 0) {
 		snprintf(err, errlen, "capture filter too long");
 		return -1;
 	}
@@ -198,7 +216,7 @@ int main(int argc, char **argv)
 	int status;
 
 	memset(&r, 0, sizeof(r));
-	r.ports.fd4 = r.ports.fd6 = -1;
+	portres_init(&r.ports);
 	switch (cli_parse(argc, argv, &r.o, err, sizeof(err))) {
 	case CLI_HELP:
 		cli_usage(stdout);
@@ -237,8 +255,11 @@ int main(int argc, char **argv)
 		status = fail(&r, "%s", err);
 		goto out;
 	}
-	int pr = portres_reserve(r.o.source_port > 0 ? (uint16_t)r.o.source_port : 0, &r.ports, err,
-				 sizeof(err));
+	int pr;
+	if (r.o.source_port > 0)
+		pr = portres_reserve_port((uint16_t)r.o.source_port, &r.ports, err, sizeof(err));
+	else
+		pr = portres_reserve_block(source_ports_needed(&r.o), &r.ports, err, sizeof(err));
 	if (pr < 0) {
 		status = fail(&r, "%s", err);
 		goto out;
@@ -261,7 +282,8 @@ int main(int argc, char **argv)
 		.targets = &r.targets,
 		.src = r.src,
 		.mss = r.mss,
-		.sport = r.ports.port,
+		.sport_base = r.ports.base,
+		.nsports = (uint16_t)r.ports.n,
 	};
 	struct probe_result res;
 	int rc = probe_run(&pc, &w, r.out, &stop_requested, &res, err, sizeof(err));

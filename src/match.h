@@ -27,6 +27,7 @@ enum match_role {
 struct match_hit {
 	enum match_role role;
 	struct netaddr local; /* our side of the segment */
+	uint16_t lport;       /* our port (the lport asked about) */
 	struct netaddr remote;
 	uint16_t rport;
 	uint32_t key;

@@ -8,10 +8,14 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int bind_any(int family, uint16_t port, int *fd_out)
+/* Tries at a fresh random place before giving up on a block. */
+#define BLOCK_TRIES 64
+
+static int bind_one(int family, uint16_t port, int *fd_out)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -45,49 +49,96 @@ static int bind_any(int family, uint16_t port, int *fd_out)
 	return 0;
 }
 
-static uint16_t bound_port(int fd)
+/* Dual stack first; plain IPv4 where IPv6 is off on this host. */
+static int bind_port(uint16_t port, int *fd)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+	if (bind_one(AF_INET6, port, fd) == 0)
 		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (errno == EADDRINUSE)
+		return -1;
+	return bind_one(AF_INET, port, fd);
 }
 
-int portres_reserve(uint16_t want, struct portres *r, char *err, size_t errlen)
+void portres_init(struct portres *r)
 {
-	r->fd4 = r->fd6 = -1;
-	r->port = want;
-	int fd;
-	if (bind_any(AF_INET6, want, &fd) == 0) {
-		r->fd6 = fd;
-	} else if (errno == EADDRINUSE) {
-		return 1;
-	} else if (bind_any(AF_INET, want, &fd) == 0) {
-		/* IPv6 is off on this host: hold the IPv4 port alone. */
-		r->fd4 = fd;
-	} else if (errno == EADDRINUSE) {
-		return 1;
-	} else {
-		snprintf(err, errlen, "cannot reserve a source port: %s", strerror(errno));
+	for (size_t i = 0; i < PORTRES_MAX; i++)
+		r->fd[i] = -1;
+	r->base = 0;
+	r->n = 0;
+}
+
+static void ephemeral_range(unsigned *lo, unsigned *hi)
+{
+	*lo = 32768;
+	*hi = 60999;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	if (f == NULL)
+		return;
+	unsigned a, b;
+	if (fscanf(f, "%u %u", &a, &b) == 2 && a >= 1024 && b <= 65535 && a < b) {
+		*lo = a;
+		*hi = b;
+	}
+	fclose(f);
+}
+
+int portres_reserve_block(size_t n, struct portres *r, char *err, size_t errlen)
+{
+	unsigned lo, hi;
+	portres_init(r);
+	if (n == 0 || n > PORTRES_MAX) {
+		snprintf(err, errlen, "cannot reserve %zu source ports", n);
 		return -1;
 	}
-	r->port = bound_port(r->fd6 >= 0 ? r->fd6 : r->fd4);
-	if (r->port == 0) {
-		snprintf(err, errlen, "cannot read the reserved source port: %s", strerror(errno));
+	ephemeral_range(&lo, &hi);
+	if (hi - lo + 1 < n) {
+		snprintf(err, errlen, "the ephemeral port range %u-%u is too small", lo, hi);
+		return -1;
+	}
+	for (int t = 0; t < BLOCK_TRIES; t++) {
+		uint32_t rnd = 0;
+		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+			rnd = (uint32_t)getpid() * 2654435761u + (uint32_t)t * 40503u;
+		r->base = (uint16_t)(lo + rnd % (hi - lo + 2 - n));
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (bind_port((uint16_t)(r->base + i), &r->fd[i]) < 0)
+				break;
+		if (i == n) {
+			r->n = n;
+			return 0;
+		}
+		int e = errno;
+		r->n = i;
 		portres_release(r);
-		return -1;
+		if (e != EADDRINUSE) {
+			snprintf(err, errlen, "cannot reserve a source port: %s", strerror(e));
+			return -1;
+		}
 	}
-	return 0;
+	snprintf(err, errlen, "cannot find %zu free source ports in %u-%u", n, lo, hi);
+	return -1;
+}
+
+int portres_reserve_port(uint16_t want, struct portres *r, char *err, size_t errlen)
+{
+	portres_init(r);
+	r->base = want;
+	r->n = 1;
+	if (bind_port(want, &r->fd[0]) == 0)
+		return 0;
+	if (errno == EADDRINUSE)
+		return 1;
+	snprintf(err, errlen, "cannot reserve source port %u: %s", want, strerror(errno));
+	r->n = 0;
+	return -1;
 }
 
 void portres_release(struct portres *r)
 {
-	if (r->fd4 >= 0)
-		close(r->fd4);
-	if (r->fd6 >= 0)
-		close(r->fd6);
-	r->fd4 = r->fd6 = -1;
+	for (size_t i = 0; i < PORTRES_MAX; i++) {
+		if (r->fd[i] >= 0)
+			close(r->fd[i]);
+		r->fd[i] = -1;
+	}
 }

@@ -38,6 +38,7 @@
 
 struct rec {
 	uint32_t flow;
+	uint16_t sport;     /* source port of this probe */
 	uint32_t number;    /* probe number of its flow, from 1 */
 	uint64_t user_ns;   /* user-space time right after the send */
 	uint64_t kernel_ns; /* capture timestamp of our SYN; 0 until seen */
@@ -102,21 +103,21 @@ static int ring_push(struct engine *e, uint32_t *index)
 	return 0;
 }
 
-static void fill_base(struct engine *e, const struct flow *f, struct probe_event *ev)
+static void fill_base(const struct flow *f, const struct rec *r, struct probe_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->host = f->t->host;
 	ev->addr = f->t->addr;
 	ev->port = f->port;
-	ev->sport = e->cfg->sport;
+	ev->sport = r->sport;
+	ev->seq = r->number;
 }
 
 static void report_timeout(struct engine *e, struct rec *r)
 {
 	struct flow *f = &e->flows[r->flow];
 	struct probe_event ev;
-	fill_base(e, f, &ev);
-	ev.seq = r->number;
+	fill_base(f, r, &ev);
 	ev.state = PORT_FILTERED;
 	ev.reply = REPLY_NONE;
 	r->reported = true;
@@ -166,12 +167,13 @@ static int send_segment(struct engine *e, const struct tx_segment *s, uint64_t *
 	}
 }
 
-static void base_segment(struct engine *e, const struct flow *f, struct tx_segment *s)
+static void base_segment(struct engine *e, const struct flow *f, uint16_t sport,
+			 struct tx_segment *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->src = *f->src;
 	s->dst = f->t->addr;
-	s->sport = e->cfg->sport;
+	s->sport = sport;
 	s->dport = f->port;
 	s->ttl = (uint8_t)e->cfg->opt->ttl;
 }
@@ -190,7 +192,10 @@ static int send_probe(struct engine *e, size_t fi)
 		snprintf(e->err, e->errlen, "out of memory");
 		return -1;
 	}
-	base_segment(e, f, &s);
+	/* Consecutive probes of one target port take consecutive ports of the
+	 * block, so none shares a 4-tuple with a half-open predecessor. */
+	uint16_t sport = (uint16_t)(e->cfg->sport_base + f->sent % e->cfg->nsports);
+	base_segment(e, f, sport, &s);
 	s.seq = isn_encode(&e->isn, index);
 	s.flags = TCPF_SYN;
 	s.win = 64240; /* Linux's initial window */
@@ -203,6 +208,7 @@ static int send_probe(struct engine *e, size_t fi)
 	}
 	struct rec *r = rec_at(e, index);
 	r->flow = (uint32_t)fi;
+	r->sport = sport;
 	r->number = ++f->sent;
 	r->user_ns = sent_ns;
 	r->deadline = sent_ns + e->timeout_ns;
@@ -212,11 +218,11 @@ static int send_probe(struct engine *e, size_t fi)
 	return 0;
 }
 
-static void send_rst(struct engine *e, const struct flow *f, uint32_t seq)
+static void send_rst(struct engine *e, const struct flow *f, uint16_t sport, uint32_t seq)
 {
 	struct tx_segment s;
 	uint64_t sent_ns;
-	base_segment(e, f, &s);
+	base_segment(e, f, sport, &s);
 	s.seq = seq;
 	s.flags = TCPF_RST;
 	/* Best effort: the server also times its half-open entry out. */
@@ -227,7 +233,7 @@ static bool rec_belongs(struct engine *e, const struct rec *r, const struct matc
 {
 	const struct flow *f = &e->flows[r->flow];
 	return f->port == hit->rport && netaddr_eq(&f->t->addr, &hit->remote) &&
-	       netaddr_eq(f->src, &hit->local);
+	       netaddr_eq(f->src, &hit->local) && r->sport == hit->lport;
 }
 
 static void answer(struct engine *e, struct rec *r, const struct segment *seg,
@@ -249,8 +255,7 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 	e->unreported--;
 	f->received++;
 
-	fill_base(e, f, &ev);
-	ev.seq = r->number;
+	fill_base(f, r, &ev);
 	ev.reply = reply;
 	ev.answered = true;
 	ev.ttl = seg->ttl;
@@ -301,6 +306,8 @@ static void handle_reply(struct engine *e, const struct segment *seg, const stru
 	} else if ((seg->flags & TCPF_RST) && f->any_sent) {
 		/* A bare RST carries no ack to name its probe: it answers the newest. */
 		r = rec_at(e, f->last_index);
+		if (r != NULL && r->sport != hit->lport)
+			r = NULL;
 	}
 	if (r == NULL)
 		return; /* ack names no probe of ours: not an answer */
@@ -309,7 +316,7 @@ static void handle_reply(struct engine *e, const struct segment *seg, const stru
 	if (fl == (TCPF_SYN | TCPF_ACK)) {
 		/* Free the server's half-open entry even for duplicates: each SYN-ACK
 		 * retransmission means our last RST did not arrive. */
-		send_rst(e, f, hit->key + 1);
+		send_rst(e, f, r->sport, hit->key + 1);
 		if (e->w->ops->record)
 			e->w->ops->record(e->w->ctx, pkt);
 		answer(e, r, seg, pkt, REPLY_SA);
@@ -334,19 +341,27 @@ static void handle_packet(struct engine *e, const struct wire_packet *pkt)
 	if (st != SEGMENT_OK)
 		return;
 	/* Targets may be reached from different local addresses (lo and a
-	 * veth, say), so the local side is taken from the segment and checked
-	 * against the probe's own source in rec_belongs. */
+	 * veth, say) and each probe has its own source port, so the local side
+	 * is taken from the segment, must lie in our port block, and is then
+	 * checked against the probe's own source in rec_belongs. */
 	struct netaddr local;
-	if (seg.kind == SEGMENT_KIND_ICMP_ERROR)
+	uint16_t lport;
+	if (seg.kind == SEGMENT_KIND_ICMP_ERROR) {
 		local = seg.quote.src;
-	else if (seg.sport == e->cfg->sport && (seg.flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+		lport = seg.quote.sport;
+	} else if ((seg.flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
 		local = seg.src;
-	else
+		lport = seg.sport;
+	} else {
 		local = seg.dst;
+		lport = seg.dport;
+	}
+	if ((uint16_t)(lport - e->cfg->sport_base) >= e->cfg->nsports)
+		return;
 	enum match_role role = match_classify(&seg, local.family == AF_INET ? &local : &none,
-					      local.family == AF_INET6 ? &local : &none,
-					      e->cfg->sport, &hit);
+					      local.family == AF_INET6 ? &local : &none, lport, &hit);
 	hit.local = local;
+	hit.lport = lport;
 	switch (role) {
 	case MATCH_OUR_SYN: {
 		struct rec *r = rec_at(e, isn_decode(&e->isn, hit.key));

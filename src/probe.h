@@ -24,7 +24,8 @@ struct probe_config {
 	const struct target_list *targets; /* resolved */
 	const struct netaddr *src;         /* per target: our source address (route or -S) */
 	const uint16_t *mss;               /* per target: MSS offered when the user set none */
-	uint16_t sport;                    /* our source port */
+	uint16_t sport_base;               /* our source ports: sport_base .. + nsports - 1 */
+	uint16_t nsports;                  /* (see portres.h for why several) */
 	uint64_t isn_seed;                 /* 0: random */
 	uint32_t tsval_base;               /* our timestamp option value base */
 };

@@ -14,7 +14,7 @@ one_line_error() { # status, regex, args...
 }
 one_line_error 2 "no target given" 
 one_line_error 2 "invalid count 'x'" -c x "$LAB_SRV4"
-one_line_error 2 "invalid port list '70000'" "$LAB_SRV4:70000"
+one_line_error 2 "invalid target '$LAB_SRV4:70000': port 70000 is out of range" "$LAB_SRV4:70000"
 one_line_error 2 "invalid port list '80-22'" -p 80-22 "$LAB_SRV4"
 one_line_error 2 "unknown option '--frobnicate'" --frobnicate "$LAB_SRV4"
 one_line_error 2 ".*-4.*-6" -4 -6 "$LAB_SRV4"

@@ -232,6 +232,44 @@ static void test_expression(void **state)
 				 "(ip6 and ip6[6] == 58 and (ip6[40] == 1 or ip6[40] == 3))");
 }
 
+/* A run's block of source ports: both ends kept, neighbours outside not. */
+static void test_range(void **state)
+{
+	(void)state;
+	char expr[512];
+	uint8_t pkt[PKT_MAX];
+	struct pkt_spec sp;
+	struct bpf_program prog;
+	struct pcap_pkthdr hdr;
+	const uint16_t ports[] = {39999, 40000, 40100, 40255, 40256};
+	const int kept[] = {0, 1, 1, 1, 0};
+
+	assert_int_equal(filter_build_range(40000, 40255, AF_UNSPEC, expr, sizeof(expr)), 0);
+	assert_non_null(strstr(expr, "portrange 40000-40255"));
+	assert_int_equal(filter_build_range(5, 4, AF_UNSPEC, expr, sizeof(expr)), -1);
+	assert_int_equal(filter_build_range(7, 7, AF_INET, expr, sizeof(expr)), 0);
+	char single[512];
+	assert_int_equal(filter_build(7, AF_INET, single, sizeof(single)), 0);
+	assert_string_equal(expr, single);
+
+	assert_int_equal(filter_build_range(40000, 40255, AF_UNSPEC, expr, sizeof(expr)), 0);
+	pcap_t *p = pcap_open_dead(DLT_RAW, 65535);
+	assert_non_null(p);
+	assert_int_equal(pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN), 0);
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		pkt_defaults(&sp);
+		sp.dport = ports[i];
+		sp.sport = 80;
+		size_t n = pkt_build(&sp, pkt, sizeof(pkt));
+		assert_true(n > 0);
+		memset(&hdr, 0, sizeof(hdr));
+		hdr.caplen = hdr.len = (bpf_u_int32)n;
+		assert_int_equal(pcap_offline_filter(&prog, &hdr, pkt) != 0, kept[i]);
+	}
+	pcap_freecode(&prog);
+	pcap_close(p);
+}
+
 static void test_buffer_size(void **state)
 {
 	char buf[512];
@@ -259,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_icmp6),
 		cmocka_unit_test(test_expression),
 		cmocka_unit_test(test_buffer_size),
+		cmocka_unit_test(test_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

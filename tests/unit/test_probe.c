@@ -242,7 +242,7 @@ static void run_probe(struct run *r, const char *target, const char *ports, unsi
 	struct output *out = output_new(&r->o.out, mf);
 	struct wire w = {&fake_ops, r->f};
 	struct probe_config pc = {.opt = &r->o, .targets = &r->tl, .src = &r->src, .mss = &r->mss,
-				  .sport = 40000, .isn_seed = 1234, .tsval_base = 1};
+				  .sport_base = 40000, .nsports = 4, .isn_seed = 1234, .tsval_base = 1};
 	volatile sig_atomic_t never = 0;
 	r->rc = probe_run(&pc, &w, out, stop ? stop : &never, &r->res, err, sizeof(err));
 	output_end(out);
@@ -313,7 +313,13 @@ static void test_open_exact_kernel_rtt_and_rst(void **state)
 		assert_int_equal(r.f->sent[i + 1].seq, r.f->sent[i].seq + 1);
 		assert_int_equal(r.f->sent[i].optlen, 20);
 	}
-	/* Every probe has its own ISN; the interval is respected. */
+	/* Consecutive probes take consecutive ports of the block; each RST
+	 * leaves from its probe's port. */
+	assert_int_equal(r.f->sent[0].sport, 40000);
+	assert_int_equal(r.f->sent[2].sport, 40001);
+	assert_int_equal(r.f->sent[4].sport, 40002);
+	assert_int_equal(r.f->sent[3].sport, 40001);
+	/* Every probe has its own ISN. */
 	assert_int_not_equal(r.f->sent[0].seq, r.f->sent[2].seq);
 	run_free(&r);
 	free(r.f);
