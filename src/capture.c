@@ -15,14 +15,8 @@ struct capture {
 	int linktype;
 };
 
-/* Large enough that a burst of a 65535-port sweep's SYNs and replies fits
- * while we are busy sending. */
-#define CAPTURE_BUFFER_BYTES (32 * 1024 * 1024)
-/* Replies are headers plus at most a little data; keep whole frames anyway so
- * --pcap files are complete for the data-carrying modes. */
-#define CAPTURE_SNAPLEN 65535
-
-struct capture *capture_open(const char *iface, const char *filter, char *err, size_t errlen)
+struct capture *capture_open(const char *iface, const char *filter, int snaplen, int buffer_bytes,
+			     char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct capture *c = calloc(1, sizeof(*c));
@@ -35,10 +29,12 @@ struct capture *capture_open(const char *iface, const char *filter, char *err, s
 		snprintf(err, errlen, "cannot capture on '%s': %s", iface, ebuf);
 		goto fail;
 	}
-	pcap_set_snaplen(c->p, CAPTURE_SNAPLEN);
+	/* The kernel ring holds frames of snaplen bytes each: a small snaplen
+	 * is what lets a small buffer hold a whole sweep's replies. */
+	pcap_set_snaplen(c->p, snaplen);
 	pcap_set_promisc(c->p, 0);
 	pcap_set_immediate_mode(c->p, 1);
-	pcap_set_buffer_size(c->p, CAPTURE_BUFFER_BYTES);
+	pcap_set_buffer_size(c->p, buffer_bytes);
 	if (pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_NANO) != 0) {
 		snprintf(err, errlen, "capture on '%s' cannot give nanosecond timestamps", iface);
 		goto fail;

@@ -15,9 +15,11 @@
 
 struct capture;
 
-/* Open iface ("any" for all) and install filter. NULL with err on failure;
+/* Open iface ("any" for all) and install filter, keeping snaplen bytes of
+ * each frame in a kernel buffer of buffer_bytes. NULL with err on failure;
  * errno EPERM when privileges are missing. */
-struct capture *capture_open(const char *iface, const char *filter, char *err, size_t errlen);
+struct capture *capture_open(const char *iface, const char *filter, int snaplen, int buffer_bytes,
+			     char *err, size_t errlen);
 /* The selectable fd, for poll. */
 int capture_fd(const struct capture *c);
 /* The SEGMENT_LINK_* type of captured frames. */

@@ -170,6 +170,21 @@ static size_t source_ports_needed(const struct options *o)
 	return need ? need : 1;
 }
 
+/* Enough for any header stack a SYN-ACK, RST or ICMP error can have here:
+ * link (up to 20), IP with options or IPv6 extension headers, TCP with 40
+ * bytes of options; an ICMP error quotes one more IP header and 8+ bytes. */
+#define SYN_SNAPLEN 320
+
+/* Room in the kernel for every target port's SYN and answer in flight at
+ * once (a sweep sends faster than it reads), within 1..16 MiB: the engine drains the capture every few sends, so
+ * the backlog stays far below a whole sweep. */
+static int capture_buffer_bytes(size_t ports)
+{
+	size_t want = (1u << 20) + ports * 2 * (SYN_SNAPLEN + 64);
+	size_t max = 16u << 20;
+	return (int)(want > max ? max : want);
+}
+
 static int open_privileged(struct run *r, char *err, size_t errlen)
 {
 	char filt[512];
@@ -186,6 +201,8 @@ static int open_privileged(struct run *r, char *err, size_t errlen)
 		.cap_iface = r->capture_if,
 		.filter = filt,
 		.pcap_path = r->o.pcap_file,
+		.snaplen = SYN_SNAPLEN,
+		.buffer_bytes = capture_buffer_bytes(target_list_ports(&r->targets)),
 	};
 	r->wl = wire_live_open(&wc, err, errlen);
 	if (r->wl == NULL) {

@@ -13,14 +13,14 @@ struct pcapout {
 	pcap_dumper_t *d;
 };
 
-struct pcapout *pcapout_open(const char *path, int linktype, char *err, size_t errlen)
+struct pcapout *pcapout_open(const char *path, int linktype, int snaplen, char *err, size_t errlen)
 {
 	struct pcapout *po = calloc(1, sizeof(*po));
 	if (po == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	po->dead = pcap_open_dead_with_tstamp_precision(linktype, 65535, PCAP_TSTAMP_PRECISION_NANO);
+	po->dead = pcap_open_dead_with_tstamp_precision(linktype, snaplen, PCAP_TSTAMP_PRECISION_NANO);
 	if (po->dead == NULL) {
 		snprintf(err, errlen, "cannot prepare the pcap file '%s'", path);
 		free(po);

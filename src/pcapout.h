@@ -11,8 +11,9 @@
 
 struct pcapout;
 
-/* Create path for frames of linktype (pcap DLT). NULL with err on failure. */
-struct pcapout *pcapout_open(const char *path, int linktype, char *err, size_t errlen);
+/* Create path for frames of linktype (pcap DLT) cut at snaplen. NULL with
+ * err on failure. */
+struct pcapout *pcapout_open(const char *path, int linktype, int snaplen, char *err, size_t errlen);
 void pcapout_write(struct pcapout *po, const struct wire_packet *pkt);
 void pcapout_flush(struct pcapout *po);
 /* Flush and close; NULL is fine. */

@@ -86,11 +86,12 @@ struct wire_live *wire_live_open(const struct wire_live_config *cfg, char *err, 
 	wl->craft = craft_open(cfg->want4, cfg->want6, cfg->bind_iface, err, errlen);
 	if (wl->craft == NULL)
 		goto fail;
-	wl->cap = capture_open(cfg->cap_iface, cfg->filter, err, errlen);
+	wl->cap = capture_open(cfg->cap_iface, cfg->filter, cfg->snaplen, cfg->buffer_bytes, err, errlen);
 	if (wl->cap == NULL)
 		goto fail;
 	if (cfg->pcap_path != NULL) {
-		wl->pcap = pcapout_open(cfg->pcap_path, capture_linktype(wl->cap), err, errlen);
+		wl->pcap = pcapout_open(cfg->pcap_path, capture_linktype(wl->cap), cfg->snaplen, err,
+					errlen);
 		if (wl->pcap == NULL) {
 			errno = EIO;
 			goto fail;

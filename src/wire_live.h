@@ -16,6 +16,8 @@ struct wire_live_config {
 	const char *cap_iface;   /* where to capture ("any" when targets differ) */
 	const char *filter;      /* BPF expression */
 	const char *pcap_path;   /* --pcap, or NULL */
+	int snaplen;             /* bytes kept of each frame */
+	int buffer_bytes;        /* kernel capture buffer */
 };
 
 struct wire_live;
