@@ -31,10 +31,12 @@ else
 fi
 
 # Short: namespace names are LAB-c, LAB-s, LAB-m.
+# shellcheck disable=SC2034 # used by the tests that source this
 LAB="ts$$"
 
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/tcpshake-it.XXXXXX") || exit 1
 CAPTURE_PID=""
+# shellcheck disable=SC2034 # for tests: the file of the current capture
 CAPTURE_FILE=""
 OUT=""
 ERR=""

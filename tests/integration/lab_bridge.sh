@@ -60,25 +60,28 @@ assert_eq 5 "$recv" "delayed IPv6 pings answered"
 in_range "$avg" 39.5 43 || fail "IPv6 ping RTT $avg ms with --delay 20, expected 39.5..43"
 
 capture_start "$LAB_CLI_NS" c0 "$TMPD/delay.pcap" "tcp port 8080"
-for _ in 1 2 3 4 5; do
+for _ in 1 2 3 4 5 6 7 8 9; do
 	ms=$(tcp_connect_ms "$LAB_SRV4" 8080) || fail "TCP connect through the delayed bridge failed"
 	echo "--delay 20, TCP connect: $ms ms"
-	in_range "$ms" 39.5 45 || fail "connect took $ms ms with --delay 20, expected about 40"
+	in_range "$ms" 39.5 50 || fail "connect took $ms ms with --delay 20, expected about 40"
 done
 ms=$(tcp_connect_ms "$LAB_SRV6" 8080) || fail "IPv6 TCP connect through the bridge failed"
 echo "--delay 20, IPv6 TCP connect: $ms ms"
-in_range "$ms" 39.5 45 || fail "IPv6 connect took $ms ms with --delay 20, expected about 40"
+in_range "$ms" 39.5 50 || fail "IPv6 connect took $ms ms with --delay 20, expected about 40"
 capture_stop
 wire_rtts "$TMPD/delay.pcap" >"$TMPD/wire"
 sed 's/^/wire SYN -> SYN-ACK: seq /; s/$/ ms/' "$TMPD/wire"
-assert_eq 6 "$(wc -l <"$TMPD/wire")" "SYNs on the wire"
-read -r wmin wmax <<<"$(awk '$2 == "none" { print "- -"; exit }
-	NR == 1 || $2 < lo { lo = $2 } NR == 1 || $2 > hi { hi = $2 }
-	END { if (NR) printf "%s %s\n", lo, hi }' "$TMPD/wire")"
-echo "wire RTT min/max $wmin/$wmax ms for 40 ms configured (delay accuracy)"
-# The bridge's own error: within 0.5 ms of 40 on the wire, both ways added.
-in_range "$wmin" 39.9 40.5 || fail "wire RTT $wmin ms, expected 40 ms + < 0.5 ms"
-in_range "$wmax" 39.9 40.5 || fail "wire RTT $wmax ms, expected 40 ms + < 0.5 ms"
+assert_eq 10 "$(wc -l <"$TMPD/wire")" "SYNs on the wire"
+assert_eq 0 "$(grep -c ' none$' "$TMPD/wire")" "SYNs without a SYN-ACK on the wire"
+read -r wmin wmed wmax <<<"$(sort -k2n "$TMPD/wire" | awk '{ r[NR] = $2 }
+	END { printf "%s %s %s\n", r[1], (r[5] + r[6]) / 2, r[NR] }')"
+echo "wire RTT min/median/max $wmin/$wmed/$wmax ms for 40 ms configured (delay accuracy)"
+# The bridge's own error, both ways added, next to the server's ~0.05 ms:
+# the median within 0.3 ms of 40. A single probe may be later when other
+# tests load the machine (preemption), but never earlier.
+in_range "$wmin" 39.95 50 || fail "wire RTT $wmin ms: earlier than the 40 ms configured"
+in_range "$wmed" 39.95 40.3 || fail "median wire RTT $wmed ms, expected 40 ms + < 0.3 ms"
+in_range "$wmax" 39.95 50 || fail "wire RTT $wmax ms, expected about 40 ms"
 
 # 3. 20% loss each way, seeded: about 1 - 0.8^2 = 36% of pings lost.
 lab_impair "$LAB" --loss 0.2 --seed 1

@@ -46,7 +46,6 @@ _lab_err() { echo "lab: $*" >&2; }
 
 # Sets the LAB_* variables for NAME.
 _lab_vars() {
-	LAB_NAME=$1
 	LAB_CLI_NS="$1-c"
 	LAB_SRV_NS="$1-s"
 	LAB_MID_NS="$1-m"
@@ -74,6 +73,7 @@ _lab_starttime() {
 	local stat
 	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	stat=${stat##*) } # the command name may hold spaces and parentheses
+	# shellcheck disable=SC2086 # split into fields on purpose
 	set -- $stat
 	echo "${20}"
 }
@@ -85,12 +85,20 @@ _lab_spawn() {
 	shift 3
 	mkdir -p "$dir" || return 1
 	# ip netns exec execs the command, so $! is the program's own PID.
-	# stdout to /dev/null: a caller's $(lab.sh up ...) must not wait for it.
-	ip netns exec "$ns" "$@" </dev/null >/dev/null 2>"$dir/$tag.log" &
-	pid=$!
-	st=$(_lab_starttime "$pid") || st=0
-	echo "$pid $st" >"$dir/$tag.pid"
+	# Started from a subshell, so it is not the caller's child: a bare
+	# `wait` in a test must not wait for the lab. stdout to /dev/null: a
+	# caller's $(lab.sh up ...) must not wait for it either.
+	(
+		ip netns exec "$ns" "$@" </dev/null >/dev/null 2>"$dir/$tag.log" &
+		echo "$!" >"$dir/$tag.pid"
+	)
+	read -r pid <"$dir/$tag.pid" || return 1
 	LAB_LAST_PID=$pid
+	if st=$(_lab_starttime "$pid"); then
+		echo "$pid $st" >"$dir/$tag.pid"
+	else
+		rm -f "$dir/$tag.pid" # already gone (its log says why)
+	fi
 }
 
 # _lab_alive PIDFILE: true if the process recorded there still runs.
@@ -98,7 +106,7 @@ _lab_alive() {
 	local pid st now
 	read -r pid st <"$1" 2>/dev/null || return 1
 	now=$(_lab_starttime "$pid") || return 1
-	[ "$st" = 0 ] || [ "$now" = "$st" ]
+	[ "$now" = "$st" ]
 }
 
 # _lab_stop PIDFILE: TERM, wait up to 2 s, then KILL; removes the file.
@@ -118,8 +126,6 @@ _lab_stop() {
 			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi
-	# Reap it if it is our child (a sourced lab); harmless otherwise.
-	wait "$pid" 2>/dev/null || true
 	rm -f "$f"
 }
 
@@ -330,7 +336,10 @@ _lab_port() {
 	case ${1:-} in
 	'' | *[!0-9]*) _lab_err "bad port '${1:-}'"; return 1 ;;
 	esac
-	[ "$1" -ge 1 ] && [ "$1" -le 65535 ] || { _lab_err "bad port '$1'"; return 1; }
+	if [ "$1" -lt 1 ] || [ "$1" -gt 65535 ]; then
+		_lab_err "bad port '$1'"
+		return 1
+	fi
 }
 
 lab_nft_drop() {
