@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "filter.h"
 #include "output.h"
 #include "portres.h"
@@ -32,7 +34,7 @@
 #define EXIT_ERROR 2
 #define EXIT_NAGIOS_UNKNOWN 3
 
-/* Set by SIGINT/SIGTERM; main owns it, the engine only reads it. */
+/* Set by SIGINT/SIGTERM/SIGHUP; main owns it, the engine only reads it. */
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
@@ -213,6 +215,30 @@ static int open_privileged(struct run *r, char *err, size_t errlen)
 	return priv_drop(err, errlen);
 }
 
+/* A random 32-bit value (our TSval base, as Linux offsets its clock). */
+static uint32_t random_u32(void)
+{
+	uint32_t v = 0;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = (uint32_t)clock_realtime_ns();
+	return v;
+}
+
+/* Whether argv asks for the nagios format, read without the parser (which
+ * may have stopped at an earlier error). */
+static bool wants_nagios(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--format=nagios") == 0)
+			return true;
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc && strcmp(argv[i + 1], "nagios") == 0)
+			return true;
+	}
+	return false;
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -243,8 +269,9 @@ int main(int argc, char **argv)
 		return 0;
 	case CLI_ERROR:
 		fprintf(stderr, "tcpshake: %s\n", err);
-		/* Under nagios a usage error is UNKNOWN, and says so on stdout. */
-		if (r.o.out.format == OUT_NAGIOS) {
+		/* Under nagios a usage error is UNKNOWN, and says so on stdout,
+		 * even when the error came before --format on the line. */
+		if (r.o.out.format == OUT_NAGIOS || wants_nagios(argc, argv)) {
 			printf("TCPSHAKE UNKNOWN - %s\n", err);
 			return EXIT_NAGIOS_UNKNOWN;
 		}
@@ -299,6 +326,7 @@ int main(int argc, char **argv)
 		.targets = &r.targets,
 		.src = r.src,
 		.mss = r.mss,
+		.tsval_base = random_u32(),
 		.sport_base = r.ports.base,
 		.nsports = (uint16_t)r.ports.n,
 	};

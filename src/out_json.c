@@ -194,6 +194,8 @@ static void json_probe(struct output *o, const struct probe_event *e)
 	bool sa = tcp && e->reply == REPLY_SA;
 	char nbuf[32];
 
+	if (o->cfg.quiet)
+		return; /* -q: summaries only, in every format */
 	put_head(f, "probe", e->host, &e->addr, e->port);
 	put_key(f, "seq");
 	fprintf(f, "%u", (unsigned)e->seq);

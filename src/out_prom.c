@@ -170,7 +170,7 @@ static int prom_end(struct output *o)
 		fprintf(f, "%.9g\n", isfinite(r) ? r : 0.0);
 	}
 
-	put_family(f, "tcpshake_rtt_seconds", "summary", "Handshake RTT: SYN out to its answer (SYN-ACK, RST or ICMP error) in.");
+	put_family(f, "tcpshake_rtt_seconds", "summary", "Handshake RTT, from the SYN leaving to its answer (SYN-ACK, RST or ICMP error) arriving.");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct summary_event *e = &l->v[i].e;
 		if (has_rtt(e)) {

@@ -65,6 +65,7 @@ struct engine {
 	struct output *out;
 	struct probe_result *res;
 	struct isn_gen isn;
+	struct sched sched;
 	struct flow *flows;
 	size_t nflows;
 	struct match_table table;
@@ -226,7 +227,8 @@ static void send_rst(struct engine *e, const struct flow *f, uint16_t sport, uin
 	s.seq = seq;
 	s.flags = TCPF_RST;
 	/* Best effort: the server also times its half-open entry out. */
-	(void)e->w->ops->send(e->w->ctx, &s, &sent_ns);
+	if (e->w->ops->send(e->w->ctx, &s, &sent_ns) == 0)
+		sched_charge(&e->sched, sent_ns);
 }
 
 static bool rec_belongs(struct engine *e, const struct rec *r, const struct match_hit *hit)
@@ -317,14 +319,15 @@ static void handle_reply(struct engine *e, const struct segment *seg, const stru
 		/* Free the server's half-open entry even for duplicates: each SYN-ACK
 		 * retransmission means our last RST did not arrive. */
 		send_rst(e, f, r->sport, hit->key + 1);
-		if (e->w->ops->record)
-			e->w->ops->record(e->w->ctx, pkt);
 		answer(e, r, seg, pkt, REPLY_SA);
 	} else if (seg->flags & TCPF_RST) {
-		if (e->w->ops->record)
-			e->w->ops->record(e->w->ctx, pkt);
 		answer(e, r, seg, pkt, (seg->flags & TCPF_ACK) ? REPLY_RA : REPLY_R);
 	}
+}
+
+static bool in_block(const struct engine *e, uint16_t port)
+{
+	return (uint16_t)(port - e->cfg->sport_base) < e->cfg->nsports;
 }
 
 static void handle_packet(struct engine *e, const struct wire_packet *pkt)
@@ -341,35 +344,45 @@ static void handle_packet(struct engine *e, const struct wire_packet *pkt)
 	if (st != SEGMENT_OK)
 		return;
 	/* Targets may be reached from different local addresses (lo and a
-	 * veth, say) and each probe has its own source port, so the local side
-	 * is taken from the segment, must lie in our port block, and is then
-	 * checked against the probe's own source in rec_belongs. */
-	struct netaddr local;
-	uint16_t lport;
+	 * veth, say) and each probe has its own source port, so our side is
+	 * read from the segment: whichever of its ports lies in our block.
+	 * When both do (a probe of a port inside our own block), the segment
+	 * is tried as sent by us first, then as received. rec_belongs then
+	 * checks the probe's own source address and port. */
+	struct netaddr cand_addr[2];
+	uint16_t cand_port[2];
+	int ncand = 0;
 	if (seg.kind == SEGMENT_KIND_ICMP_ERROR) {
-		local = seg.quote.src;
-		lport = seg.quote.sport;
-	} else if ((seg.flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
-		local = seg.src;
-		lport = seg.sport;
+		cand_addr[ncand] = seg.quote.src;
+		cand_port[ncand++] = seg.quote.sport;
 	} else {
-		local = seg.dst;
-		lport = seg.dport;
+		if (in_block(e, seg.sport)) {
+			cand_addr[ncand] = seg.src; /* sent by us: our SYNs and RSTs */
+			cand_port[ncand++] = seg.sport;
+		}
+		if (in_block(e, seg.dport)) {
+			cand_addr[ncand] = seg.dst;
+			cand_port[ncand++] = seg.dport;
+		}
+		/* The block is ours alone (portres.h): every TCP segment on it
+		 * belongs in --pcap, answers, duplicates and our RSTs alike. */
+		if (ncand > 0 && e->w->ops->record)
+			e->w->ops->record(e->w->ctx, pkt);
 	}
-	if ((uint16_t)(lport - e->cfg->sport_base) >= e->cfg->nsports)
-		return;
-	enum match_role role = match_classify(&seg, local.family == AF_INET ? &local : &none,
-					      local.family == AF_INET6 ? &local : &none, lport, &hit);
-	hit.local = local;
-	hit.lport = lport;
+	enum match_role role = MATCH_NONE;
+	for (int c = 0; c < ncand && role == MATCH_NONE; c++) {
+		if (!in_block(e, cand_port[c]))
+			continue;
+		const struct netaddr *l = &cand_addr[c];
+		role = match_classify(&seg, l->family == AF_INET ? l : &none,
+				      l->family == AF_INET6 ? l : &none, cand_port[c], &hit);
+		hit.lport = cand_port[c];
+	}
 	switch (role) {
 	case MATCH_OUR_SYN: {
 		struct rec *r = rec_at(e, isn_decode(&e->isn, hit.key));
-		if (r != NULL && rec_belongs(e, r, &hit) && r->kernel_ns == 0) {
+		if (r != NULL && rec_belongs(e, r, &hit) && r->kernel_ns == 0)
 			r->kernel_ns = pkt->ts_ns;
-			if (e->w->ops->record)
-				e->w->ops->record(e->w->ctx, pkt);
-		}
 		break;
 	}
 	case MATCH_REPLY:
@@ -464,7 +477,6 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 	      const volatile sig_atomic_t *stop, struct probe_result *res, char *err, size_t errlen)
 {
 	struct engine e;
-	struct sched sc;
 	int rc = 0;
 
 	memset(&e, 0, sizeof(e));
@@ -486,7 +498,7 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 		return -1;
 	}
 
-	sched_init(&sc, e.nflows, cfg->opt->count, (uint64_t)(cfg->opt->interval * 1e9),
+	sched_init(&e.sched, e.nflows, cfg->opt->count, (uint64_t)(cfg->opt->interval * 1e9),
 		   cfg->opt->rate, w->ops->now(w->ctx));
 	for (;;) {
 		if (*stop) {
@@ -497,19 +509,19 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 		size_t fi;
 		uint64_t due;
 		int burst = 0;
-		bool more = sched_next(&sc, &fi, &due);
+		bool more = sched_next(&e.sched, &fi, &due);
 		while (more && due <= now && !*stop) {
 			if (send_probe(&e, fi) < 0) {
 				rc = -1;
 				goto done;
 			}
-			sched_sent(&sc, now);
+			sched_sent(&e.sched, now);
 			if (++burst % SEND_BURST == 0 && drain(&e) < 0) {
 				rc = -1;
 				goto done;
 			}
 			now = w->ops->now(w->ctx);
-			more = sched_next(&sc, &fi, &due);
+			more = sched_next(&e.sched, &fi, &due);
 		}
 		if (drain(&e) < 0) {
 			rc = -1;

@@ -45,3 +45,12 @@ void sched_sent(struct sched *s, uint64_t now_ns)
 		s->round_start += s->interval_ns;
 	}
 }
+
+void sched_charge(struct sched *s, uint64_t now_ns)
+{
+	if (s->gap_ns == 0)
+		return;
+	uint64_t next = s->started ? s->last_send + s->gap_ns : now_ns;
+	s->last_send = next > now_ns ? next : now_ns;
+	s->started = true;
+}

@@ -32,4 +32,8 @@ bool sched_next(const struct sched *s, size_t *flow, uint64_t *due_ns);
 /* Record that the send sched_next named went out at now_ns. */
 void sched_sent(struct sched *s, uint64_t now_ns);
 
+/* Count one more packet sent at now_ns outside the probe schedule (the RST
+ * after a SYN-ACK), so --rate caps every packet, not only probes. */
+void sched_charge(struct sched *s, uint64_t now_ns);
+
 #endif

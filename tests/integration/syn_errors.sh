@@ -25,6 +25,8 @@ one_line_error 2 "no route to|cannot" -c 1 -W 0.2 -4 192.0.2.1:80 # TEST-NET: no
 # Nagios: usage errors are UNKNOWN (3), with a status line on stdout.
 assert_exit 3 in_cli "$TCPSHAKE" --format nagios -c x "$LAB_SRV4"
 assert_match "^TCPSHAKE UNKNOWN - invalid count" "$OUT" "nagios UNKNOWN line"
+assert_exit 3 in_cli "$TCPSHAKE" -c x --format nagios "$LAB_SRV4"
+assert_match "^TCPSHAKE UNKNOWN - invalid count" "$OUT" "nagios UNKNOWN when the error comes first"
 assert_exit 3 in_cli "$TCPSHAKE" --format nagios -c 1 no-such-host.invalid
 assert_match "^TCPSHAKE UNKNOWN - cannot resolve" "$OUT" "nagios UNKNOWN for a name"
 # JSON: runtime errors also come as an error record.

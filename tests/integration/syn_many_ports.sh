@@ -17,4 +17,5 @@ assert_exit 1 in_cli "$TCPSHAKE" --json -q -c 1 -W 1 --rate 20000 "$LAB_SRV4:1-6
 assert_eq 65535 "$(printf '%s\n' "$OUT" | grep -c '"type":"summary"')" "summaries of a full sweep"
 assert_eq 3 "$(printf '%s\n' "$OUT" | grep '"type":"summary"' | grep -c '"state":"open"')" "open ports of a full sweep"
 assert_eq 0 "$(printf '%s\n' "$OUT" | grep '"type":"summary"' | grep -c '"state":"filtered"')" "unanswered ports of a full sweep"
+assert_eq 0 "$(printf '%s\n' "$OUT" | grep -c '"type":"probe"')" "probe lines under -q"
 pass

@@ -65,6 +65,8 @@ n_syn=$(tcpdump -nr "$pcap" 'tcp[tcpflags] == tcp-syn' 2>/dev/null | wc -l)
 n_sa=$(tcpdump -nr "$pcap" 'tcp[tcpflags] == (tcp-syn|tcp-ack)' 2>/dev/null | wc -l)
 assert_eq 2 "$n_syn" "SYNs in the pcap"
 assert_eq 2 "$n_sa" "SYN-ACKs in the pcap"
+n_rst=$(tcpdump -nr "$pcap" "src $LAB_CLI4 and tcp[tcpflags] & tcp-rst != 0" 2>/dev/null | wc -l)
+[ "$n_rst" -ge 2 ] || fail "our RSTs in the pcap: $n_rst, expected >= 2"
 assert_no_match "seq=" "$OUT" "-q prints summaries only"
 rm -f "$pcap"
 

@@ -889,7 +889,7 @@ static void test_prom_with_samples(void **state)
 	      "# TYPE tcpshake_loss_ratio gauge\n"
 	      "tcpshake_loss_ratio{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\"} 0.25\n"
 	      "tcpshake_loss_ratio{host=\"fw.example\",addr=\"198.51.100.7\",port=\"22\"} 1\n"
-	      "# HELP tcpshake_rtt_seconds Handshake RTT: SYN out to its answer (SYN-ACK, RST or ICMP error) in.\n"
+	      "# HELP tcpshake_rtt_seconds Handshake RTT, from the SYN leaving to its answer (SYN-ACK, RST or ICMP error) arriving.\n"
 	      "# TYPE tcpshake_rtt_seconds summary\n"
 	      "tcpshake_rtt_seconds{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\",quantile=\"0.5\"} 0.000250400\n"
 	      "tcpshake_rtt_seconds{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\",quantile=\"0.9\"} 0.001500000\n"
@@ -937,7 +937,7 @@ static void test_prom_without_samples(void **state)
 	      "# HELP tcpshake_loss_ratio Share of probes not answered, 0 to 1.\n"
 	      "# TYPE tcpshake_loss_ratio gauge\n"
 	      "tcpshake_loss_ratio{host=\"a\\\"b\\\\c\\nd\",addr=\"2001:db8::1\",port=\"22\"} 1\n"
-	      "# HELP tcpshake_rtt_seconds Handshake RTT: SYN out to its answer (SYN-ACK, RST or ICMP error) in.\n"
+	      "# HELP tcpshake_rtt_seconds Handshake RTT, from the SYN leaving to its answer (SYN-ACK, RST or ICMP error) arriving.\n"
 	      "# TYPE tcpshake_rtt_seconds summary\n"
 	      "tcpshake_rtt_seconds_count{host=\"a\\\"b\\\\c\\nd\",addr=\"2001:db8::1\",port=\"22\"} 0\n");
 }

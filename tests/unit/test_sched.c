@@ -89,6 +89,26 @@ static void test_unbounded_and_empty(void **state)
 	assert_false(sched_next(&s, &f, &due));
 }
 
+static void test_charge_counts_extra_packets(void **state)
+{
+	(void)state;
+	struct sched s;
+	size_t f;
+	uint64_t due;
+	sched_init(&s, 2, 1, MS, 100.0, 0); /* 10 ms between packets */
+	assert_true(sched_next(&s, &f, &due));
+	sched_sent(&s, 0);
+	sched_charge(&s, 1 * MS); /* an RST right after */
+	assert_true(sched_next(&s, &f, &due));
+	assert_int_equal(due, 20 * MS); /* the RST took the 10 ms slot */
+	struct sched u;
+	sched_init(&u, 1, 2, MS, 0, 0);
+	sched_sent(&u, 0);
+	sched_charge(&u, 5); /* no cap: nothing changes */
+	assert_true(sched_next(&u, &f, &due));
+	assert_int_equal(due, MS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -96,6 +116,7 @@ int main(void)
 		cmocka_unit_test(test_rate_spaces_all_sends),
 		cmocka_unit_test(test_interval_respected_when_late),
 		cmocka_unit_test(test_unbounded_and_empty),
+		cmocka_unit_test(test_charge_counts_extra_packets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
