@@ -74,7 +74,11 @@ rm -f "$pcap"
 pcap=$(mktemp /tmp/tcpshake-test.XXXXXX.pcap)
 ip netns exec "$LAB_CLI_NS" "$TCPSHAKE" -c 0 -i 0.1 --pcap "$pcap" "$LAB_SRV4:8080" >"$TMPD/int.out" 2>&1 &
 pid=$!
-sleep 1
+# Wait for a few probes (not a fixed time: a loaded machine starts slowly).
+for _ in $(seq 1 100); do
+	[ "$(grep -c '^open' "$TMPD/int.out" 2>/dev/null)" -ge 5 ] && break
+	sleep 0.1
+done
 kill -INT "$pid"
 wait "$pid"
 st=$?
