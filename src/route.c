@@ -49,24 +49,25 @@ static int iface_mtu(int fd, const char *ifname)
 	return ifr.ifr_mtu;
 }
 
-/* The interface that holds address a, or "" when none does. */
-static void iface_of(const struct netaddr *a, char *ifname, bool *is_local)
+/* In one pass over the interfaces (one netlink dump, not two): whether dst
+ * is one of our own addresses, and the interface holding src ("" if none). */
+static void scan_ifaces(const struct netaddr *dst, const struct netaddr *src, bool *dst_local,
+			char *src_if)
 {
 	struct ifaddrs *ifa0, *ifa;
-	ifname[0] = '\0';
-	*is_local = false;
+	*dst_local = false;
+	src_if[0] = '\0';
 	if (getifaddrs(&ifa0) < 0)
 		return;
 	for (ifa = ifa0; ifa; ifa = ifa->ifa_next) {
-		if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != a->family)
+		if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != dst->family)
 			continue;
 		struct netaddr x;
 		from_sockaddr(ifa->ifa_addr, &x);
-		if (netaddr_eq(&x, a)) {
-			snprintf(ifname, IF_NAMESIZE, "%s", ifa->ifa_name);
-			*is_local = true;
-			break;
-		}
+		if (netaddr_eq(&x, dst))
+			*dst_local = true;
+		if (src_if[0] == '\0' && netaddr_eq(&x, src))
+			snprintf(src_if, IF_NAMESIZE, "%s", ifa->ifa_name);
 	}
 	freeifaddrs(ifa0);
 }
@@ -117,18 +118,17 @@ int route_lookup(const struct netaddr *dst, const char *iface, const struct neta
 	}
 	from_sockaddr((struct sockaddr *)&ss, &out->src);
 
-	bool dst_local, src_local;
-	char dst_if[IF_NAMESIZE];
-	iface_of(dst, dst_if, &dst_local);
+	bool dst_local;
+	char src_if[IF_NAMESIZE];
+	scan_ifaces(dst, &out->src, &dst_local, src_if);
 	if (iface != NULL)
 		snprintf(out->ifname, sizeof(out->ifname), "%s", iface);
 	else if (dst_local)
 		snprintf(out->ifname, sizeof(out->ifname), "lo"); /* our own address: loopback */
-	else {
-		iface_of(&out->src, out->ifname, &src_local);
-		if (!src_local)
-			snprintf(out->ifname, sizeof(out->ifname), "any");
-	}
+	else if (src_if[0] != '\0')
+		snprintf(out->ifname, sizeof(out->ifname), "%s", src_if);
+	else
+		snprintf(out->ifname, sizeof(out->ifname), "any");
 	out->mtu = strcmp(out->ifname, "any") == 0 ? 1500 : iface_mtu(fd, out->ifname);
 	close(fd);
 	return 0;
