@@ -178,14 +178,14 @@ static size_t source_ports_needed(const struct options *o)
 #define SYN_SNAPLEN 320
 
 /* Room in the kernel for every target port's SYN and answer in flight at
- * once (a sweep sends faster than it reads), within 256 KiB..16 MiB: the
+ * once (a sweep sends faster than it reads), within 256 KiB..8 MiB: the
  * engine drains the capture every few sends, so the backlog stays far below
  * a whole sweep. Small for small runs: setting up and tearing down the ring
  * is a visible part of a one-probe run. */
 static int capture_buffer_bytes(size_t ports)
 {
 	size_t want = (256u << 10) + ports * 2 * (SYN_SNAPLEN + 64);
-	size_t max = 16u << 20;
+	size_t max = 8u << 20;
 	return (int)(want > max ? max : want);
 }
 

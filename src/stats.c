@@ -26,7 +26,7 @@ void stats_init(struct stats *s)
 int stats_add(struct stats *s, double v)
 {
 	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 16;
+		size_t ncap = s->cap ? s->cap * 2 : 4; /* most target ports get a few probes */
 		if (ncap < s->cap || ncap > SIZE_MAX / sizeof(*s->v))
 			return -1;
 		double *nv = realloc(s->v, ncap * sizeof(*nv));
