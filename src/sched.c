@@ -7,6 +7,9 @@
 #include "config.h"
 #include "sched.h"
 
+/* How late a rate-capped send may be and still keep its slot. */
+#define SCHED_CATCHUP_NS 2000000ull
+
 void sched_init(struct sched *s, size_t nflows, unsigned long count, uint64_t interval_ns,
 		double rate_pps, uint64_t start_ns)
 {
@@ -37,7 +40,15 @@ void sched_sent(struct sched *s, uint64_t now_ns)
 {
 	if (s->cursor == 0)
 		s->round_start = now_ns; /* the round really began now, maybe late */
-	s->last_send = now_ns;
+	if (s->gap_ns && s->started) {
+		/* A send a little late (the loop was reading replies) keeps its
+		 * slot, so the next ones catch up and the average rate holds;
+		 * a long stall starts the pacing afresh instead of bursting. */
+		uint64_t slot = s->last_send + s->gap_ns;
+		s->last_send = now_ns > slot && now_ns - slot < SCHED_CATCHUP_NS ? slot : now_ns;
+	} else {
+		s->last_send = now_ns;
+	}
 	s->started = true;
 	if (++s->cursor == s->nflows) {
 		s->cursor = 0;

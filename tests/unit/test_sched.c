@@ -89,6 +89,27 @@ static void test_unbounded_and_empty(void **state)
 	assert_false(sched_next(&s, &f, &due));
 }
 
+static void test_rate_catches_up_after_small_delays(void **state)
+{
+	(void)state;
+	struct sched s;
+	size_t f;
+	uint64_t due;
+	sched_init(&s, 10, 1, MS, 10000.0, 0); /* 100 us between sends */
+	assert_true(sched_next(&s, &f, &due));
+	sched_sent(&s, 0);
+	assert_true(sched_next(&s, &f, &due));
+	assert_int_equal(due, 100000);
+	sched_sent(&s, 150000); /* 50 us late: keeps its slot */
+	assert_true(sched_next(&s, &f, &due));
+	assert_int_equal(due, 200000);
+	sched_sent(&s, 200000);
+	assert_true(sched_next(&s, &f, &due));
+	sched_sent(&s, 9000000); /* a 9 ms stall: pacing starts afresh */
+	assert_true(sched_next(&s, &f, &due));
+	assert_int_equal(due, 9100000);
+}
+
 static void test_charge_counts_extra_packets(void **state)
 {
 	(void)state;
@@ -117,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_interval_respected_when_late),
 		cmocka_unit_test(test_unbounded_and_empty),
 		cmocka_unit_test(test_charge_counts_extra_packets),
+		cmocka_unit_test(test_rate_catches_up_after_small_delays),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
