@@ -100,7 +100,7 @@ static void text_summary(struct output *o, const struct summary_event *e)
 			e->rtt.max, e->rtt.mdev);
 		fprintf(f, "rtt p50/p90/p99 = %.3f/%.3f/%.3f ms\n", e->rtt.p50, e->rtt.p90, e->rtt.p99);
 	}
-	fflush(f);
+	/* No flush: summaries come in one burst at the end; output_end flushes. */
 }
 
 static void text_error(struct output *o, const char *message)
