@@ -70,6 +70,8 @@ struct craft *craft_new_builder(char *err, size_t errlen)
 		errno = EIO;
 		return NULL;
 	}
+	/* Unseeded, libnet's generator gives every run the same first id. */
+	libnet_seed_prand(c->l);
 	c->ip_id = (uint16_t)libnet_get_prand(LIBNET_PRu16);
 	return c;
 }
