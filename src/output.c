@@ -55,9 +55,21 @@ void output_free(struct output *o)
 	free(o);
 }
 
+void output_begin_target(struct output *o, const char *host, const struct netaddr *addr,
+			 size_t nports)
+{
+	char abuf[NETADDR_STRLEN];
+	o->multi_port = nports > 1;
+	/* Only the text format has headers; JSON, nagios and prom need none. */
+	if (o->ended || !o->multi_port || o->cfg.format != OUT_TEXT || o->cfg.quiet)
+		return;
+	fprintf(o->out, "TCPSHAKE %s (%s): %zu ports, SYN probes\n", host,
+		netaddr_str(addr, abuf, sizeof(abuf)), nports);
+}
+
 void output_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port)
 {
-	if (!o->ended)
+	if (!o->ended && !o->multi_port)
 		o->ops->begin(o, host, addr, port);
 }
 

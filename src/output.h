@@ -37,7 +37,12 @@ struct output;
 struct output *output_new(const struct output_config *cfg, FILE *out);
 void output_free(struct output *o);
 
-/* Before the first probe of a target port (text prints a header line). */
+/* Before the first probe of a target (a host with its ports): a target of
+ * several ports gets one text header for all of them, not one per port. */
+void output_begin_target(struct output *o, const char *host, const struct netaddr *addr,
+			 size_t nports);
+/* Before the first probe of a target port (text prints a header line unless
+ * the target has several ports). */
 void output_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port);
 void output_probe(struct output *o, const struct probe_event *e);
 void output_summary(struct output *o, const struct summary_event *e);

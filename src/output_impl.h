@@ -40,6 +40,7 @@ struct output {
 	FILE *out;                /* not owned */
 	void *state;              /* the formatter's own */
 	bool ended;               /* output_end ran: later calls do nothing */
+	bool multi_port;          /* the current target has several ports (text: one header) */
 	int end_status;           /* what it returned */
 };
 

@@ -187,8 +187,11 @@ static int send_probe(struct engine *e, size_t fi)
 	uint64_t sent_ns;
 	char abuf[NETADDR_STRLEN];
 
-	if (!f->any_sent)
+	if (!f->any_sent) {
+		if (f->port == f->t->ports.port[0])
+			output_begin_target(e->out, f->t->host, &f->t->addr, f->t->ports.n);
 		output_begin(e->out, f->t->host, &f->t->addr, f->port);
+	}
 	if (ring_push(e, &index) < 0) {
 		snprintf(e->err, e->errlen, "out of memory");
 		return -1;
@@ -432,8 +435,11 @@ static void summarize(struct engine *e)
 		s.duplicates = f->dup;
 		s.bad_checksum = f->badck;
 		s.late = f->late;
-		if (!f->any_sent)
+		if (!f->any_sent) {
+			if (f->port == f->t->ports.port[0])
+				output_begin_target(e->out, f->t->host, &f->t->addr, f->t->ports.n);
 			output_begin(e->out, f->t->host, &f->t->addr, f->port);
+		}
 		output_summary(e->out, &s);
 		e->res->ports++;
 		if (s.state == PORT_OPEN)

@@ -262,6 +262,27 @@ static void scenario_v6(struct output *o)
 
 /* --- text ------------------------------------------------------------------------- */
 
+/* A target with several ports: one header for all, not one per port; a
+ * single-port target after it gets its own header again. */
+static void test_text_multi_port_header(void **state)
+{
+	(void)state;
+	struct output_config c = cfg_of(OUT_TEXT);
+	struct mem m;
+	struct output *o = start(&m, &c);
+	struct netaddr a = A("10.77.0.2");
+	output_begin_target(o, "srv", &a, 3);
+	output_begin(o, "srv", &a, 80);
+	output_begin(o, "srv", &a, 81);
+	output_begin(o, "srv", &a, 82);
+	output_begin_target(o, "one", &a, 1);
+	output_begin(o, "one", &a, 443);
+	assert_int_equal(finish(&m, o), -1);
+	check(&m,
+	      "TCPSHAKE srv (10.77.0.2): 3 ports, SYN probes\n"
+	      "TCPSHAKE one (10.77.0.2) port 443: SYN probes\n");
+}
+
 static void test_text_open(void **state)
 {
 	struct output_config c = cfg_of(OUT_TEXT);
@@ -1022,6 +1043,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_text_open),
+		cmocka_unit_test(test_text_multi_port_header),
 		cmocka_unit_test(test_text_closed),
 		cmocka_unit_test(test_text_filtered_icmp),
 		cmocka_unit_test(test_text_ipv6),
