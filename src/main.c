@@ -335,6 +335,12 @@ int main(int argc, char **argv)
 	struct probe_result res;
 	int rc = probe_run(&pc, &w, r.out, &stop_requested, &res, err, sizeof(err));
 	wire_live_flush(r.wl);
+	/* Frames the kernel could not hand us may have been answers: say so
+	 * rather than let them pass as filtered ports. */
+	unsigned long dropped = wire_live_dropped(r.wl);
+	if (dropped > 0)
+		fprintf(stderr, "tcpshake: warning: the capture dropped %lu frames; "
+				"some ports may be reported filtered wrongly (try --rate)\n", dropped);
 	if (rc < 0) {
 		status = fail(&r, "%s", err);
 		goto out;
