@@ -59,41 +59,36 @@ static void check_syn(const struct segment *g, const struct tx_segment *s)
 	assert_int_equal(g->payload_len, 0);
 }
 
-static void test_ipv4_syn(void **state)
+/* Build a SYN between src and dst and read every field back. */
+static void build_and_check(const char *src, const char *dst, size_t want_len)
 {
-	(void)state;
 	char err[256];
 	struct craft *c = craft_new_builder(err, sizeof(err));
 	assert_non_null(c);
 	struct tx_segment s;
-	syn_spec(&s, "192.0.2.1", "192.0.2.10");
+	syn_spec(&s, src, dst);
 	uint8_t buf[256];
 	size_t n = craft_build(c, &s, buf, sizeof(buf));
-	assert_int_equal(n, 20 + 20 + 20);
+	assert_int_equal(n, want_len);
 	struct segment g;
 	enum segment_reason why;
 	assert_int_equal(segment_decode_ip(buf, n, &g, &why), SEGMENT_OK);
 	check_syn(&g, &s);
-	assert_true(g.df);
+	if (s.dst.family == AF_INET)
+		assert_true(g.df);
 	craft_close(c);
+}
+
+static void test_ipv4_syn(void **state)
+{
+	(void)state;
+	build_and_check("192.0.2.1", "192.0.2.10", 20 + 20 + 20);
 }
 
 static void test_ipv6_syn(void **state)
 {
 	(void)state;
-	char err[256];
-	struct craft *c = craft_new_builder(err, sizeof(err));
-	assert_non_null(c);
-	struct tx_segment s;
-	syn_spec(&s, "2001:db8::1", "2001:db8::10");
-	uint8_t buf[256];
-	size_t n = craft_build(c, &s, buf, sizeof(buf));
-	assert_int_equal(n, 40 + 20 + 20);
-	struct segment g;
-	enum segment_reason why;
-	assert_int_equal(segment_decode_ip(buf, n, &g, &why), SEGMENT_OK);
-	check_syn(&g, &s);
-	craft_close(c);
+	build_and_check("2001:db8::1", "2001:db8::10", 40 + 20 + 20);
 }
 
 static void test_rst_and_data(void **state)
