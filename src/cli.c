@@ -47,6 +47,7 @@ enum long_opt {
 	OPT_CRITICAL,
 	OPT_TRACE,
 	OPT_PCAP,
+	OPT_OPEN,
 };
 
 /* Leading ':' makes getopt return ':' for a missing argument, so the two
@@ -83,6 +84,7 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "open", no_argument, NULL, OPT_OPEN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -517,6 +519,9 @@ static enum cli_status take(int c, char **argv, struct options *o, struct seen *
 	case 'q':
 		o->out.quiet = true;
 		break;
+	case OPT_OPEN:
+		o->open_only = true;
+		break;
 	case OPT_TRACE:
 		o->trace = true;
 		sn->trace = true;
@@ -702,6 +707,7 @@ void cli_usage(FILE *out)
 "      --critical RTT_MS[,LOSS_PCT]\n"
 "                          nagios CRITICAL thresholds, as for --warning\n"
 "  -q, --quiet             summaries only\n"
+"      --open              report only target ports found open (sweeps)\n"
 "      --trace             draw each connection as a ladder of segments with\n"
 "                          both ends' states (connect and conform modes)\n"
 "      --pcap FILE         write every segment sent and received to FILE\n"

@@ -54,6 +54,7 @@ struct options {
 	enum rst_guard guard;
 	struct output_config out;
 	bool trace;
+	bool open_only;          /* --open: report only target ports found open */
 	const char *pcap_file;
 };
 

@@ -123,7 +123,8 @@ static void report_timeout(struct engine *e, struct rec *r)
 	ev.reply = REPLY_NONE;
 	r->reported = true;
 	e->unreported--;
-	output_probe(e->out, &ev);
+	if (!e->cfg->opt->open_only)
+		output_probe(e->out, &ev);
 }
 
 /* Move the scan cursor past reported records: it then names the oldest
@@ -289,7 +290,8 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 		}
 	}
 	stats_add(&f->rtt, ev.rtt_ms);
-	output_probe(e->out, &ev);
+	if (!e->cfg->opt->open_only || ev.state == PORT_OPEN)
+		output_probe(e->out, &ev);
 }
 
 static void handle_reply(struct engine *e, const struct segment *seg, const struct match_hit *hit,
@@ -435,15 +437,17 @@ static void summarize(struct engine *e)
 		s.duplicates = f->dup;
 		s.bad_checksum = f->badck;
 		s.late = f->late;
+		e->res->ports++;
+		if (s.state == PORT_OPEN)
+			e->res->ports_open++;
+		else if (e->cfg->opt->open_only)
+			continue; /* --open: a sweep reports what it found */
 		if (!f->any_sent) {
 			if (f->port == f->t->ports.port[0])
 				output_begin_target(e->out, f->t->host, &f->t->addr, f->t->ports.n);
 			output_begin(e->out, f->t->host, &f->t->addr, f->port);
 		}
 		output_summary(e->out, &s);
-		e->res->ports++;
-		if (s.state == PORT_OPEN)
-			e->res->ports_open++;
 	}
 }
 

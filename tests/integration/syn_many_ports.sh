@@ -18,4 +18,8 @@ assert_eq 65535 "$(printf '%s\n' "$OUT" | grep -c '"type":"summary"')" "summarie
 assert_eq 3 "$(printf '%s\n' "$OUT" | grep '"type":"summary"' | grep -c '"state":"open"')" "open ports of a full sweep"
 assert_eq 0 "$(printf '%s\n' "$OUT" | grep '"type":"summary"' | grep -c '"state":"filtered"')" "unanswered ports of a full sweep"
 assert_eq 0 "$(printf '%s\n' "$OUT" | grep -c '"type":"probe"')" "probe lines under -q"
+# --open: only what was found.
+assert_exit 1 in_cli "$TCPSHAKE" --json -q --open -c 1 -W 1 "$LAB_SRV4:8000-8099"
+assert_eq 3 "$(printf '%s\n' "$OUT" | grep -c '"type":"summary"')" "summaries with --open"
+assert_eq 0 "$(printf '%s\n' "$OUT" | grep -c '"state":"closed"')" "closed ports with --open"
 pass

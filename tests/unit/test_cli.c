@@ -42,6 +42,16 @@ static enum cli_status parse_argv(char **argv, struct options *o, char *err, siz
 
 /* ---- defaults ---------------------------------------------------------- */
 
+static void test_open_only(void **state)
+{
+	struct options o;
+	char err[ERRBUF];
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--open", "-q", "10.0.0.2:1-1024"), CLI_OK);
+	assert_true(o.open_only);
+	assert_true(o.out.quiet);
+}
+
 static void test_defaults(void **state)
 {
 	struct options o;
@@ -58,6 +68,7 @@ static void test_defaults(void **state)
 	assert_true(o.interval == 1.0);
 	assert_true(o.timeout == 2.0);
 	assert_true(o.rate == 0.0);
+	assert_false(o.open_only);
 	assert_null(o.source);
 	assert_int_equal(o.source_addr.family, 0);
 	assert_int_equal(o.source_port, -1);
@@ -700,6 +711,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_open_only),
 		cmocka_unit_test(test_count_default_follows_mode),
 		cmocka_unit_test(test_option_effects),
 		cmocka_unit_test(test_source_address),

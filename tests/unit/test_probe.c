@@ -219,8 +219,22 @@ struct run {
 	int rc;
 };
 
+static void run_probe_flags(struct run *r, const char *target, const char *ports,
+			    unsigned long count, volatile sig_atomic_t *stop, bool open_only);
+
 static void run_probe(struct run *r, const char *target, const char *ports, unsigned long count,
 		      volatile sig_atomic_t *stop)
+{
+	run_probe_flags(r, target, ports, count, stop, false);
+}
+
+static void run_probe_open(struct run *r, const char *target, const char *ports)
+{
+	run_probe_flags(r, target, ports, 1, NULL, true);
+}
+
+static void run_probe_flags(struct run *r, const char *target, const char *ports,
+			    unsigned long count, volatile sig_atomic_t *stop, bool open_only)
 {
 	char err[256];
 	char *argv[] = {(char *)"tcpshake", (char *)target, NULL};
@@ -232,6 +246,7 @@ static void run_probe(struct run *r, const char *target, const char *ports, unsi
 	r->o.syn.mss = r->o.syn.sack = r->o.syn.ts = r->o.syn.wscale = true;
 	r->o.syn.wscale_value = 7;
 	r->o.out.format = OUT_JSON;
+	r->o.open_only = open_only;
 	memset(&r->tl, 0, sizeof(r->tl));
 	assert_int_equal(targets_from_args(&argv[1], 1, ports, &r->tl, err, sizeof(err)), 0);
 	assert_int_equal(netaddr_parse(r->tl.t[0].host, &r->tl.t[0].addr), 0);
@@ -366,6 +381,25 @@ static void test_states(void **state)
 	free(r.f);
 }
 
+static void test_open_only_reports_open_ports(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char b[1024];
+	r.f->beh[81] = B_CLOSED;
+	r.f->beh[82] = B_DROP;
+	run_probe_open(&r, "192.0.2.10", "80-82");
+	assert_int_equal(r.res.ports, 3);
+	assert_int_equal(r.res.ports_open, 1);
+	assert_non_null(line_with(r.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"port\":80"));
+	assert_null(line_with(r.out, "\"type\":\"summary\"", 1, b, sizeof(b)));
+	assert_null(line_with(r.out, "\"port\":81", 0, b, sizeof(b)));
+	assert_null(line_with(r.out, "\"port\":82", 0, b, sizeof(b)));
+	run_free(&r);
+	free(r.f);
+}
+
 static void test_bad_checksum_ignored_and_counted(void **state)
 {
 	(void)state;
@@ -494,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_user_timestamp_fallback),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_bad_checksum_ignored_and_counted),
+		cmocka_unit_test(test_open_only_reports_open_ports),
 		cmocka_unit_test(test_duplicate_counted_once),
 		cmocka_unit_test(test_late_answer_counted_not_answered),
 		cmocka_unit_test(test_foreign_replies_ignored),
