@@ -115,10 +115,15 @@ late=$(awk -F'icmp_seq=' 'NF > 1 { split($2, a, " "); s = a[1] + 0; if (s < last
 	END { print n + 0 }' "$TMPD/ping")
 echo "--reorder 0.3 --delay 5: $recv/$sent answered, $late replies after a later one"
 assert_eq 40 "$recv" "pings answered with reordering at 5 ms"
-[ "$late" -gt 0 ] || fail "no reply out of order with --reorder 0.3 --delay 5"
+# How many replies the kernel saw overtaken depends on how evenly a loaded
+# machine paces ping, so it is reported, not asserted; that frames were
+# held back (and so overtaken by the ones behind) is the bridge's own count.
 
 # 6. Back to plain forwarding: fast again.
 lab_impair "$LAB"
+counters=$(lab_impair_last "$LAB")
+echo "bridge counters of the --reorder 0.3 run: $counters"
+assert_match 'reordered=[1-9]' "$counters" "frames held back by --reorder 0.3"
 read -r sent recv loss avg <<<"$(ping_stats -c 5 -i 0.05 -W 1 "$LAB_SRV4")"
 echo "plain again: $recv/$sent answered, avg RTT $avg ms"
 in_range "$avg" 0 20 || fail "RTT $avg ms after clearing the impairments"
