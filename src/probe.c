@@ -30,11 +30,17 @@
 #include "tcpopt.h"
 
 #define NS_PER_MS 1000000.0
-/* Drain the capture after this many sends in a burst, so a large sweep does
- * not overflow the capture buffer before we read it. */
+/* Send at most this many probes before draining the capture and expiring
+ * timeouts, so a large sweep does not overflow the capture buffer before we
+ * read it, and a run whose sends are always due still reports its timeouts
+ * (and frees their records). */
 #define SEND_BURST 64
 /* How long to back off when the kernel's send queue is full. */
 #define ENOBUFS_BACKOFF_NS 1000000ull
+/* How long a full send queue may refuse us before we give up: a queue that
+ * stays full this long is not draining (a dead link, a stuck qdisc). */
+#define ENOBUFS_GIVEUP_NS 5000000000ull
+#define ENOBUFS_GIVEUP_S (ENOBUFS_GIVEUP_NS / 1000000000ull)
 
 struct rec {
 	uint32_t flow;
@@ -64,6 +70,7 @@ struct engine {
 	const struct wire *w;
 	struct output *out;
 	struct probe_result *res;
+	const volatile sig_atomic_t *stop;
 	struct isn_gen isn;
 	struct sched sched;
 	struct flow *flows;
@@ -89,6 +96,10 @@ static struct rec *rec_at(struct engine *e, uint32_t index)
 static int ring_push(struct engine *e, uint32_t *index)
 {
 	if (e->tail - e->head == e->cap) {
+		/* index % cap must survive the uint32 index wrapping, so cap stays
+		 * a power of two that fits: past 2^31 records we are out of memory. */
+		if (e->cap > UINT32_MAX / 2)
+			return -1;
 		uint32_t ncap = e->cap ? e->cap * 2 : 256;
 		struct rec *n = calloc(ncap, sizeof(*n));
 		if (n == NULL)
@@ -157,15 +168,32 @@ static void expire(struct engine *e, uint64_t now)
 	}
 }
 
+/* Send s, retrying while the interface queue is full. Returns 0 sent, 1 when
+ * *stop was set before it could go out (Ctrl-C must work even when the queue
+ * never drains), -1 with errno on a hard error or when the queue stayed full
+ * for ENOBUFS_GIVEUP_NS. */
 static int send_segment(struct engine *e, const struct tx_segment *s, uint64_t *sent_ns)
 {
+	bool refused = false;
+	uint64_t first = 0;
 	for (;;) {
 		if (e->w->ops->send(e->w->ctx, s, sent_ns) == 0)
 			return 0;
-		if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
+		int why = errno;
+		if (why != ENOBUFS && why != EAGAIN && why != EINTR)
 			return -1;
-		/* The interface queue is full: give it a moment, keep reading. */
-		e->w->ops->wait(e->w->ctx, e->w->ops->now(e->w->ctx) + ENOBUFS_BACKOFF_NS);
+		if (*e->stop)
+			return 1;
+		uint64_t now = e->w->ops->now(e->w->ctx);
+		if (!refused) {
+			refused = true;
+			first = now;
+		} else if (now - first >= ENOBUFS_GIVEUP_NS) {
+			errno = why;
+			return -1;
+		}
+		/* Give the queue a moment; a signal ends the wait early. */
+		e->w->ops->wait(e->w->ctx, now + ENOBUFS_BACKOFF_NS);
 	}
 }
 
@@ -180,6 +208,8 @@ static void base_segment(struct engine *e, const struct flow *f, uint16_t sport,
 	s->ttl = (uint8_t)e->cfg->opt->ttl;
 }
 
+/* Send the next probe of flow fi. Returns 0 sent, 1 not sent because *stop
+ * was set, -1 on error (e->err filled). */
 static int send_probe(struct engine *e, size_t fi)
 {
 	struct flow *f = &e->flows[fi];
@@ -205,11 +235,17 @@ static int send_probe(struct engine *e, size_t fi)
 	s.flags = TCPF_SYN;
 	s.win = 64240; /* Linux's initial window */
 	s.optlen = (uint8_t)tcpopt_build(&e->cfg->opt->syn, f->mss, e->cfg->tsval_base + index, s.opt);
-	if (send_segment(e, &s, &sent_ns) < 0) {
-		snprintf(e->err, e->errlen, "cannot send to %s port %u: %s",
-			 netaddr_str(&f->t->addr, abuf, sizeof(abuf)), f->port, strerror(errno));
+	int rc = send_segment(e, &s, &sent_ns);
+	if (rc != 0) {
+		if (rc < 0 && (errno == ENOBUFS || errno == EAGAIN || errno == EINTR))
+			snprintf(e->err, e->errlen, "cannot send to %s port %u: the send queue stayed "
+				 "full for %llu s (%s)", netaddr_str(&f->t->addr, abuf, sizeof(abuf)),
+				 f->port, ENOBUFS_GIVEUP_S, strerror(errno));
+		else if (rc < 0)
+			snprintf(e->err, e->errlen, "cannot send to %s port %u: %s",
+				 netaddr_str(&f->t->addr, abuf, sizeof(abuf)), f->port, strerror(errno));
 		e->tail--; /* nothing went out */
-		return -1;
+		return rc;
 	}
 	struct rec *r = rec_at(e, index);
 	r->flow = (uint32_t)fi;
@@ -495,6 +531,7 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 	e.w = w;
 	e.out = out;
 	e.res = res;
+	e.stop = stop;
 	e.err = err;
 	e.errlen = errlen;
 	e.timeout_ns = (uint64_t)(cfg->opt->timeout * 1e9);
@@ -518,18 +555,19 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 		uint64_t now = w->ops->now(w->ctx);
 		size_t fi;
 		uint64_t due;
-		int burst = 0;
 		bool more = sched_next(&e.sched, &fi, &due);
-		while (more && due <= now && !*stop) {
-			if (send_probe(&e, fi) < 0) {
+		/* A burst ends after SEND_BURST sends even when more are due: with
+		 * sends always due (-c 0 -i 0.001 over many ports, rounds longer
+		 * than -i) timeouts must still be reported below. */
+		for (int burst = 0; more && due <= now && !*stop && burst < SEND_BURST; burst++) {
+			int sr = send_probe(&e, fi);
+			if (sr < 0) {
 				rc = -1;
 				goto done;
 			}
+			if (sr > 0)
+				break; /* stopped while the send queue was full */
 			sched_sent(&e.sched, now);
-			if (++burst % SEND_BURST == 0 && drain(&e) < 0) {
-				rc = -1;
-				goto done;
-			}
 			now = w->ops->now(w->ctx);
 			more = sched_next(&e.sched, &fi, &due);
 		}

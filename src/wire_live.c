@@ -1,11 +1,26 @@
 /*
  * wire_live: struct wire over libnet and libpcap.
+ *
+ * The engines check their stop flag, then wait. With a plain ppoll, a SIGINT
+ * landing between that check and ppoll sets the flag too late: ppoll sleeps
+ * its whole timeout (up to -W or -i, or forever for a stuck queue's backoff
+ * loop) before anyone looks again. So from wire_live_open to wire_live_close
+ * SIGINT, SIGTERM and SIGHUP stay blocked and only ppoll unblocks them,
+ * atomically with starting to sleep: a signal raised anywhere else stays
+ * pending and makes the next ppoll return EINTR at once, and the engine's
+ * next check sees the flag the handler set (ppoll is never restarted after a
+ * handler, SA_RESTART or not). Other calls are no longer interrupted, which
+ * costs nothing: between open and close nothing sleeps waiting for a signal
+ * except through wait(). Close restores the caller's mask, which delivers
+ * anything still pending.
  */
 #include "config.h"
 #include "wire_live.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +35,10 @@ struct wire_live {
 	struct craft *craft;
 	struct capture *cap;
 	struct pcapout *pcap;
-	char err[256];
+	sigset_t caller_mask; /* the mask at open, restored at close */
+	sigset_t wait_mask;   /* ppoll's: the caller's, stop signals unblocked */
+	bool masked;          /* the stop signals are blocked by us */
+	char err[256];        /* the first capture error, or "" */
 };
 
 static int live_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
@@ -42,7 +60,8 @@ static int live_wait(void *ctx, uint64_t deadline_ns)
 		ts.tv_nsec = (long)(d % 1000000000ull);
 	}
 	struct pollfd pfd = {.fd = capture_fd(wl->cap), .events = POLLIN};
-	int rc = ppoll(&pfd, 1, &ts, NULL);
+	/* The only place the stop signals can arrive (see the top). */
+	int rc = ppoll(&pfd, 1, &ts, wl->masked ? &wl->wait_mask : NULL);
 	if (rc < 0)
 		return -1;
 	return rc > 0 ? 1 : 0;
@@ -51,7 +70,12 @@ static int live_wait(void *ctx, uint64_t deadline_ns)
 static int live_next(void *ctx, struct wire_packet *pkt)
 {
 	struct wire_live *wl = ctx;
-	int rc = capture_next(wl->cap, pkt, wl->err, sizeof(wl->err));
+	char why[sizeof(wl->err)];
+	int rc = capture_next(wl->cap, pkt, why, sizeof(why));
+	/* pcap's reason (pcap_geterr's text, gone with the next pcap call) is
+	 * what the user needs to hear; the first failure is the cause. */
+	if (rc < 0 && wl->err[0] == '\0')
+		snprintf(wl->err, sizeof(wl->err), "%s", why);
 	return rc;
 }
 
@@ -76,6 +100,24 @@ static const struct wire_ops live_ops = {
 	.record = live_record,
 };
 
+/* Block the stop signals outside wait() (see the top). Should it fail, wait
+ * falls back to the racy but working plain ppoll. */
+static void block_stop_signals(struct wire_live *wl)
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &stop, &wl->caller_mask) < 0)
+		return;
+	wl->wait_mask = wl->caller_mask;
+	sigdelset(&wl->wait_mask, SIGINT);
+	sigdelset(&wl->wait_mask, SIGTERM);
+	sigdelset(&wl->wait_mask, SIGHUP);
+	wl->masked = true;
+}
+
 struct wire_live *wire_live_open(const struct wire_live_config *cfg, char *err, size_t errlen)
 {
 	struct wire_live *wl = calloc(1, sizeof(*wl));
@@ -83,7 +125,7 @@ struct wire_live *wire_live_open(const struct wire_live_config *cfg, char *err, 
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	wl->craft = craft_open(cfg->want4, cfg->want6, cfg->bind_iface, err, errlen);
+	wl->craft = craft_open(cfg->want4, cfg->want6, cfg->bind_iface, cfg->mark, err, errlen);
 	if (wl->craft == NULL)
 		goto fail;
 	wl->cap = capture_open(cfg->cap_iface, cfg->filter, cfg->snaplen, cfg->buffer_bytes, err, errlen);
@@ -97,6 +139,7 @@ struct wire_live *wire_live_open(const struct wire_live_config *cfg, char *err, 
 			goto fail;
 		}
 	}
+	block_stop_signals(wl);
 	return wl;
 fail: {
 	int e = errno;
@@ -135,5 +178,7 @@ void wire_live_close(struct wire_live *wl)
 	pcapout_close(wl->pcap);
 	capture_close(wl->cap);
 	craft_close(wl->craft);
+	if (wl->masked)
+		sigprocmask(SIG_SETMASK, &wl->caller_mask, NULL);
 	free(wl);
 }

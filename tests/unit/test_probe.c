@@ -4,10 +4,12 @@
  * The fake plays the network: every SYN sent shows up in the "capture" 1 us
  * later (the kernel's copy, whose timestamp is the send time), and the fake
  * server answers per destination port after a chosen RTT. Time only moves
- * when the engine waits, so every RTT and timeout is exact and repeatable.
+ * when the engine waits or sends (send_step a send), so every RTT and timeout
+ * is exact and repeatable.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,11 +54,18 @@ struct fake {
 	enum behaviour beh[65536];
 	uint64_t rtt[65536];
 	bool no_syn_copy;
-	/* what the engine sent */
+	uint64_t send_step; /* the clock's advance per send */
+	/* what the engine sent: the first 256 segments, and how many in all */
 	struct tx_segment sent[256];
 	size_t nsent;
 	volatile sig_atomic_t *stop_after_sends; /* set when nsent reaches stop_at */
 	size_t stop_at;
+	/* A full interface queue: refuse this many sends with ENOBUFS (SIZE_MAX:
+	 * all), setting *stop_after_sends when refused reaches stop_at_refusal. */
+	size_t enobufs, refused, stop_at_refusal;
+	/* The engine's output; its length when *stop_after_sends was set. */
+	FILE *out;
+	long out_at_stop;
 };
 
 static void enqueue(struct fake *f, uint64_t ts, const struct pkt_spec *s)
@@ -73,17 +82,34 @@ static void addr_text(const struct netaddr *a, char *buf)
 	netaddr_str(a, buf, NETADDR_STRLEN);
 }
 
+static void fake_stop(struct fake *f)
+{
+	*f->stop_after_sends = 1;
+	if (f->out != NULL) {
+		fflush(f->out);
+		f->out_at_stop = ftell(f->out);
+	}
+}
+
 static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 {
 	struct fake *f = ctx;
 	char src[NETADDR_STRLEN], dst[NETADDR_STRLEN];
-	assert_true(f->nsent < 256);
-	f->sent[f->nsent++] = *seg;
+	if (f->refused < f->enobufs) {
+		f->refused++;
+		if (f->stop_after_sends && f->refused == f->stop_at_refusal)
+			fake_stop(f);
+		errno = ENOBUFS;
+		return -1;
+	}
+	if (f->nsent < 256)
+		f->sent[f->nsent] = *seg;
+	f->nsent++;
 	uint64_t t = f->now;
-	f->now += 2 * US;
+	f->now += f->send_step;
 	*sent_ns = f->now;
 	if (f->stop_after_sends && f->nsent == f->stop_at)
-		*f->stop_after_sends = 1;
+		fake_stop(f);
 	if (seg->flags != TCPF_SYN)
 		return 0;
 	addr_text(&seg->src, src);
@@ -209,6 +235,8 @@ static const struct wire_ops fake_ops = {
 /* One run: options, one target with the given ports; JSON output captured. */
 struct run {
 	struct fake *f;
+	double interval, timeout; /* -i and -W when nonzero; else 0.1 and 0.5 */
+	char err[256];
 	struct options o;
 	struct target_list tl;
 	struct netaddr src;
@@ -236,32 +264,34 @@ static void run_probe_open(struct run *r, const char *target, const char *ports)
 static void run_probe_flags(struct run *r, const char *target, const char *ports,
 			    unsigned long count, volatile sig_atomic_t *stop, bool open_only)
 {
-	char err[256];
+	char *err = r->err;
 	char *argv[] = {(char *)"tcpshake", (char *)target, NULL};
 	memset(&r->o, 0, sizeof(r->o));
 	r->o.count = count;
-	r->o.interval = 0.1;
-	r->o.timeout = 0.5;
+	r->o.interval = r->interval ? r->interval : 0.1;
+	r->o.timeout = r->timeout ? r->timeout : 0.5;
 	r->o.ttl = 64;
 	r->o.syn.mss = r->o.syn.sack = r->o.syn.ts = r->o.syn.wscale = true;
 	r->o.syn.wscale_value = 7;
 	r->o.out.format = OUT_JSON;
 	r->o.open_only = open_only;
 	memset(&r->tl, 0, sizeof(r->tl));
-	assert_int_equal(targets_from_args(&argv[1], 1, ports, &r->tl, err, sizeof(err)), 0);
+	assert_int_equal(targets_from_args(&argv[1], 1, ports, &r->tl, err, sizeof(r->err)), 0);
 	assert_int_equal(netaddr_parse(r->tl.t[0].host, &r->tl.t[0].addr), 0);
 	assert_int_equal(netaddr_parse(r->tl.t[0].addr.family == AF_INET6 ? "2001:db8::1" : "192.0.2.1",
 				       &r->src), 0);
 	r->mss = 1460;
 	FILE *mf = open_memstream(&r->out, &r->outlen);
 	struct output *out = output_new(&r->o.out, mf);
+	r->f->out = mf;
 	struct wire w = {&fake_ops, r->f};
 	struct probe_config pc = {.opt = &r->o, .targets = &r->tl, .src = &r->src, .mss = &r->mss,
 				  .sport_base = 40000, .nsports = 4, .isn_seed = 1234, .tsval_base = 1};
 	volatile sig_atomic_t never = 0;
-	r->rc = probe_run(&pc, &w, out, stop ? stop : &never, &r->res, err, sizeof(err));
+	r->rc = probe_run(&pc, &w, out, stop ? stop : &never, &r->res, err, sizeof(r->err));
 	output_end(out);
 	output_free(out);
+	r->f->out = NULL;
 	fclose(mf);
 }
 
@@ -296,6 +326,7 @@ static struct fake *new_fake(void)
 	struct fake *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	f->now = T0;
+	f->send_step = 2 * US;
 	for (int p = 0; p < 65536; p++)
 		f->rtt[p] = 250 * US;
 	return f;
@@ -521,6 +552,102 @@ static void test_stop_reports_summary_so_far(void **state)
 	free(r.f);
 }
 
+/* Occurrences of needle in the first len bytes of text. */
+static int count_in(const char *text, size_t len, const char *needle)
+{
+	int n = 0;
+	size_t nl = strlen(needle);
+	for (const char *p = text; (p = strstr(p, needle)) != NULL && (size_t)(p - text) + nl <= len; p += nl)
+		n++;
+	return n;
+}
+
+static void test_timeouts_reported_while_sends_always_due(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake(), .interval = 0.001, .timeout = 0.01};
+	char b[1024];
+	volatile sig_atomic_t stop = 0;
+	/* -c 0 -i 0.001 -W 0.01 over 300 silent ports, 100 us a send: a round
+	 * takes 30 ms, so the next send is always due, and each probe passes
+	 * its deadline 100 sends after it went out. */
+	r.f->send_step = 100 * US;
+	r.f->no_syn_copy = true;
+	for (int p = 1; p <= 300; p++)
+		r.f->beh[p] = B_DROP;
+	r.f->stop_after_sends = &stop;
+	r.f->stop_at = 1000;
+	run_probe(&r, "192.0.2.10", "1-300", 0, &stop);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.res.interrupted, 1);
+	/* By the 1000th send (at 100 ms) the ~900 probes sent before 90 ms
+	 * are past their deadline: all but the last burst's must be reported
+	 * already, while sending went on. */
+	assert_true(r.f->out_at_stop > 0);
+	int early = count_in(r.out, (size_t)r.f->out_at_stop, "\"reply\":\"none\"");
+	assert_true(early >= 800);
+	assert_true(early <= 900);
+	assert_non_null(line_with(r.out, "\"port\":1,\"seq\":1,", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"state\":\"filtered\""));
+	run_free(&r);
+	free(r.f);
+}
+
+static void test_enobufs_forever_gives_up(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	/* The queue never drains: the engine backs off in wait() (which moves
+	 * the fake clock) and gives up after 5 s instead of hanging. */
+	r.f->enobufs = SIZE_MAX;
+	run_probe(&r, "192.0.2.10", "80", 1, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.f->nsent, 0);
+	assert_true(r.f->now - T0 >= 5000 * MS);
+	assert_true(r.f->now - T0 < 5100 * MS);
+	assert_non_null(strstr(r.err, "cannot send to 192.0.2.10 port 80"));
+	assert_non_null(strstr(r.err, "stayed full"));
+	run_free(&r);
+	free(r.f);
+}
+
+static void test_enobufs_stop(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char b[1024];
+	volatile sig_atomic_t stop = 0;
+	/* Ctrl-C while the queue is full: the retries end at once. */
+	r.f->enobufs = SIZE_MAX;
+	r.f->stop_after_sends = &stop;
+	r.f->stop_at_refusal = 10;
+	run_probe(&r, "192.0.2.10", "80", 0, &stop);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.res.interrupted, 1);
+	assert_int_equal(r.f->refused, 10);
+	assert_true(r.f->now - T0 < 100 * MS);
+	assert_non_null(line_with(r.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"sent\":0"));
+	run_free(&r);
+	free(r.f);
+}
+
+static void test_enobufs_transient_retried(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char b[1024];
+	/* Three refusals, then the queue drains: the probe goes out. */
+	r.f->enobufs = 3;
+	run_probe(&r, "192.0.2.10", "80", 1, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.f->refused, 3);
+	assert_non_null(line_with(r.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"sent\":1,\"received\":1"));
+	run_free(&r);
+	free(r.f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +662,10 @@ int main(void)
 		cmocka_unit_test(test_replies_out_of_order_match_their_probes),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_stop_reports_summary_so_far),
+		cmocka_unit_test(test_timeouts_reported_while_sends_always_due),
+		cmocka_unit_test(test_enobufs_forever_gives_up),
+		cmocka_unit_test(test_enobufs_stop),
+		cmocka_unit_test(test_enobufs_transient_retried),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

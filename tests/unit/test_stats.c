@@ -4,7 +4,9 @@
  * The numbers printed in text, JSON, nagios and prom all come from
  * stats_summarize, so each case below states how its expected values were
  * computed: nearest rank is ceil(p/100 * n) (1-based) in the sorted samples;
- * mdev is sqrt(mean(x^2) - mean(x)^2), as iputils ping computes it.
+ * mdev is sqrt(mean(x^2) - mean(x)^2), as iputils ping computes it. Past
+ * STATS_EXACT_MAX samples percentiles come from a histogram of ~1% buckets,
+ * so those cases allow 1%; min/avg/max/mdev stay exact.
  */
 #include "config.h"
 
@@ -18,6 +20,12 @@
 #include <cmocka.h>
 
 #include "stats.h"
+
+static int cmp_sample(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
 
 static void add_all(struct stats *s, const double *v, size_t n)
 {
@@ -151,12 +159,20 @@ static void test_two_samples(void **state)
 	stats_free(&s);
 }
 
+/* |got - want| within a fraction rel of want. */
+static void assert_near(double got, double want, double rel)
+{
+	if (fabs(got - want) > rel * fabs(want))
+		fail_msg("%.9g is not within %g%% of %.9g", got, rel * 100.0, want);
+}
+
 static void test_large(void **state)
 {
 	/* 100000 samples, k = 1..100000 added in a scrambled order
 	 * (k * 7919 mod 100000 visits every residue once since gcd is 1; 0 maps
 	 * to 100000). avg = (n+1)/2 = 50000.5; mdev = sqrt((n^2-1)/12) =
-	 * 28867.513...; p50 = rank 50000 -> 50000; p90 = 90000; p99 = 99000. */
+	 * 28867.513...; p50 = rank 50000 -> 50000; p90 = 90000; p99 = 99000,
+	 * read from the histogram: within 1%. */
 	const size_t n = 100000;
 	struct stats s;
 	struct stats_summary r;
@@ -173,10 +189,90 @@ static void test_large(void **state)
 	assert_float_equal(r.max, 100000.0, 0.0);
 	assert_float_equal(r.avg, 50000.5, 1e-6);
 	assert_float_equal(r.mdev, sqrt((1e10 - 1.0) / 12.0), 1e-6);
-	assert_float_equal(r.p50, 50000.0, 0.0);
-	assert_float_equal(r.p90, 90000.0, 0.0);
-	assert_float_equal(r.p99, 99000.0, 0.0);
+	assert_near(r.p50, 50000.0, 0.01);
+	assert_near(r.p90, 90000.0, 0.01);
+	assert_near(r.p99, 99000.0, 0.01);
 	stats_free(&s);
+}
+
+/* A deterministic RTT-like spread: 0.05 ms to ~150 ms, log-uniform, so
+ * every decade of buckets is used. */
+static double spread_sample(uint32_t *x)
+{
+	*x = *x * 1664525u + 1013904223u;
+	return 0.05 * exp((double)(*x >> 8) / (double)(1u << 24) * 8.0);
+}
+
+static void test_beyond_cap(void **state)
+{
+	/* Ten times the cap. The reference figures come from every sample,
+	 * sorted here: min/max exact, avg and mdev to rounding (two-pass
+	 * reference), p50/p90/p99 within 1% of the true nearest-rank samples. */
+	const size_t n = 10 * STATS_EXACT_MAX;
+	double *v = malloc(n * sizeof(*v));
+	struct stats s;
+	struct stats_summary r;
+	uint32_t x = 12345;
+
+	assert_non_null(v);
+	stats_init(&s);
+	for (size_t i = 0; i < n; i++) {
+		v[i] = spread_sample(&x);
+		assert_int_equal(stats_add(&s, v[i]), 0);
+	}
+	double sum = 0.0, var = 0.0;
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+	double avg = sum / (double)n;
+	for (size_t i = 0; i < n; i++)
+		var += (v[i] - avg) * (v[i] - avg);
+	var /= (double)n;
+	qsort(v, n, sizeof(*v), cmp_sample);
+
+	assert_int_equal(stats_summarize(&s, &r), 0);
+	assert_int_equal(r.n, n);
+	assert_float_equal(r.min, v[0], 0.0);
+	assert_float_equal(r.max, v[n - 1], 0.0);
+	assert_near(r.avg, avg, 1e-12);
+	assert_near(r.mdev, sqrt(var), 1e-12);
+	assert_near(r.p50, stats_percentile_sorted(v, n, 50.0), 0.01);
+	assert_near(r.p90, stats_percentile_sorted(v, n, 90.0), 0.01);
+	assert_near(r.p99, stats_percentile_sorted(v, n, 99.0), 0.01);
+	/* Memory stays bounded: no exact samples are kept past the cap. */
+	assert_true(s.cap <= STATS_EXACT_MAX);
+	stats_free(&s);
+	free(v);
+}
+
+static void test_cap_edge(void **state)
+{
+	/* 1..STATS_EXACT_MAX: still exact, p50 = rank 2048 -> 2048 exactly.
+	 * One more sample (0.5, below all the others) moves to the histogram:
+	 * min is still exact, p50 (rank 2049 of 4097 -> 2048) within 1%. A
+	 * sample of 0 (below the histogram's range) and one above it read as
+	 * min and max. */
+	struct stats s;
+	struct stats_summary r;
+
+	stats_init(&s);
+	for (size_t i = 1; i <= STATS_EXACT_MAX; i++)
+		assert_int_equal(stats_add(&s, (double)i), 0);
+	assert_int_equal(stats_summarize(&s, &r), 0);
+	assert_float_equal(r.p50, STATS_EXACT_MAX / 2, 0.0);
+	assert_float_equal(r.p99, 4056.0, 0.0); /* ceil(4055.04) */
+	assert_int_equal(stats_add(&s, 0.5), 0);
+	assert_int_equal(stats_summarize(&s, &r), 0);
+	assert_int_equal(r.n, STATS_EXACT_MAX + 1);
+	assert_float_equal(r.min, 0.5, 0.0);
+	assert_float_equal(r.max, STATS_EXACT_MAX, 0.0);
+	assert_near(r.p50, STATS_EXACT_MAX / 2, 0.01);
+	assert_int_equal(stats_add(&s, 0.0), 0);
+	assert_int_equal(stats_add(&s, 1e9), 0);
+	assert_int_equal(stats_summarize(&s, &r), 0);
+	assert_float_equal(r.min, 0.0, 0.0);
+	assert_float_equal(r.max, 1e9, 0.0);
+	stats_free(&s);
+	assert_null(s.hist);
 }
 
 static void test_percentile_edges(void **state)
@@ -202,6 +298,8 @@ int main(void)
 		cmocka_unit_test(test_equal_samples_mdev_not_nan),
 		cmocka_unit_test(test_two_samples),
 		cmocka_unit_test(test_large),
+		cmocka_unit_test(test_beyond_cap),
+		cmocka_unit_test(test_cap_edge),
 		cmocka_unit_test(test_percentile_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
