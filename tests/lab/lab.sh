@@ -24,13 +24,20 @@
 #   lab_nft_drop NAME PORT     drop incoming TCP to PORT in NAME-s
 #   lab_nft_reject NAME PORT   reject it with ICMP(v6) admin-prohibited
 #   lab_nft_loss NAME PCT      drop PCT% (integer) of incoming packets
+#   lab_raw_peer NAME SCRIPT PORT   raw_peer (a scripted, deliberately
+#                          non-conformant TCP server on a raw socket, IPv4)
+#                          in NAME-s on PORT, with an nft table
+#                          rawpeer_PORT that keeps the kernel's RSTs from
+#                          PORT off the wire; returns once its socket is
+#                          open. Again for the same PORT: replaces it.
 #   lab_down NAME          stop what lab.sh started for NAME, delete the
 #                          namespaces (with their veths and nft tables);
 #                          idempotent
 #
 # Or as a command (scripts): lab.sh up NAME [bridge] | down NAME |
 # server NAME MODE PORT... | impair NAME OPTS... | nft-drop | nft-reject |
-# nft-loss. `up` prints the LAB_* variables as shell assignments.
+# nft-loss | raw-peer NAME SCRIPT PORT. `up` prints the LAB_* variables as
+# shell assignments.
 #
 # PIDs live in pid files under $LAB_RUN (default /run/tcpshake-lab)/NAME/,
 # each with the process's start time, so a later `lab.sh down` in another
@@ -367,6 +374,62 @@ lab_nft_loss() {
 		"numgen random mod 100 < $pct drop"
 }
 
+# PID: the process has a raw socket open (it is in /proc/PID/net/raw, which
+# lists the sockets of the process's own namespace).
+_lab_raw_ready() {
+	local pid=$1 inodes
+	inodes=$(for l in "/proc/$pid/fd/"*; do readlink "$l"; done 2>/dev/null |
+		sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ')
+	[ -n "$inodes" ] || return 1
+	awk -v ino=" $inodes" 'NR > 1 && index(ino, " " $10 " ") { n++ } END { exit !n }' \
+		"/proc/$pid/net/raw" 2>/dev/null
+}
+
+lab_raw_peer() {
+	local name=${1:-} script=${2:-} port=${3:-} dir f i
+	_lab_check_name "$name" || return 1
+	[ -n "$script" ] || { _lab_err "usage: lab_raw_peer NAME SCRIPT PORT"; return 1; }
+	_lab_port "$port" || return 1
+	_lab_vars "$name"
+	_lab_ns_exists "$LAB_SRV_NS" || { _lab_err "no lab $name"; return 1; }
+	dir="$LAB_RUN/$name"
+	f="$dir/rawpeer_$port.pid"
+	# One peer per port: a new script replaces the old one.
+	[ ! -f "$f" ] || _lab_stop "$f"
+	# No socket listens on PORT, so the namespace's TCP answers every
+	# segment to it with RST, which would end raw_peer's connection at
+	# the client. Drop those; raw_peer's own RSTs carry its SO_MARK
+	# 0x72617770 ("rawp") and pass. Add then delete first, so a second
+	# call starts from an empty table instead of appending a rule.
+	ip netns exec "$LAB_SRV_NS" nft -f - <<-EOF || { _lab_err "lab_raw_peer: nft failed"; return 1; }
+		add table inet rawpeer_$port
+		delete table inet rawpeer_$port
+		table inet rawpeer_$port {
+			chain output {
+				type filter hook output priority 0; policy accept;
+				tcp sport $port tcp flags & rst == rst meta mark != 0x72617770 drop
+			}
+		}
+	EOF
+	# --verbose: its log (one line per segment) explains a failed test.
+	_lab_spawn "$name" "$LAB_SRV_NS" "rawpeer_$port" "$LAB_BIN/raw_peer" --verbose \
+		--port "$port" --script "$script" || return 1
+	for ((i = 0; i < 100; i++)); do
+		# Ready once its raw socket exists: segments queue on it from
+		# then on, and its mark and IP_HDRINCL, set right after, are in
+		# place long before it first sends.
+		_lab_raw_ready "$LAB_LAST_PID" && return 0
+		if ! _lab_alive "$f"; then
+			_lab_err "raw_peer $script $port exited: $(cat "$dir/rawpeer_$port.log" 2>/dev/null)"
+			rm -f "$f"
+			return 1
+		fi
+		sleep 0.02
+	done
+	_lab_err "raw_peer $script $port: no raw socket after 2 s"
+	return 1
+}
+
 lab_down() {
 	local name=${1:-} dir f ns pids
 	_lab_check_name "$name" || return 1
@@ -403,13 +466,13 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 			echo "$v=${!v}"
 		done
 		;;
-	down | server | impair | impair-last | nft-drop | nft-reject | nft-loss)
+	down | server | impair | impair-last | nft-drop | nft-reject | nft-loss | raw-peer)
 		"lab_${cmd//-/_}" "$@" || exit 1
 		;;
 	*)
 		echo "usage: lab.sh up NAME [bridge] | down NAME | server NAME MODE PORT... |" >&2
 		echo "       impair NAME [OPTS] | impair-last NAME | nft-drop NAME PORT |" >&2
-		echo "       nft-reject NAME PORT | nft-loss NAME PCT" >&2
+		echo "       nft-reject NAME PORT | nft-loss NAME PCT | raw-peer NAME SCRIPT PORT" >&2
 		exit 2
 		;;
 	esac
