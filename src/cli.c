@@ -48,6 +48,7 @@ enum long_opt {
 	OPT_TRACE,
 	OPT_PCAP,
 	OPT_OPEN,
+	OPT_TIME_WAIT,
 };
 
 /* Leading ':' makes getopt return ':' for a missing argument, so the two
@@ -85,6 +86,7 @@ static const struct option long_opts[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "open", no_argument, NULL, OPT_OPEN },
+	{ "time-wait", required_argument, NULL, OPT_TIME_WAIT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -97,7 +99,7 @@ static const struct option long_opts[] = {
 
 /* What the second pass saw, for the checks that need the whole line. */
 struct seen {
-	bool count, data, close, trace, warning, critical;
+	bool count, data, close, trace, warning, critical, time_wait;
 	bool v4, v6;
 	bool json;                   /* --json given */
 	const char *format_arg;      /* --format's argument, when given */
@@ -339,6 +341,7 @@ static void set_defaults(struct options *o)
 	o->syn.sack = true;
 	o->syn.ts = true;
 	o->close = CLOSE_ACTIVE;
+	o->time_wait = -1;
 	o->guard = GUARD_AUTO;
 	o->out.format = OUT_TEXT;
 	o->out.mode_name = mode_words[MODE_SYN];
@@ -486,6 +489,13 @@ static enum cli_status take(int c, char **argv, struct options *o, struct seen *
 		o->close = (enum close_mode)i;
 		sn->close = true;
 		break;
+	case OPT_TIME_WAIT:
+		/* RFC 9293's 2 MSL is 240 s: holding longer serves nothing. */
+		if (cli_parse_seconds(a, 0, 240, &o->time_wait) < 0)
+			return fail(err, errlen,
+				    "invalid time-wait '%s': expected seconds from 0 to 240 (fractions allowed)", a);
+		sn->time_wait = true;
+		break;
 	case OPT_RST_GUARD:
 		if ((i = pick(a, guard_words)) < 0)
 			return fail(err, errlen, "invalid rst-guard '%s': expected auto, on or off", a);
@@ -571,6 +581,8 @@ static enum cli_status finish(struct options *o, const struct seen *sn, char *er
 		return fail(err, errlen, "--data needs -m connect");
 	if (sn->close && o->mode != MODE_CONNECT)
 		return fail(err, errlen, "--close needs -m connect");
+	if (sn->time_wait && o->mode != MODE_CONNECT)
+		return fail(err, errlen, "--time-wait needs -m connect");
 	if (sn->trace && o->mode == MODE_SYN)
 		return fail(err, errlen, "--trace needs -m connect or -m conform");
 
@@ -601,6 +613,7 @@ static enum cli_status finish(struct options *o, const struct seen *sn, char *er
 	if (!sn->count)
 		o->count = o->mode == MODE_SYN ? 4 : 1;
 	o->out.mode_name = mode_words[o->mode];
+	o->out.trace = o->trace;
 
 	if (o->ntargets == 0 && o->target_file == NULL)
 		return fail(err, errlen, "no target given (try 'tcpshake --help')");
@@ -695,6 +708,9 @@ void cli_usage(FILE *out)
 "      --data STRING       payload sent after the handshake (default: none)\n"
 "      --close HOW         who closes and how: active, passive, half or rst\n"
 "                          (default: active)\n"
+"      --time-wait SEC     hold TIME_WAIT this long, answering a resent FIN\n"
+"                          (0 to 240; default: the smaller of -W and 1 s;\n"
+"                          RFC 9293's 2 MSL of 240 s is reported, not held)\n"
 "      --rst-guard WHEN    keep the local kernel from resetting crafted\n"
 "                          connections: auto, on or off (default: auto)\n"
 "\n"

@@ -51,6 +51,7 @@ struct options {
 	struct syn_options syn;
 	const char *data;        /* --data (connect) */
 	enum close_mode close;
+	double time_wait;        /* --time-wait seconds; -1: the default */
 	enum rst_guard guard;
 	struct output_config out;
 	bool trace;

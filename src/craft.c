@@ -29,7 +29,7 @@ struct craft {
  * several thousand setsockopt(SO_SNDBUF) calls, 15-25 ms per run, which is
  * most of a one-probe run. libnet builds the bytes (and checksums) here,
  * and a plain raw socket sends them. */
-static int open_raw(int family, const char *iface, char *err, size_t errlen)
+static int open_raw(int family, const char *iface, uint32_t mark, char *err, size_t errlen)
 {
 	int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (fd < 0) {
@@ -44,6 +44,15 @@ static int open_raw(int family, const char *iface, char *err, size_t errlen)
 		int e = errno;
 		snprintf(err, errlen, "cannot bind the raw socket to interface '%s': %s", iface,
 			 strerror(e));
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	/* The RST guard lets through what carries this mark: our own RSTs
+	 * (guard.h). Needs CAP_NET_ADMIN, held until privileges drop. */
+	if (mark != 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot mark the raw socket for the RST guard: %s", strerror(e));
 		close(fd);
 		errno = e;
 		return -1;
@@ -76,14 +85,15 @@ struct craft *craft_new_builder(char *err, size_t errlen)
 	return c;
 }
 
-struct craft *craft_open(bool want4, bool want6, const char *iface, char *err, size_t errlen)
+struct craft *craft_open(bool want4, bool want6, const char *iface, uint32_t mark, char *err,
+			 size_t errlen)
 {
 	struct craft *c = craft_new_builder(err, errlen);
 	if (c == NULL)
 		return NULL;
-	if (want4 && (c->fd4 = open_raw(AF_INET, iface, err, errlen)) < 0)
+	if (want4 && (c->fd4 = open_raw(AF_INET, iface, mark, err, errlen)) < 0)
 		goto fail;
-	if (want6 && (c->fd6 = open_raw(AF_INET6, iface, err, errlen)) < 0)
+	if (want6 && (c->fd6 = open_raw(AF_INET6, iface, mark, err, errlen)) < 0)
 		goto fail;
 	return c;
 fail: {

@@ -11,15 +11,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wire.h"
 
 struct craft;
 
 /* Open raw senders for the families asked for; iface (may be NULL) binds
- * them to one interface (SO_BINDTODEVICE). Returns NULL with err set; errno
- * is EPERM/EACCES when privileges are missing. */
-struct craft *craft_open(bool want4, bool want6, const char *iface, char *err, size_t errlen);
+ * them to one interface (SO_BINDTODEVICE); a nonzero mark is set as SO_MARK
+ * on them (the RST guard's pass mark). Returns NULL with err set; errno is
+ * EPERM/EACCES when privileges are missing. */
+struct craft *craft_open(bool want4, bool want6, const char *iface, uint32_t mark, char *err,
+			 size_t errlen);
 /* A builder only (no sockets, no privileges): for craft_build in tests. */
 struct craft *craft_new_builder(char *err, size_t errlen);
 /* Build seg as an IPv4 or IPv6 packet (checksums filled in) into out.

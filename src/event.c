@@ -46,6 +46,21 @@ const char *ts_source_name(enum ts_source t)
 	return t == TS_USER ? "user" : "kernel";
 }
 
+const char *handshake_name(enum handshake h)
+{
+	switch (h) {
+	case HS_OK:
+		return "ok";
+	case HS_REFUSED:
+		return "refused";
+	case HS_TIMEOUT:
+		return "timeout";
+	case HS_UNREACHABLE:
+		return "unreachable";
+	}
+	return "?";
+}
+
 /* ICMP (RFC 792, RFC 1812 for codes 9, 10, 13) destination unreachable. */
 static const char *icmp4_unreach(uint8_t code)
 {

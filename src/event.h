@@ -12,6 +12,7 @@
 
 #include "netaddr.h"
 #include "segment.h"
+#include "connmodel.h"
 #include "stats.h"
 
 enum port_state { PORT_OPEN, PORT_CLOSED, PORT_FILTERED };
@@ -65,6 +66,40 @@ struct summary_event {
 	uint32_t duplicates;       /* extra answers to an already answered probe */
 	uint32_t bad_checksum;     /* replies ignored for a bad checksum */
 	uint32_t late;             /* answers that came after the probe's timeout */
+};
+
+/* Handshake outcome of a crafted connection (contract's `handshake`). */
+enum handshake { HS_OK, HS_REFUSED, HS_TIMEOUT, HS_UNREACHABLE };
+const char *handshake_name(enum handshake h); /* "ok" "refused" "timeout" "unreachable" */
+
+/* One crafted connection (type "session"): its segments as connmodel
+ * judged them, and the verdict. */
+struct session_event {
+	const char *host;
+	struct netaddr addr;
+	uint16_t port;
+	uint16_t sport;
+	uint32_t number;          /* connection number for this target port, from 1 */
+	enum handshake handshake;
+	bool rtt_valid;
+	double rtt_ms;            /* handshake RTT: SYN-ACK minus our (last) SYN */
+	enum ts_source ts_source;
+	const char *close;        /* "active" "passive" "half" "rst" */
+	enum teardown teardown;
+	uint64_t t0_ns;           /* time of our first SYN: segments' t_ms count from it */
+	uint32_t iss, irs;        /* for relative sequence numbers; irs valid if have_irs */
+	bool have_irs;
+	const struct conn_entry *segs;
+	size_t nsegs;
+	const struct deviation *devs;
+	size_t ndevs;
+	uint64_t bytes_out, bytes_in, bytes_in_after_fin;
+	uint32_t retrans_out, retrans_in;
+	double time_wait_ms;      /* 2 x MSL as RFC 9293 plans it (0: we never reached TIME_WAIT) */
+	double time_wait_held_ms; /* how long we really held it, answering FINs */
+	const char *cause;        /* why it ended early (a reset, the local kernel), or NULL */
+	uint8_t icmp_type, icmp_code; /* when handshake is HS_UNREACHABLE */
+	struct netaddr icmp_from;
 };
 
 #endif

@@ -22,11 +22,13 @@
 #include "cli.h"
 #include "clock.h"
 #include "filter.h"
+#include "guard.h"
 #include "output.h"
 #include "portres.h"
 #include "priv.h"
 #include "probe.h"
 #include "route.h"
+#include "session.h"
 #include "target.h"
 #include "wire_live.h"
 
@@ -51,6 +53,7 @@ struct run {
 	struct output *out;
 	struct portres ports;
 	struct wire_live *wl;
+	struct guard *guard;
 	char capture_if[IF_NAMESIZE];
 	bool want4, want6;
 };
@@ -58,6 +61,7 @@ struct run {
 static void run_free(struct run *r)
 {
 	wire_live_close(r->wl);
+	guard_close(r->guard);
 	portres_release(&r->ports);
 	output_free(r->out);
 	free(r->src);
@@ -172,6 +176,17 @@ static size_t source_ports_needed(const struct options *o)
 	return need ? need : 1;
 }
 
+/* Connect mode: each connection takes the next port of the block, so no
+ * connection meets a server still holding the 4-tuple of an earlier one in
+ * TIME_WAIT; the block is reused round-robin beyond its size. */
+static size_t connect_ports_needed(const struct options *o, size_t flows)
+{
+	size_t want = o->count == 0 ? 64 : (size_t)o->count * flows;
+	if (want > 64)
+		want = 64;
+	return want ? want : 1;
+}
+
 /* Enough for any header stack a SYN-ACK, RST or ICMP error can have here:
  * link (up to 20), IP with options or IPv6 extension headers, TCP with 40
  * bytes of options; an ICMP error quotes one more IP header and 8+ bytes. */
@@ -189,6 +204,48 @@ static int capture_buffer_bytes(size_t ports)
 	return (int)(want > max ? max : want);
 }
 
+/*
+ * The RST guard (connect mode): one rule per target port, for our source
+ * address and port block. auto falls back to running unguarded with a
+ * warning when the table cannot be made (no CAP_NET_ADMIN, no nftables);
+ * on makes that an error.
+ */
+static int open_guard(struct run *r, char *err, size_t errlen)
+{
+	if (r->o.guard == GUARD_OFF)
+		return 0;
+	size_t n = target_list_ports(&r->targets), k = 0;
+	struct guard_rule *rules = calloc(n ? n : 1, sizeof(*rules));
+	if (rules == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t ti = 0; ti < r->targets.n; ti++) {
+		const struct target *t = &r->targets.t[ti];
+		for (size_t pi = 0; pi < t->ports.n; pi++, k++) {
+			rules[k].local = r->src[ti];
+			rules[k].remote = t->addr;
+			rules[k].lport_lo = r->ports.base;
+			rules[k].lport_hi = (uint16_t)(r->ports.base + r->ports.n - 1);
+			rules[k].rport = t->ports.port[pi];
+		}
+	}
+	char gerr[512];
+	r->guard = guard_open(rules, k, gerr, sizeof(gerr));
+	free(rules);
+	if (r->guard != NULL)
+		return 0;
+	if (r->o.guard == GUARD_ON) {
+		snprintf(err, errlen, "cannot set up the RST guard: %s%s", gerr,
+			 errno == EPERM ? " (it needs CAP_NET_ADMIN: sudo setcap "
+					  "cap_net_raw,cap_net_admin+ep tcpshake)" : "");
+		return -1;
+	}
+	fprintf(stderr, "tcpshake: warning: no RST guard (%s); the local kernel will likely "
+			"reset crafted connections\n", gerr);
+	return 0;
+}
+
 static int open_privileged(struct run *r, char *err, size_t errlen)
 {
 	char filt[512];
@@ -198,6 +255,9 @@ static int open_privileged(struct run *r, char *err, size_t errlen)
 		snprintf(err, errlen, "capture filter too long");
 		return -1;
 	}
+	bool connect = r->o.mode == MODE_CONNECT;
+	if (connect && open_guard(r, err, errlen) < 0)
+		return -1;
 	struct wire_live_config wc = {
 		.want4 = r->want4,
 		.want6 = r->want6,
@@ -205,8 +265,11 @@ static int open_privileged(struct run *r, char *err, size_t errlen)
 		.cap_iface = r->capture_if,
 		.filter = filt,
 		.pcap_path = r->o.pcap_file,
-		.snaplen = SYN_SNAPLEN,
-		.buffer_bytes = capture_buffer_bytes(target_list_ports(&r->targets)),
+		/* Connect mode needs whole segments: their payload is counted,
+		 * acknowledged and recorded. */
+		.snaplen = connect ? 65535 : SYN_SNAPLEN,
+		.buffer_bytes = connect ? (2 << 20) : capture_buffer_bytes(target_list_ports(&r->targets)),
+		.mark = r->guard != NULL ? GUARD_MARK : 0,
 	};
 	r->wl = wire_live_open(&wc, err, errlen);
 	if (r->wl == NULL) {
@@ -254,6 +317,31 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Connect mode's run and its exit status: 0 only when every connection had
+ * an ok handshake and a conformant teardown. */
+static int run_connect(struct run *r, const struct wire *w, char *err, size_t errlen)
+{
+	struct session_config sc = {
+		.opt = &r->o,
+		.targets = &r->targets,
+		.src = r->src,
+		.mss = r->mss,
+		.sport_base = r->ports.base,
+		.nsports = (uint16_t)r->ports.n,
+		.tsval_base = random_u32(),
+		.kernel_rst_expected = r->guard == NULL,
+	};
+	struct session_result res;
+	int rc = session_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
+	wire_live_flush(r->wl);
+	if (rc < 0)
+		return fail(r, "%s", err);
+	int ns = output_end(r->out);
+	if (ns >= 0)
+		return ns;
+	return res.connections > 0 && res.good == res.connections ? 0 : EXIT_NOT_OPEN;
+}
+
 int main(int argc, char **argv)
 {
 	struct run r;
@@ -287,9 +375,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tcpshake: out of memory\n");
 		return EXIT_ERROR;
 	}
-	if (r.o.mode != MODE_SYN) {
-		status = fail(&r, "%s mode is not available in this version; use -m syn",
-			      r.o.mode == MODE_CONNECT ? "connect" : "conform");
+	if (r.o.mode == MODE_CONFORM) {
+		status = fail(&r, "conform mode is not available in this version; use -m syn or -m connect");
 		goto out;
 	}
 	if (load_targets(&r, err, sizeof(err)) < 0 || resolve_and_route(&r, err, sizeof(err)) < 0) {
@@ -304,6 +391,9 @@ int main(int argc, char **argv)
 	int pr;
 	if (r.o.source_port > 0)
 		pr = portres_reserve_port((uint16_t)r.o.source_port, &r.ports, err, sizeof(err));
+	else if (r.o.mode == MODE_CONNECT)
+		pr = portres_reserve_block(connect_ports_needed(&r.o, target_list_ports(&r.targets)),
+					   &r.ports, err, sizeof(err));
 	else
 		pr = portres_reserve_block(source_ports_needed(&r.o), &r.ports, err, sizeof(err));
 	if (pr < 0) {
@@ -323,6 +413,10 @@ int main(int argc, char **argv)
 
 	struct wire w;
 	wire_live_bind(r.wl, &w);
+	if (r.o.mode == MODE_CONNECT) {
+		status = run_connect(&r, &w, err, sizeof(err));
+		goto out;
+	}
 	struct probe_config pc = {
 		.opt = &r.o,
 		.targets = &r.targets,

@@ -302,6 +302,121 @@ static void json_summary(struct output *o, const struct summary_event *e)
 	fputs("}\n", f);
 }
 
+static void json_segments(FILE *f, const struct session_event *e)
+{
+	put_key(f, "segments");
+	fputc('[', f);
+	for (size_t i = 0; i < e->nsegs; i++) {
+		const struct conn_entry *s = &e->segs[i];
+		char flags[9];
+		double t = s->s.t_ns >= e->t0_ns ? (double)(s->s.t_ns - e->t0_ns) / 1e6 : 0.0;
+		fputs(i ? ",{\"t_ms\":" : "{\"t_ms\":", f);
+		fprintf(f, "%.3f", t);
+		put_key(f, "dir");
+		put_str(f, s->s.dir == CONN_OUT ? "out" : "in");
+		put_key(f, "flags");
+		put_str(f, segment_flags_str(s->s.flags, flags));
+		fprintf(f, ",\"seq\":%u,\"ack\":%u,\"len\":%u", (unsigned)s->s.seq,
+			(unsigned)((s->s.flags & TCPF_ACK) ? s->s.ack : 0), (unsigned)s->s.len);
+		put_key(f, "local");
+		put_str(f, tcpstate_name(s->local));
+		put_key(f, "peer");
+		put_str(f, tcpstate_name(s->peer));
+		put_key(f, "win");
+		fprintf(f, "%u", (unsigned)s->s.win);
+		put_key(f, "retransmission");
+		put_bool(f, s->retransmission);
+		if (s->deviation >= 0 && (size_t)s->deviation < e->ndevs) {
+			put_key(f, "deviation");
+			put_str(f, deviation_name(e->devs[s->deviation].code));
+		}
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void json_deviations(FILE *f, const struct session_event *e)
+{
+	put_key(f, "deviations");
+	fputc('[', f);
+	for (size_t i = 0; i < e->ndevs; i++) {
+		const struct deviation *d = &e->devs[i];
+		char buf[256];
+		fputs(i ? ",{\"code\":" : "{\"code\":", f);
+		put_str(f, deviation_name(d->code));
+		put_key(f, "detail");
+		put_str(f, deviation_format(d, buf, sizeof(buf)));
+		if (d->field[0] != '\0') {
+			put_key(f, "field");
+			put_str(f, d->field);
+		}
+		if (d->has_values)
+			fprintf(f, ",\"expected\":%lu,\"actual\":%lu", (unsigned long)d->expected,
+				(unsigned long)d->actual);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void json_session(struct output *o, const struct session_event *e)
+{
+	FILE *f = o->out;
+
+	if (o->cfg.quiet)
+		return;
+	put_head(f, "session", e->host, &e->addr, e->port);
+	put_key(f, "handshake");
+	put_str(f, handshake_name(e->handshake));
+	put_key(f, "rtt_ms");
+	if (e->rtt_valid)
+		put_ms(f, e->rtt_ms);
+	else
+		fputs("null", f);
+	put_key(f, "close");
+	put_str(f, e->close);
+	put_key(f, "teardown");
+	put_str(f, teardown_name(e->teardown));
+	json_segments(f, e);
+	json_deviations(f, e);
+	/* Extras, after the contract's keys. */
+	put_key(f, "connection");
+	fprintf(f, "%u", (unsigned)e->number);
+	put_key(f, "sport");
+	fprintf(f, "%u", (unsigned)e->sport);
+	put_key(f, "ts_source");
+	put_str(f, e->rtt_valid ? ts_source_name(e->ts_source) : NULL);
+	fprintf(f, ",\"iss\":%u", (unsigned)e->iss);
+	put_key(f, "irs");
+	if (e->have_irs)
+		fprintf(f, "%u", (unsigned)e->irs);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"bytes_sent\":%llu,\"bytes_received\":%llu,\"bytes_received_after_fin\":%llu",
+		(unsigned long long)e->bytes_out, (unsigned long long)e->bytes_in,
+		(unsigned long long)e->bytes_in_after_fin);
+	fprintf(f, ",\"retransmissions_sent\":%u,\"retransmissions_received\":%u",
+		(unsigned)e->retrans_out, (unsigned)e->retrans_in);
+	put_key(f, "time_wait_ms");
+	if (e->time_wait_ms > 0)
+		fprintf(f, "%.0f", e->time_wait_ms);
+	else
+		fputs("null", f);
+	put_key(f, "time_wait_held_ms");
+	put_ms(f, e->time_wait_held_ms);
+	put_key(f, "cause");
+	put_str(f, e->cause);
+	if (e->handshake == HS_UNREACHABLE) {
+		char nbuf[32], reply[64], abuf[NETADDR_STRLEN];
+		snprintf(reply, sizeof(reply), "icmp:%s",
+			 icmp_error_name(e->addr.family, e->icmp_type, e->icmp_code, nbuf, sizeof(nbuf)));
+		put_key(f, "reply");
+		put_str(f, reply);
+		put_key(f, "icmp_from");
+		put_str(f, netaddr_str(&e->icmp_from, abuf, sizeof(abuf)));
+	}
+	end_line(f);
+}
+
 static void json_error(struct output *o, const char *message)
 {
 	FILE *f = o->out;
@@ -323,6 +438,7 @@ const struct out_ops out_json_ops = {
 	.begin = json_begin,
 	.probe = json_probe,
 	.summary = json_summary,
+	.session = json_session,
 	.error = json_error,
 	.end = json_end,
 };

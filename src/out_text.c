@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 
+#include "ladder.h"
 #include "output_impl.h"
 
 static int text_init(struct output *o)
@@ -30,8 +31,8 @@ static void text_begin(struct output *o, const char *host, const struct netaddr 
 
 	if (o->cfg.quiet)
 		return;
-	fprintf(o->out, "TCPSHAKE %s (%s) port %u: SYN probes\n", host, netaddr_str(addr, abuf, sizeof(abuf)),
-		(unsigned)port);
+	fprintf(o->out, "TCPSHAKE %s (%s) port %u: %s\n", host, netaddr_str(addr, abuf, sizeof(abuf)),
+		(unsigned)port, out_mode_words(o));
 	fflush(o->out);
 }
 
@@ -86,8 +87,9 @@ static void text_summary(struct output *o, const struct summary_event *e)
 	if (!o->cfg.quiet)
 		fputc('\n', f);
 	fprintf(f, "--- %s port %u tcpshake statistics ---\n", e->host, (unsigned)e->port);
-	fprintf(f, "%u probes sent, %u answered, %.1f%% loss, port %s", (unsigned)e->sent,
-		(unsigned)e->received, e->loss_pct, port_state_name(e->state));
+	fprintf(f, "%u %s, %u answered, %.1f%% loss, port %s", (unsigned)e->sent,
+		out_is_connect(o) ? "connections" : "probes sent", (unsigned)e->received, e->loss_pct,
+		port_state_name(e->state));
 	if (e->duplicates)
 		fprintf(f, ", %u duplicate(s)", (unsigned)e->duplicates);
 	if (e->bad_checksum)
@@ -101,6 +103,44 @@ static void text_summary(struct output *o, const struct summary_event *e)
 		fprintf(f, "rtt p50/p90/p99 = %.3f/%.3f/%.3f ms\n", e->rtt.p50, e->rtt.p90, e->rtt.p99);
 	}
 	/* No flush: summaries come in one burst at the end; output_end flushes. */
+}
+
+static void text_session(struct output *o, const struct session_event *e)
+{
+	char ap[OUT_ADDRPORT_LEN];
+	FILE *f = o->out;
+
+	if (o->cfg.quiet)
+		return;
+	if (o->cfg.trace)
+		ladder_print(f, e);
+	fprintf(f, "%s connection=%u sport=%u handshake=%s", out_addr_port(&e->addr, e->port, ap, sizeof(ap)),
+		(unsigned)e->number, (unsigned)e->sport, handshake_name(e->handshake));
+	if (e->handshake == HS_UNREACHABLE) {
+		char nbuf[32], fbuf[NETADDR_STRLEN];
+		fprintf(f, " icmp=%s from %s",
+			icmp_error_name(e->addr.family, e->icmp_type, e->icmp_code, nbuf, sizeof(nbuf)),
+			netaddr_str(&e->icmp_from, fbuf, sizeof(fbuf)));
+	}
+	if (e->rtt_valid)
+		fprintf(f, " rtt=%.3f ms", e->rtt_ms);
+	fprintf(f, " close=%s teardown=%s segments=%zu sent=%llu B received=%llu B", e->close,
+		teardown_name(e->teardown), e->nsegs, (unsigned long long)e->bytes_out,
+		(unsigned long long)e->bytes_in);
+	if (e->retrans_out || e->retrans_in)
+		fprintf(f, " retransmissions=%u/%u", (unsigned)e->retrans_out, (unsigned)e->retrans_in);
+	if (e->time_wait_ms > 0)
+		fprintf(f, " time_wait=%.0f s (held %.3f s)", e->time_wait_ms / 1000.0,
+			e->time_wait_held_ms / 1000.0);
+	fputc('\n', f);
+	for (size_t i = 0; i < e->ndevs; i++) {
+		char buf[256];
+		fprintf(f, "  deviation %s: %s\n", deviation_name(e->devs[i].code),
+			deviation_format(&e->devs[i], buf, sizeof(buf)));
+	}
+	if (e->cause != NULL)
+		fprintf(f, "  cause: %s\n", e->cause);
+	fflush(f);
 }
 
 static void text_error(struct output *o, const char *message)
@@ -119,6 +159,7 @@ const struct out_ops out_text_ops = {
 	.begin = text_begin,
 	.probe = text_probe,
 	.summary = text_summary,
+	.session = text_session,
 	.error = text_error,
 	.end = text_end,
 };

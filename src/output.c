@@ -63,8 +63,8 @@ void output_begin_target(struct output *o, const char *host, const struct netadd
 	/* Only the text format has headers; JSON, nagios and prom need none. */
 	if (o->ended || !o->multi_port || o->cfg.format != OUT_TEXT || o->cfg.quiet)
 		return;
-	fprintf(o->out, "TCPSHAKE %s (%s): %zu ports, SYN probes\n", host,
-		netaddr_str(addr, abuf, sizeof(abuf)), nports);
+	fprintf(o->out, "TCPSHAKE %s (%s): %zu ports, %s\n", host,
+		netaddr_str(addr, abuf, sizeof(abuf)), nports, out_mode_words(o));
 }
 
 void output_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port)
@@ -85,6 +85,12 @@ void output_summary(struct output *o, const struct summary_event *e)
 		o->ops->summary(o, e);
 }
 
+void output_session(struct output *o, const struct session_event *e)
+{
+	if (!o->ended && o->ops->session != NULL)
+		o->ops->session(o, e);
+}
+
 void output_error(struct output *o, const char *message)
 {
 	if (!o->ended)
@@ -99,6 +105,21 @@ int output_end(struct output *o)
 		fflush(o->out);
 	}
 	return o->end_status;
+}
+
+const char *out_mode_words(const struct output *o)
+{
+	const char *m = o->cfg.mode_name;
+	if (m != NULL && strcmp(m, "connect") == 0)
+		return "crafted connections";
+	if (m != NULL && strcmp(m, "conform") == 0)
+		return "conformance checks";
+	return "SYN probes";
+}
+
+bool out_is_connect(const struct output *o)
+{
+	return o->cfg.mode_name != NULL && strcmp(o->cfg.mode_name, "connect") == 0;
 }
 
 const char *out_addr_port(const struct netaddr *a, uint16_t port, char *buf, size_t len)

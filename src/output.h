@@ -29,6 +29,7 @@ struct output_config {
 	bool quiet;                 /* summaries only (text) */
 	struct threshold warning, critical;
 	const char *mode_name;      /* "syn"... for headers */
+	bool trace;                 /* --trace: text draws each connection's ladder */
 };
 
 struct output;
@@ -46,6 +47,8 @@ void output_begin_target(struct output *o, const char *host, const struct netadd
 void output_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port);
 void output_probe(struct output *o, const struct probe_event *e);
 void output_summary(struct output *o, const struct summary_event *e);
+/* One connection of connect mode, with its segments and verdict. */
+void output_session(struct output *o, const struct session_event *e);
 /* A runtime error; JSON emits {"type":"error"}; text prints nothing (main prints to stderr). */
 void output_error(struct output *o, const char *message);
 /* Finish. Returns the exit status the format dictates: for nagios the

@@ -29,6 +29,8 @@ struct out_ops {
 	void (*begin)(struct output *o, const char *host, const struct netaddr *addr, uint16_t port);
 	void (*probe)(struct output *o, const struct probe_event *e);
 	void (*summary)(struct output *o, const struct summary_event *e);
+	/* One crafted connection (connect mode); NULL: the format ignores it. */
+	void (*session)(struct output *o, const struct session_event *e);
 	void (*error)(struct output *o, const char *message);
 	/* Print what was gathered; the status output_end returns. */
 	int (*end)(struct output *o);
@@ -51,6 +53,11 @@ extern const struct out_ops out_prom_ops;
 
 /* Room for "[" IPv6 "]:" port. */
 #define OUT_ADDRPORT_LEN (NETADDR_STRLEN + 8)
+
+/* What the run does, for text headers: "SYN probes", "crafted connections"... */
+const char *out_mode_words(const struct output *o);
+/* Whether the run is connect mode. */
+bool out_is_connect(const struct output *o);
 
 /* "192.0.2.1:80" or "[2001:db8::1]:80" into buf; returns buf. */
 const char *out_addr_port(const struct netaddr *a, uint16_t port, char *buf, size_t len);

@@ -59,3 +59,14 @@ size_t tcpopt_build(const struct syn_options *so, uint16_t mss, uint32_t tsval, 
 		buf[n++] = 0;
 	return n;
 }
+
+size_t tcpopt_build_ts(uint32_t tsval, uint32_t tsecr, uint8_t buf[12])
+{
+	buf[0] = 1;
+	buf[1] = 1;
+	buf[2] = 8;
+	buf[3] = 10;
+	put32(buf + 4, tsval);
+	put32(buf + 8, tsecr);
+	return 12;
+}

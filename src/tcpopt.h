@@ -17,4 +17,8 @@
  * with NOPs/EOL to a multiple of 4. */
 size_t tcpopt_build(const struct syn_options *so, uint16_t mss, uint32_t tsval, uint8_t buf[40]);
 
+/* The timestamps option every segment after a SYN carries once both ends
+ * offered it (RFC 7323 §3.2), as Linux lays it out: NOP NOP TS. Returns 12. */
+size_t tcpopt_build_ts(uint32_t tsval, uint32_t tsecr, uint8_t buf[12]);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wire.h"
 
@@ -18,6 +19,7 @@ struct wire_live_config {
 	const char *pcap_path;   /* --pcap, or NULL */
 	int snaplen;             /* bytes kept of each frame */
 	int buffer_bytes;        /* kernel capture buffer */
+	uint32_t mark;           /* SO_MARK of what we send (the RST guard's), 0: none */
 };
 
 struct wire_live;

@@ -523,8 +523,31 @@ static void test_getopt_errors(void **state)
 	assert_string_equal(err, "ambiguous option '--s': could be --source, --source-port, --sack "
 				 "(try 'tcpshake --help')");
 	/* An unambiguous prefix works, as in getopt_long. */
-	assert_int_equal(PARSE(&o, err, "--tim", "3", "h"), CLI_OK);
+	assert_int_equal(PARSE(&o, err, "--timeo", "3", "h"), CLI_OK);
 	assert_true(o.timeout == 3.0);
+	assert_int_equal(PARSE(&o, err, "--tim", "3", "h"), CLI_ERROR);
+	assert_string_equal(err, "ambiguous option '--tim': could be --timeout, --time-wait "
+				 "(try 'tcpshake --help')");
+}
+
+/* --time-wait: connect mode only, 0..240 s, -1 (the default) when absent. */
+static void test_time_wait(void **state)
+{
+	struct options o;
+	char err[512];
+	(void)state;
+
+	assert_int_equal(PARSE(&o, err, "-m", "connect", "h"), CLI_OK);
+	assert_true(o.time_wait == -1);
+	assert_int_equal(PARSE(&o, err, "-m", "connect", "--time-wait", "0.5", "h"), CLI_OK);
+	assert_true(o.time_wait == 0.5);
+	assert_int_equal(PARSE(&o, err, "-m", "connect", "--time-wait", "241", "h"), CLI_ERROR);
+	assert_string_equal(err, "invalid time-wait '241': expected seconds from 0 to 240 (fractions allowed)");
+	assert_int_equal(PARSE(&o, err, "--time-wait", "1", "h"), CLI_ERROR);
+	assert_string_equal(err, "--time-wait needs -m connect");
+	assert_int_equal(PARSE(&o, err, "-m", "connect", "--trace", "h"), CLI_OK);
+	assert_true(o.trace && o.out.trace);
+	assert_int_equal(o.count, 1);
 }
 
 static void test_help_and_version_win(void **state)
@@ -724,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_range_messages),
 		cmocka_unit_test(test_conflicts),
 		cmocka_unit_test(test_getopt_errors),
+		cmocka_unit_test(test_time_wait),
 		cmocka_unit_test(test_help_and_version_win),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_repeated_parsing),
