@@ -374,9 +374,21 @@ static void log_in(struct connmodel *m, long idx)
 			}
 		}
 	}
+	bool fin_before = m->peer_fin;
 	if (m->have_irs && !(s->flags & TCPF_RST) && judged)
 		if (check_peer_space(m, idx, s))
 			e->retransmission = true;
+	/* Its FIN became ours with this segment: in place, or held until this
+	 * segment filled the hole before it. */
+	bool fin_taken = !fin_before && m->peer_fin;
+	/* Bytes below the furthest it ever sent were sent before: reordered
+	 * by the network, they say nothing new of the peer's state. */
+	uint32_t end = s->seq + s->len + ((s->flags & TCPF_SYN) ? 1u : 0u);
+	bool sent_later = !m->peer_sent_any || seq_lt(m->peer_max_end, end);
+	if (!(s->flags & TCPF_RST) && sent_later) {
+		m->peer_max_end = end;
+		m->peer_sent_any = true;
+	}
 
 	/* The peer's state: first what it must have had of ours. */
 	apply_proven(m, s, (size_t)idx);
@@ -386,7 +398,7 @@ static void log_in(struct connmodel *m, long idx)
 		.flags = s->flags,
 		.acks_syn = has_ack(s) && m->have_iss && seq_le(m->iss + 1, s->ack),
 		.acks_fin = acks_fin,
-		.data = s->len > 0 && !e->retransmission,
+		.data = s->len > 0 && !e->retransmission && sent_later,
 	};
 	enum tcp_state to;
 	enum tcpstate_verdict v;
@@ -398,17 +410,24 @@ static void log_in(struct connmodel *m, long idx)
 	}
 	if (v == TCPSTATE_OK)
 		m->peer = to;
-	else if (judged && e->deviation < 0)
+	else if (judged && e->deviation < 0 && !e->retransmission)
 		deviate(m, idx, DEV_ILLEGAL_TRANSITION, "flags", false, 0, 0,
 			"the peer cannot send this in %s", tcpstate_name(m->peer));
 	e->peer = m->peer;
 
-	/* Our state. */
+	/* Our state. A FIN beyond a hole is not yet a FIN for us: we take it
+	 * only at its place in the sequence (§3.10.7.4, eighth step). */
 	struct tcpstate_event lev = pev;
 	lev.dir = TCPSTATE_RECV;
+	if ((s->flags & TCPF_FIN) &&
+	    !(m->peer_fin && m->peer_fin_seq == s->seq + ((s->flags & TCPF_SYN) ? 1u : 0u) + s->len))
+		lev.flags &= (uint8_t)~TCPF_FIN;
+	if (fin_taken)
+		lev.flags |= TCPF_FIN;
+	lev.data = s->len > 0 && !e->retransmission;
 	if (tcpstate_step(m->local, &lev, &to) == TCPSTATE_OK) {
 		m->local = to;
-	} else if (judged && e->deviation < 0) {
+	} else if (judged && e->deviation < 0 && !e->retransmission) {
 		deviate(m, idx, DEV_ILLEGAL_TRANSITION, "flags", false, 0, 0,
 			"not acceptable in our %s", tcpstate_name(m->local));
 	}

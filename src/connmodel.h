@@ -87,6 +87,8 @@ struct connmodel {
 	struct { uint32_t start, end; } ooo[8];
 	size_t nooo;
 	bool rst_received;
+	bool peer_sent_any;      /* peer_max_end is set */
+	uint32_t peer_max_end;   /* the end of the furthest sequence space it sent */
 	bool synced;             /* we reached ESTABLISHED (a teardown to judge) */
 	uint64_t bytes_in;       /* new payload bytes from the peer */
 	uint64_t bytes_in_after_our_fin; /* of those, sent after it had our FIN */

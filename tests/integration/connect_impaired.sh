@@ -1,0 +1,47 @@
+#!/bin/bash
+# connect mode when segments are lost: our SYN, data and FIN are sent again
+# with backoff, the peer's retransmissions are recognised as such, and no
+# loss ever makes a conformant Linux server look deviant. Also the crossing
+# close: our first FIN is dropped, so the server's FIN reaches us while we
+# are in FIN_WAIT_1 and does not acknowledge ours; we go through CLOSING.
+. "$(dirname "$0")/common.sh"
+require_root
+lab_up "$LAB" bridge
+lab_server "$LAB" echo 8080
+lab_server "$LAB" close-first 8081
+
+session_lines() { printf '%s\n' "$OUT" | grep '"type":"session"'; }
+
+# Crossing FINs: every other FIN to 8081 is dropped, starting with the first.
+ip netns exec "$LAB_SRV_NS" nft -f - <<NFT
+table inet crossfin {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		tcp dport 8081 tcp flags & fin == fin numgen inc mod 2 == 0 drop
+	}
+}
+NFT
+assert_exit 0 in_cli "$TCPSHAKE" -m connect --json -W 3 "$LAB_SRV4:8081"
+s=$(session_lines)
+assert_eq conformant "$(json_field "$s" teardown)" "crossing: teardown"
+locals=$(printf '%s\n' "$s" | grep -o '"local":"[A-Z_0-9]*"' | sed 's/.*:"\(.*\)"/\1/' | uniq | tr '\n' ' ')
+assert_eq "SYN_SENT ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT " "$locals" "crossing: our states"
+assert_match '"dir":"out","flags":"FA",[^}]*"retransmission":true' "$s" "crossing: our FIN sent again"
+ip netns exec "$LAB_SRV_NS" nft delete table inet crossfin
+
+# Random loss, 10% each way, in the bridge: ten connections with data.
+lab_impair "$LAB" --loss 0.1 --seed 11
+in_cli "$TCPSHAKE" -m connect --json -c 10 -i 0.01 -W 4 --time-wait 1.5 --data 'ping' "$LAB_SRV4:8080" >"$TMPD/loss.json"
+OUT=$(cat "$TMPD/loss.json")
+n=$(session_lines | wc -l)
+conformant=$(session_lines | grep -c '"teardown":"conformant"')
+deviant=$(session_lines | grep -c '"teardown":"deviant"')
+retrans=$(session_lines | grep -o '"retransmissions_sent":[0-9]*,"retransmissions_received":[0-9]*' |
+	awk -F'[:,]' '{ s += $2 + $4 } END { print s + 0 }')
+echo "10% loss each way: $conformant of $n conformant, $deviant deviant, $retrans retransmissions seen"
+session_lines | grep -v '"teardown":"conformant"' | sed 's/"segments":.*"deviations"/"deviations"/' || true
+assert_eq 10 "$n" "sessions"
+assert_eq 0 "$deviant" "sessions judged deviant under loss"
+[ "$conformant" -ge 6 ] || fail "only $conformant of 10 conformant under 10% loss"
+[ "$retrans" -ge 1 ] || fail "no retransmission in 10 connections under 10% loss"
+pass
