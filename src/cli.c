@@ -49,6 +49,7 @@ enum long_opt {
 	OPT_PCAP,
 	OPT_OPEN,
 	OPT_TIME_WAIT,
+	OPT_PRINT_DATA,
 };
 
 /* Leading ':' makes getopt return ':' for a missing argument, so the two
@@ -87,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "open", no_argument, NULL, OPT_OPEN },
 	{ "time-wait", required_argument, NULL, OPT_TIME_WAIT },
+	{ "print-data", no_argument, NULL, OPT_PRINT_DATA },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -99,7 +101,7 @@ static const struct option long_opts[] = {
 
 /* What the second pass saw, for the checks that need the whole line. */
 struct seen {
-	bool count, data, close, trace, warning, critical, time_wait;
+	bool count, data, close, trace, warning, critical, time_wait, print_data;
 	bool v4, v6;
 	bool json;                   /* --json given */
 	const char *format_arg;      /* --format's argument, when given */
@@ -489,6 +491,10 @@ static enum cli_status take(int c, char **argv, struct options *o, struct seen *
 		o->close = (enum close_mode)i;
 		sn->close = true;
 		break;
+	case OPT_PRINT_DATA:
+		o->out.print_data = true;
+		sn->print_data = true;
+		break;
 	case OPT_TIME_WAIT:
 		/* RFC 9293's 2 MSL is 240 s: holding longer serves nothing. */
 		if (cli_parse_seconds(a, 0, 240, &o->time_wait) < 0)
@@ -583,6 +589,8 @@ static enum cli_status finish(struct options *o, const struct seen *sn, char *er
 		return fail(err, errlen, "--close needs -m connect");
 	if (sn->time_wait && o->mode != MODE_CONNECT)
 		return fail(err, errlen, "--time-wait needs -m connect");
+	if (sn->print_data && o->mode != MODE_CONNECT)
+		return fail(err, errlen, "--print-data needs -m connect");
 	if (sn->trace && o->mode == MODE_SYN)
 		return fail(err, errlen, "--trace needs -m connect or -m conform");
 
@@ -708,6 +716,8 @@ void cli_usage(FILE *out)
 "      --data STRING       payload sent after the handshake (default: none)\n"
 "      --close HOW         who closes and how: active, passive, half or rst\n"
 "                          (default: active)\n"
+"      --print-data        show the bytes the peer sent (text: escaped;\n"
+"                          JSON: a \"data\" key; the first 64 KiB)\n"
 "      --time-wait SEC     hold TIME_WAIT this long, answering a resent FIN\n"
 "                          (0 to 240; default: the smaller of -W and 1 s;\n"
 "                          RFC 9293's 2 MSL of 240 s is reported, not held)\n"

@@ -98,6 +98,8 @@ struct session_event {
 	double time_wait_ms;      /* 2 x MSL as RFC 9293 plans it (0: we never reached TIME_WAIT) */
 	double time_wait_held_ms; /* how long we really held it, answering FINs */
 	const char *cause;        /* why it ended early (a reset, the local kernel), or NULL */
+	const uint8_t *data_in;   /* the peer's bytes in order, the first data_in_len of them */
+	size_t data_in_len;
 	uint8_t icmp_type, icmp_code; /* when handshake is HS_UNREACHABLE */
 	struct netaddr icmp_from;
 };

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -358,6 +359,22 @@ static void json_deviations(FILE *f, const struct session_event *e)
 	fputc(']', f);
 }
 
+/* Bytes as a JSON string: printable ASCII as it is, the rest \u00XX, so
+ * any payload (binary, invalid UTF-8, NULs) gives valid JSON. */
+static void put_bytes(FILE *f, const uint8_t *p, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '"' || p[i] == '\\')
+			fprintf(f, "\\%c", p[i]);
+		else if (p[i] >= 0x20 && p[i] < 0x7f)
+			fputc(p[i], f);
+		else
+			fprintf(f, "\\u%04x", p[i]);
+	}
+	fputc('"', f);
+}
+
 static void json_session(struct output *o, const struct session_event *e)
 {
 	FILE *f = o->out;
@@ -405,6 +422,10 @@ static void json_session(struct output *o, const struct session_event *e)
 	put_ms(f, e->time_wait_held_ms);
 	put_key(f, "cause");
 	put_str(f, e->cause);
+	if (o->cfg.print_data) {
+		put_key(f, "data");
+		put_bytes(f, e->data_in, e->data_in_len);
+	}
 	if (e->handshake == HS_UNREACHABLE) {
 		char nbuf[32], reply[64], abuf[NETADDR_STRLEN];
 		snprintf(reply, sizeof(reply), "icmp:%s",

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ladder.h"
@@ -140,6 +141,26 @@ static void text_session(struct output *o, const struct session_event *e)
 	}
 	if (e->cause != NULL)
 		fprintf(f, "  cause: %s\n", e->cause);
+	if (o->cfg.print_data) {
+		/* C-style escapes keep one connection's data on one line. */
+		fputs("  data: \"", f);
+		for (size_t i = 0; i < e->data_in_len; i++) {
+			uint8_t b = e->data_in[i];
+			if (b == '\n')
+				fputs("\\n", f);
+			else if (b == '\r')
+				fputs("\\r", f);
+			else if (b == '\t')
+				fputs("\\t", f);
+			else if (b == '"' || b == '\\')
+				fprintf(f, "\\%c", b);
+			else if (b >= 0x20 && b < 0x7f)
+				fputc(b, f);
+			else
+				fprintf(f, "\\x%02x", b);
+		}
+		fputs("\"\n", f);
+	}
 	fflush(f);
 }
 

@@ -117,6 +117,11 @@ const char *out_mode_words(const struct output *o)
 	return "SYN probes";
 }
 
+bool output_broken(const struct output *o)
+{
+	return ferror(o->out) != 0;
+}
+
 bool out_is_connect(const struct output *o)
 {
 	return o->cfg.mode_name != NULL && strcmp(o->cfg.mode_name, "connect") == 0;

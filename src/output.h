@@ -30,6 +30,7 @@ struct output_config {
 	struct threshold warning, critical;
 	const char *mode_name;      /* "syn"... for headers */
 	bool trace;                 /* --trace: text draws each connection's ladder */
+	bool print_data;            /* --print-data: show the peer's bytes */
 };
 
 struct output;
@@ -55,6 +56,10 @@ void output_error(struct output *o, const char *message);
  * OK/WARNING/CRITICAL status from thresholds and port states; for the other
  * formats -1 (main decides). */
 int output_end(struct output *o);
+
+/* Whether writing to the output failed (a closed pipe): engines stop then,
+ * as `tcpshake -c 0 | head -1` expects. */
+bool output_broken(const struct output *o);
 
 /* JSON string escaping into buf (always NUL-terminated); exposed for tests. */
 void output_json_escape(const char *s, char *buf, size_t len);

@@ -548,7 +548,7 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 	sched_init(&e.sched, e.nflows, cfg->opt->count, (uint64_t)(cfg->opt->interval * 1e9),
 		   cfg->opt->rate, w->ops->now(w->ctx));
 	for (;;) {
-		if (*stop) {
+		if (*stop || output_broken(out)) {
 			res->interrupted = 1;
 			break;
 		}

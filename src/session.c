@@ -44,6 +44,7 @@
 #define ENOBUFS_GIVE_UP_NS (5ull * NS_PER_S)
 #define DEFAULT_PEER_MSS 536 /* RFC 9293 §3.7.1 when the SYN-ACK names none */
 #define OUR_WINDOW 64240     /* Linux's initial window, in bytes */
+#define RX_KEEP (64u << 10)  /* --print-data keeps this much of the peer's bytes */
 
 enum phase {
 	PH_SYN,       /* waiting for the SYN-ACK */
@@ -88,6 +89,7 @@ struct conn {
 	uint64_t tw_enter, tw_held;
 	uint8_t icmp_type, icmp_code;
 	struct netaddr icmp_from;
+	uint8_t *rx; /* --print-data: the peer's bytes by offset, RX_KEEP of them */
 	unsigned long *bad;
 	char *err;
 	size_t errlen;
@@ -301,6 +303,15 @@ static void on_peer_segment(struct conn *c, const struct segment *seg, const str
 		c->failed = true;
 		c->ph = PH_DONE;
 		return;
+	}
+	if (c->rx != NULL && seg->payload_len > 0 && c->m.have_irs) {
+		uint32_t off = seg->seq + ((fl & TCPF_SYN) ? 1u : 0u) - c->m.irs - 1;
+		if (off < RX_KEEP) {
+			size_t n = seg->payload_len;
+			if (n > RX_KEEP - off)
+				n = RX_KEEP - off;
+			memcpy(c->rx + off, seg->payload, n);
+		}
 	}
 	if (c->ph == PH_DONE)
 		return;
@@ -565,6 +576,12 @@ static void fill_event(const struct conn *c, uint32_t number, struct session_eve
 	ev->icmp_type = c->icmp_type;
 	ev->icmp_code = c->icmp_code;
 	ev->icmp_from = c->icmp_from;
+	if (c->rx != NULL && c->m.have_irs) {
+		/* In order, up to rcv_nxt: the FIN occupies the last number. */
+		uint32_t n = c->m.rcv_nxt - c->m.irs - 1 - (c->m.peer_fin ? 1u : 0u);
+		ev->data_in = c->rx;
+		ev->data_in_len = n < RX_KEEP ? n : RX_KEEP;
+	}
 }
 
 struct flow {
@@ -605,6 +622,11 @@ static int one_connection(const struct session_config *cfg, const struct wire *w
 	c.peer_mss = DEFAULT_PEER_MSS;
 	c.hs = HS_TIMEOUT;
 	connmodel_init(&c.m, model_close(cfg->opt->close));
+	if (cfg->opt->out.print_data && (c.rx = calloc(1, RX_KEEP)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		connmodel_free(&c.m);
+		return -1;
+	}
 	c.iss = random_isn(cfg, f->made + (uint32_t)sport);
 	c.snd_nxt = c.iss + 1;
 	c.data = (const uint8_t *)(cfg->opt->data ? cfg->opt->data : "");
@@ -617,7 +639,7 @@ static int one_connection(const struct session_config *cfg, const struct wire *w
 		c.rtx_at = c.now + c.rto;
 	}
 	while (c.ph != PH_DONE) {
-		if (*stop) {
+		if (*stop || output_broken(out)) {
 			res->interrupted = 1;
 			c.cause = "interrupted";
 			break;
@@ -660,6 +682,7 @@ static int one_connection(const struct session_config *cfg, const struct wire *w
 		f->unreachable++;
 	}
 	connmodel_free(&c.m);
+	free(c.rx);
 	return c.failed ? -1 : 0;
 }
 
@@ -716,7 +739,7 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 			uint16_t sport = (uint16_t)(cfg->sport_base + used++ % cfg->nsports);
 			rc = one_connection(cfg, w, out, stop, f, sport, res, err, errlen);
 		}
-		if (*stop || rc < 0)
+		if (*stop || rc < 0 || output_broken(out))
 			break;
 		if (cfg->opt->count != 0 && round + 1 >= cfg->opt->count)
 			break;

@@ -116,6 +116,42 @@ s=$(session)
 assert_match "local kernel reset the connection" "$(json_field "$s" cause)" "guard off: cause"
 assert_match '"dir":"out","flags":"R"' "$s" "guard off: the kernel's RST in the segments"
 
+# --print-data shows what the server sent; --pcap has every segment.
+assert_exit 0 in_cli "$TCPSHAKE" -m connect --close passive --print-data --pcap "$TMPD/c.pcap" "$LAB_SRV4:8081"
+assert_match '  data: "hello from lab_server\\r\\n"' "$OUT" "print-data: text"
+n=$(printf '%s\n' "$OUT" | sed -n 's/.* segments=\([0-9]*\) .*/\1/p')
+assert_eq "$n" "$(tcpdump -nr "$TMPD/c.pcap" 2>/dev/null | wc -l)" "pcap: every segment of the session"
+assert_exit 0 in_cli "$TCPSHAKE" -m connect --json --close passive --print-data "$LAB_SRV4:8081"
+assert_eq 'hello from lab_server\u000d\u000a' "$(session | grep -o '"data":"[^"]*"' | cut -d'"' -f4)" "print-data: json"
+
+# Ctrl-C in the middle of a close: the session so far is printed and the
+# guard table is gone; SIGKILL: the guardian still removes the table.
+for sig in INT TERM KILL; do
+	# ip netns exec execs tcpshake, so $! is its PID (a shell function would
+	# put a subshell in between that does not pass signals on).
+	ip netns exec "$LAB_CLI_NS" "$TCPSHAKE" -m connect --json -W 30 --data x "$LAB_SRV4:8082" >"$TMPD/sig.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ "$(in_cli nft list tables | grep -c tcpshake_)" -ge 1 ] && break
+		sleep 0.05
+	done
+	sleep 0.5
+	kill "-$sig" "$pid"
+	wait "$pid" 2>/dev/null
+	if [ "$sig" != KILL ]; then
+		assert_match '"type":"session".*"cause":"interrupted"' "$(cat "$TMPD/sig.out")" "SIG$sig: session so far"
+	fi
+	for _ in $(seq 1 100); do
+		[ "$(in_cli nft list tables | grep -c tcpshake_)" -eq 0 ] && break
+		sleep 0.05
+	done
+	assert_eq 0 "$(in_cli nft list tables | grep -c tcpshake_)" "guard table after SIG$sig"
+done
+
+# A closed pipe stops an endless run (-c 0) instead of running on.
+timeout 20 ip netns exec "$LAB_CLI_NS" "$TCPSHAKE" -m connect -c 0 -i 0.01 --time-wait 0 "$LAB_SRV4:8085" | head -1 >/dev/null
+assert_eq 0 "${PIPESTATUS[0]}" "endless run into head -1: stopped by the closed pipe (not the timeout)"
+
 echo "--- an active close, as --trace draws it:"
 printf '%s\n' "$TRACE_ACTIVE"
 pass
