@@ -236,6 +236,10 @@ static void retransmit(struct conn *c)
 		uint32_t n = c->data_end - una;
 		if (n > c->peer_mss)
 			n = c->peer_mss;
+		/* Within its window too; a closed window still gets one byte,
+		 * the probe of RFC 9293 §3.8.6.1. */
+		if (n > c->peer_wnd)
+			n = c->peer_wnd ? c->peer_wnd : 1;
 		tx(c, TCPF_PSH | TCPF_ACK, una, c->data + (una - c->iss - 1), (uint16_t)n);
 	} else if (c->m.fin_sent && !c->m.fin_acked) {
 		tx(c, TCPF_FIN | TCPF_ACK, c->m.fin_seq, NULL, 0);

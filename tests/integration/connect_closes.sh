@@ -103,6 +103,13 @@ assert_eq null "$(json_field "$s" rtt_ms)" "dropped port: rtt"
 # Our SYN went again after the initial RTO (min(1 s, W/2) = 0.3 s).
 assert_match '"flags":"S".*"flags":"S","seq":[0-9]+,"ack":0,"len":0,"local":"SYN_SENT","peer":"LISTEN","win":[0-9]+,"retransmission":true' "$s" "dropped port: SYN retransmitted"
 
+lab_nft_reject "$LAB" 9002
+assert_exit 1 in_cli "$TCPSHAKE" -m connect --json "$LAB_SRV4:9002"
+s=$(session)
+assert_eq unreachable "$(json_field "$s" handshake)" "rejected port: handshake"
+assert_eq "icmp:admin-prohibited" "$(json_field "$s" reply)" "rejected port: reply"
+assert_eq "$LAB_SRV4" "$(json_field "$s" icmp_from)" "rejected port: from"
+
 # Several connections, IPv6, a plain close server.
 assert_exit 0 in_cli "$TCPSHAKE" -m connect -q -c 3 -i 0.05 "[$LAB_SRV6]:8085"
 assert_match "3 connections, 3 answered, 0.0% loss, port open" "$OUT" "ipv6: three connections"

@@ -9,6 +9,9 @@ require_root
 lab_up "$LAB" bridge
 lab_server "$LAB" echo 8080
 lab_server "$LAB" close-first 8081
+lab_server "$LAB" hold 8082
+lab_server "$LAB" talk 8083
+lab_server "$LAB" reset 8084
 
 session_lines() { printf '%s\n' "$OUT" | grep '"type":"session"'; }
 
@@ -44,4 +47,25 @@ assert_eq 10 "$n" "sessions"
 assert_eq 0 "$deviant" "sessions judged deviant under loss"
 [ "$conformant" -ge 6 ] || fail "only $conformant of 10 conformant under 10% loss"
 [ "$retrans" -ge 1 ] || fail "no retransmission in 10 connections under 10% loss"
+
+# verdicts ARGS...: "teardown:count ..." of three connections under the loss.
+verdicts() {
+	in_cli "$TCPSHAKE" -m connect --json -c 3 -i 0.01 --time-wait 1 "$@" >"$TMPD/v.json"
+	grep '"type":"session"' "$TMPD/v.json" | grep -o '"teardown":"[a-z]*"' | cut -d'"' -f4 |
+		sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }'
+}
+# Every other kind of server under the same loss: never a false verdict.
+v=$(verdicts -W 4 --close passive "$LAB_SRV4:8081")
+echo "closes first, passive: $v"
+assert_no_match "deviant|none" "$v" "closes first under loss"
+v=$(verdicts -W 4 --close half --data x "$LAB_SRV4:8083")
+echo "talks after our FIN, half: $v"
+assert_no_match "deviant|none" "$v" "half-close under loss"
+v=$(verdicts -W 2 --data x "$LAB_SRV4:8082")
+echo "never closes: $v"
+assert_match "^incomplete:3 $" "$v" "CLOSE_WAIT forever under loss"
+v=$(verdicts -W 4 --data x "$LAB_SRV4:8084")
+echo "resets: $v"
+assert_match "^deviant:3 $" "$v" "a resetting server under loss"
+assert_eq 3 "$(grep -c '"code":"rst-instead-of-fin"' "$TMPD/v.json")" "rst-instead-of-fin under loss"
 pass
