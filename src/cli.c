@@ -50,6 +50,9 @@ enum long_opt {
 	OPT_OPEN,
 	OPT_TIME_WAIT,
 	OPT_PRINT_DATA,
+	OPT_CHECKS,
+	OPT_LIST_CHECKS,
+	OPT_CLOSED_PORT,
 };
 
 /* Leading ':' makes getopt return ':' for a missing argument, so the two
@@ -89,6 +92,9 @@ static const struct option long_opts[] = {
 	{ "open", no_argument, NULL, OPT_OPEN },
 	{ "time-wait", required_argument, NULL, OPT_TIME_WAIT },
 	{ "print-data", no_argument, NULL, OPT_PRINT_DATA },
+	{ "checks", required_argument, NULL, OPT_CHECKS },
+	{ "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
+	{ "closed-port", required_argument, NULL, OPT_CLOSED_PORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -101,7 +107,7 @@ static const struct option long_opts[] = {
 
 /* What the second pass saw, for the checks that need the whole line. */
 struct seen {
-	bool count, data, close, trace, warning, critical, time_wait, print_data;
+	bool count, data, close, trace, warning, critical, time_wait, print_data, checks, closed_port;
 	bool v4, v6;
 	bool json;                   /* --json given */
 	const char *format_arg;      /* --format's argument, when given */
@@ -491,6 +497,25 @@ static enum cli_status take(int c, char **argv, struct options *o, struct seen *
 		o->close = (enum close_mode)i;
 		sn->close = true;
 		break;
+	case OPT_CHECKS:
+		if (*a == '\0')
+			return fail(err, errlen, "--checks needs a list of check ids (see --list-checks)");
+		o->checks = a;
+		sn->checks = true;
+		break;
+	case OPT_LIST_CHECKS:
+		o->list_checks = true;
+		break;
+	case OPT_CLOSED_PORT: {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(a, &end, 10);
+		if (errno != 0 || end == a || *end != '\0' || v < 1 || v > 65535 || a[0] == '-')
+			return fail(err, errlen, "invalid closed-port '%s': expected a port from 1 to 65535", a);
+		o->closed_port = (int)v;
+		sn->closed_port = true;
+		break;
+	}
 	case OPT_PRINT_DATA:
 		o->out.print_data = true;
 		sn->print_data = true;
@@ -583,8 +608,12 @@ static enum cli_status finish(struct options *o, const struct seen *sn, char *er
 			    "--json conflicts with --format %s: --json means --format json; give one",
 			    sn->format_arg);
 
-	if (sn->data && o->mode != MODE_CONNECT)
-		return fail(err, errlen, "--data needs -m connect");
+	if (sn->data && o->mode == MODE_SYN)
+		return fail(err, errlen, "--data needs -m connect or -m conform");
+	if (sn->checks && o->mode != MODE_CONFORM)
+		return fail(err, errlen, "--checks needs -m conform");
+	if (sn->closed_port && o->mode != MODE_CONFORM)
+		return fail(err, errlen, "--closed-port needs -m conform");
 	if (sn->close && o->mode != MODE_CONNECT)
 		return fail(err, errlen, "--close needs -m connect");
 	if (sn->time_wait && o->mode != MODE_CONNECT)
@@ -623,7 +652,8 @@ static enum cli_status finish(struct options *o, const struct seen *sn, char *er
 	o->out.mode_name = mode_words[o->mode];
 	o->out.trace = o->trace;
 
-	if (o->ntargets == 0 && o->target_file == NULL)
+	/* --list-checks needs no target: it only prints the suite. */
+	if (o->ntargets == 0 && o->target_file == NULL && !o->list_checks)
 		return fail(err, errlen, "no target given (try 'tcpshake --help')");
 	return CLI_OK;
 }
@@ -721,6 +751,16 @@ void cli_usage(FILE *out)
 "      --time-wait SEC     hold TIME_WAIT this long, answering a resent FIN\n"
 "                          (0 to 240; default: the smaller of -W and 1 s;\n"
 "                          RFC 9293's 2 MSL of 240 s is reported, not held)\n"
+"\n"
+"Conform mode:\n"
+"      --checks ID,...     run only these checks (default: all)\n"
+"      --list-checks       list the checks with their RFC references, and exit\n"
+"      --closed-port PORT  a closed port of the host, for the checks that need\n"
+"                          one (default: found by a few SYNs)\n"
+"      --data STRING       a request to send where a check needs the server to\n"
+"                          talk (default-mss, time-wait-fin-acked)\n"
+"\n"
+"Connect and conform modes:\n"
 "      --rst-guard WHEN    keep the local kernel from resetting crafted\n"
 "                          connections: auto, on or off (default: auto)\n"
 "\n"

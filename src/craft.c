@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "csum.h"
 #include "segment.h"
 
 struct craft {
@@ -104,6 +105,23 @@ fail: {
 }
 }
 
+/* What libnet cannot build: reserved header bits, a wrong checksum. The
+ * TCP header follows a bare IP header (libnet adds no IP options here). */
+static void patch_tcp(const struct tx_segment *s, uint8_t *pkt, size_t n)
+{
+	size_t off = s->dst.family == AF_INET6 ? LIBNET_IPV6_H : LIBNET_IPV4_H;
+	if (n < off + LIBNET_TCP_H)
+		return;
+	uint8_t *tcp = pkt + off;
+	tcp[12] = (uint8_t)((tcp[12] & 0xf0) | (s->reserved & 0x0f));
+	tcp[16] = tcp[17] = 0;
+	uint16_t ck = csum_tcp(&s->src, &s->dst, tcp, n - off);
+	if (s->bad_csum)
+		ck ^= 0x5a5a; /* wrong, and never the partial sum Linux accepts */
+	tcp[16] = (uint8_t)(ck >> 8);
+	tcp[17] = (uint8_t)ck;
+}
+
 size_t craft_build(struct craft *c, const struct tx_segment *s, uint8_t *out, size_t cap)
 {
 	libnet_t *l = c->l;
@@ -142,6 +160,8 @@ size_t craft_build(struct craft *c, const struct tx_segment *s, uint8_t *out, si
 		n = len;
 	}
 	libnet_adv_free_packet(l, pkt);
+	if (n > 0 && (s->reserved != 0 || s->bad_csum))
+		patch_tcp(s, out, n);
 	return n;
 }
 

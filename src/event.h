@@ -14,6 +14,7 @@
 #include "segment.h"
 #include "connmodel.h"
 #include "stats.h"
+#include "verdict.h"
 
 enum port_state { PORT_OPEN, PORT_CLOSED, PORT_FILTERED };
 
@@ -102,6 +103,20 @@ struct session_event {
 	size_t data_in_len;
 	uint8_t icmp_type, icmp_code; /* when handshake is HS_UNREACHABLE */
 	struct netaddr icmp_from;
+};
+
+/* One conformance check's outcome (type "check"). */
+struct check_event {
+	const char *host;
+	struct netaddr addr;
+	uint16_t port;
+	const char *id, *ref, *what;
+	enum check_result result;
+	const char *detail;
+	const struct conn_seg *evidence; /* the segments that decided it */
+	size_t nevidence;
+	uint64_t t0_ns;
+	size_t index, total;             /* its place in the suite run, from 1 */
 };
 
 #endif

@@ -21,6 +21,8 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "checks.h"
+#include "conform.h"
 #include "filter.h"
 #include "guard.h"
 #include "output.h"
@@ -54,6 +56,8 @@ struct run {
 	struct portres ports;
 	struct wire_live *wl;
 	struct guard *guard;
+	const struct check_def **checks; /* conform: the checks chosen */
+	size_t nchecks;
 	char capture_if[IF_NAMESIZE];
 	bool want4, want6;
 };
@@ -62,6 +66,7 @@ static void run_free(struct run *r)
 {
 	wire_live_close(r->wl);
 	guard_close(r->guard);
+	free(r->checks);
 	portres_release(&r->ports);
 	output_free(r->out);
 	free(r->src);
@@ -255,7 +260,7 @@ static int open_privileged(struct run *r, char *err, size_t errlen)
 		snprintf(err, errlen, "capture filter too long");
 		return -1;
 	}
-	bool connect = r->o.mode == MODE_CONNECT;
+	bool connect = r->o.mode != MODE_SYN; /* connect and conform craft connections */
 	if (connect && open_guard(r, err, errlen) < 0)
 		return -1;
 	struct wire_live_config wc = {
@@ -317,6 +322,88 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Conform mode takes fresh source ports for every probe of every check,
+ * so a late answer never reaches the wrong check: about 60 for the suite. */
+#define CONFORM_PORTS 128
+
+static void list_checks(FILE *f)
+{
+	size_t n;
+	const struct check_def *c = checks_all(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%-26s %-34s %s%s%s\n", c[i].id, c[i].ref, c[i].what,
+			c[i].slow ? " (slow)" : "", c[i].needs_closed ? " (needs a closed port)" : "");
+}
+
+/* --checks ID,ID (or all of them), checked before any privilege is used. */
+static int select_checks(struct run *r, char *err, size_t errlen)
+{
+	size_t n;
+	const struct check_def *all = checks_all(&n);
+	r->checks = calloc(n, sizeof(*r->checks));
+	if (r->checks == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (r->o.checks == NULL) {
+		for (size_t i = 0; i < n; i++)
+			r->checks[r->nchecks++] = &all[i];
+		return 0;
+	}
+	const char *p = r->o.checks;
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		char id[64];
+		snprintf(id, sizeof(id), "%.*s", (int)(len < sizeof(id) - 1 ? len : sizeof(id) - 1), p);
+		const struct check_def *d = checks_find(id);
+		if (d == NULL) {
+			snprintf(err, errlen, "unknown check '%s' (see --list-checks)", id);
+			return -1;
+		}
+		bool dup = false;
+		for (size_t i = 0; i < r->nchecks; i++)
+			dup = dup || r->checks[i] == d;
+		if (!dup && r->nchecks < n)
+			r->checks[r->nchecks++] = d;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (r->nchecks == 0) {
+		snprintf(err, errlen, "--checks names no check (see --list-checks)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Conform mode's run: exit 0 when every check passed or was skipped. */
+static int run_conform(struct run *r, const struct wire *w, char *err, size_t errlen)
+{
+	struct conform_config cc = {
+		.opt = &r->o,
+		.targets = &r->targets,
+		.src = r->src,
+		.mss = r->mss,
+		.sport_base = r->ports.base,
+		.nsports = (uint16_t)r->ports.n,
+		.tsval_base = random_u32(),
+		.checks = r->checks,
+		.nchecks = r->nchecks,
+	};
+	if (r->guard == NULL)
+		fprintf(stderr, "tcpshake: warning: conform mode without the RST guard: the checks "
+				"that need a connection will fail\n");
+	struct conform_result res;
+	int rc = conform_run(&cc, w, r->out, &stop_requested, &res, err, errlen);
+	wire_live_flush(r->wl);
+	if (rc < 0)
+		return fail(r, "%s", err);
+	int ns = output_end(r->out);
+	if (ns >= 0)
+		return ns;
+	return res.failed == 0 && res.errors == 0 && !res.interrupted ? 0 : EXIT_NOT_OPEN;
+}
+
 /* Connect mode's run and its exit status: 0 only when every connection had
  * an ok handshake and a conformant teardown. */
 static int run_connect(struct run *r, const struct wire *w, char *err, size_t errlen)
@@ -375,8 +462,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tcpshake: out of memory\n");
 		return EXIT_ERROR;
 	}
-	if (r.o.mode == MODE_CONFORM) {
-		status = fail(&r, "conform mode is not available in this version; use -m syn or -m connect");
+	if (r.o.list_checks) {
+		list_checks(stdout);
+		status = 0;
+		goto out;
+	}
+	if (r.o.mode == MODE_CONFORM && select_checks(&r, err, sizeof(err)) < 0) {
+		status = fail(&r, "%s", err);
 		goto out;
 	}
 	if (load_targets(&r, err, sizeof(err)) < 0 || resolve_and_route(&r, err, sizeof(err)) < 0) {
@@ -394,6 +486,8 @@ int main(int argc, char **argv)
 	else if (r.o.mode == MODE_CONNECT)
 		pr = portres_reserve_block(connect_ports_needed(&r.o, target_list_ports(&r.targets)),
 					   &r.ports, err, sizeof(err));
+	else if (r.o.mode == MODE_CONFORM)
+		pr = portres_reserve_block(CONFORM_PORTS, &r.ports, err, sizeof(err));
 	else
 		pr = portres_reserve_block(source_ports_needed(&r.o), &r.ports, err, sizeof(err));
 	if (pr < 0) {
@@ -415,6 +509,10 @@ int main(int argc, char **argv)
 	wire_live_bind(r.wl, &w);
 	if (r.o.mode == MODE_CONNECT) {
 		status = run_connect(&r, &w, err, sizeof(err));
+		goto out;
+	}
+	if (r.o.mode == MODE_CONFORM) {
+		status = run_conform(&r, &w, err, sizeof(err));
 		goto out;
 	}
 	struct probe_config pc = {

@@ -438,6 +438,46 @@ static void json_session(struct output *o, const struct session_event *e)
 	end_line(f);
 }
 
+static void json_check(struct output *o, const struct check_event *e)
+{
+	FILE *f = o->out;
+	fputs("{\"type\":\"check\"", f);
+	put_key(f, "id");
+	put_str(f, e->id);
+	put_key(f, "ref");
+	put_str(f, e->ref);
+	put_key(f, "result");
+	put_str(f, check_result_name(e->result));
+	put_key(f, "detail");
+	put_str(f, e->detail);
+	/* Extras, after the contract's keys. */
+	char abuf[NETADDR_STRLEN];
+	put_key(f, "host");
+	put_str(f, e->host);
+	put_key(f, "addr");
+	put_str(f, netaddr_str(&e->addr, abuf, sizeof(abuf)));
+	put_key(f, "port");
+	fprintf(f, "%u", (unsigned)e->port);
+	put_key(f, "what");
+	put_str(f, e->what);
+	put_key(f, "evidence");
+	fputc('[', f);
+	for (size_t i = 0; i < e->nevidence; i++) {
+		const struct conn_seg *s = &e->evidence[i];
+		char flags[9];
+		double t = s->t_ns >= e->t0_ns ? (double)(s->t_ns - e->t0_ns) / 1e6 : 0.0;
+		fprintf(f, "%s{\"t_ms\":%.3f", i ? "," : "", t);
+		put_key(f, "dir");
+		put_str(f, s->dir == CONN_OUT ? "out" : "in");
+		put_key(f, "flags");
+		put_str(f, segment_flags_str(s->flags, flags));
+		fprintf(f, ",\"seq\":%u,\"ack\":%u,\"len\":%u}", (unsigned)s->seq,
+			(unsigned)((s->flags & TCPF_ACK) ? s->ack : 0), (unsigned)s->len);
+	}
+	fputc(']', f);
+	end_line(f);
+}
+
 static void json_error(struct output *o, const char *message)
 {
 	FILE *f = o->out;
@@ -460,6 +500,7 @@ const struct out_ops out_json_ops = {
 	.probe = json_probe,
 	.summary = json_summary,
 	.session = json_session,
+	.check = json_check,
 	.error = json_error,
 	.end = json_end,
 };

@@ -164,6 +164,37 @@ static void text_session(struct output *o, const struct session_event *e)
 	fflush(f);
 }
 
+/* --trace for a check: the segments that decided it, one a line. */
+static void text_evidence(FILE *f, const struct check_event *e)
+{
+	for (size_t i = 0; i < e->nevidence; i++) {
+		const struct conn_seg *s = &e->evidence[i];
+		char flags[9];
+		double t = s->t_ns >= e->t0_ns ? (double)(s->t_ns - e->t0_ns) / 1e6 : 0.0;
+		fprintf(f, "    %10.3f  %s  %-5s seq %-10u ack %-10u len %u\n", t,
+			s->dir == CONN_OUT ? "-->" : "<--", segment_flags_str(s->flags, flags),
+			(unsigned)s->seq, (unsigned)((s->flags & TCPF_ACK) ? s->ack : 0), (unsigned)s->len);
+	}
+}
+
+static void text_check(struct output *o, const struct check_event *e)
+{
+	FILE *f = o->out;
+	if (e->index == 1)
+		fprintf(f, "%-26s %-6s %-34s %s\n", "CHECK", "RESULT", "REFERENCE", "DETAIL");
+	if (!o->cfg.quiet || e->result == CHECK_FAIL || e->result == CHECK_ERROR) {
+		fprintf(f, "%-26s %-6s %-34s %s\n", e->id, check_result_name(e->result), e->ref,
+			e->detail);
+		if (o->cfg.trace)
+			text_evidence(f, e);
+	}
+	if (e->index == e->total)
+		fprintf(f, "%zu checks: %zu passed, %zu failed, %zu skipped, %zu errors\n",
+			e->total, o->checks[CHECK_PASS], o->checks[CHECK_FAIL], o->checks[CHECK_SKIP],
+			o->checks[CHECK_ERROR]);
+	fflush(f);
+}
+
 static void text_error(struct output *o, const char *message)
 {
 	/* main prints the one `tcpshake: ...` line on stderr. */
@@ -181,6 +212,7 @@ const struct out_ops out_text_ops = {
 	.probe = text_probe,
 	.summary = text_summary,
 	.session = text_session,
+	.check = text_check,
 	.error = text_error,
 	.end = text_end,
 };

@@ -91,6 +91,16 @@ void output_session(struct output *o, const struct session_event *e)
 		o->ops->session(o, e);
 }
 
+void output_check(struct output *o, const struct check_event *e)
+{
+	if (o->ended)
+		return;
+	if ((unsigned)e->result < 4)
+		o->checks[e->result]++;
+	if (o->ops->check != NULL)
+		o->ops->check(o, e);
+}
+
 void output_error(struct output *o, const char *message)
 {
 	if (!o->ended)

@@ -31,6 +31,8 @@ struct out_ops {
 	void (*summary)(struct output *o, const struct summary_event *e);
 	/* One crafted connection (connect mode); NULL: the format ignores it. */
 	void (*session)(struct output *o, const struct session_event *e);
+	/* One conformance check (conform mode); NULL: the format ignores it. */
+	void (*check)(struct output *o, const struct check_event *e);
 	void (*error)(struct output *o, const char *message);
 	/* Print what was gathered; the status output_end returns. */
 	int (*end)(struct output *o);
@@ -44,6 +46,7 @@ struct output {
 	bool ended;               /* output_end ran: later calls do nothing */
 	bool multi_port;          /* the current target has several ports (text: one header) */
 	int end_status;           /* what it returned */
+	size_t checks[4];         /* conform: checks by result (enum check_result) */
 };
 
 extern const struct out_ops out_text_ops;

@@ -10,6 +10,7 @@
 #ifndef TCPSHAKE_WIRE_H
 #define TCPSHAKE_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,10 @@ struct tx_segment {
 	uint8_t optlen; /* multiple of 4 */
 	const uint8_t *payload;
 	uint16_t payload_len;
+	/* For conformance checks only: the 4 reserved bits of header byte 12
+	 * (RFC 9293 §3.1), and a deliberately wrong TCP checksum. */
+	uint8_t reserved;
+	bool bad_csum;
 };
 
 /* One captured frame; data is valid until the next call of next(). */

@@ -471,9 +471,21 @@ static void test_conflicts(void **state)
 	assert_int_equal(o.family, AF_INET);
 
 	assert_int_equal(PARSE(&o, err, "--data", "x", "h"), CLI_ERROR);
-	assert_string_equal(err, "--data needs -m connect");
-	assert_int_equal(PARSE(&o, err, "--data", "x", "-m", "conform", "h"), CLI_ERROR);
-	assert_string_equal(err, "--data needs -m connect");
+	assert_string_equal(err, "--data needs -m connect or -m conform");
+	/* conform sends --data where a check needs the server to talk. */
+	assert_int_equal(PARSE(&o, err, "--data", "x", "-m", "conform", "h"), CLI_OK);
+	assert_int_equal(PARSE(&o, err, "--checks", "fin-acked", "h"), CLI_ERROR);
+	assert_string_equal(err, "--checks needs -m conform");
+	assert_int_equal(PARSE(&o, err, "-m", "conform", "--checks", "fin-acked", "h"), CLI_OK);
+	assert_string_equal(o.checks, "fin-acked");
+	assert_int_equal(PARSE(&o, err, "--closed-port", "81", "h"), CLI_ERROR);
+	assert_string_equal(err, "--closed-port needs -m conform");
+	assert_int_equal(PARSE(&o, err, "-m", "conform", "--closed-port", "0", "h"), CLI_ERROR);
+	assert_string_equal(err, "invalid closed-port '0': expected a port from 1 to 65535");
+	assert_int_equal(PARSE(&o, err, "-m", "conform", "--closed-port", "81", "h"), CLI_OK);
+	assert_int_equal(o.closed_port, 81);
+	assert_int_equal(PARSE(&o, err, "--list-checks"), CLI_OK);
+	assert_true(o.list_checks);
 	/* -m after --data still counts: the check runs on the whole line. */
 	assert_int_equal(PARSE(&o, err, "--data", "x", "h", "-m", "connect"), CLI_OK);
 	assert_int_equal(PARSE(&o, err, "--close", "rst", "h"), CLI_ERROR);
