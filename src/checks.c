@@ -289,6 +289,8 @@ static int send_request(struct cx *cx, struct cx_conn *c, const char *data)
 	const char *d = data != NULL ? data : REQUEST;
 	size_t len = strlen(d), off = 0;
 	uint16_t mss = c->synack.opt.mss_present ? c->synack.opt.mss : 536;
+	if (c->ts)
+		mss = (uint16_t)(mss - 12); /* MSS counts no options (RFC 9293 §3.7.1) */
 	while (off < len) {
 		uint16_t n = (uint16_t)(len - off > mss ? mss : len - off);
 		if (cx_send_on(cx, c, TCPF_PSH | TCPF_ACK, c->snd_nxt, c->rcv_nxt, d + off, n) < 0)

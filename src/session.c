@@ -269,6 +269,10 @@ static void handshake_done(struct conn *c, const struct segment *seg, const stru
 				 ? (seg->opt.wscale > 14 ? 14 : seg->opt.wscale)
 				 : 0xff;
 	c->ts_ok = so->ts && seg->opt.ts_present;
+	/* The MSS counts no TCP options (RFC 9293 §3.7.1): timestamps in every
+	 * segment take 12 of its bytes. */
+	if (c->ts_ok && c->peer_mss > 12 + 1)
+		c->peer_mss = (uint16_t)(c->peer_mss - 12);
 	c->peer_wnd = seg->win; /* a SYN's window is never scaled */
 	c->rto = c->rto0;
 	c->rtx_at = 0;

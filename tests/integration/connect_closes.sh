@@ -41,6 +41,15 @@ assert_match "ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED$" "$(states peer)" "echo: t
 assert_match '"flags":"FA","seq":[0-9]+,"ack":[0-9]+,"len":0,"local":"FIN_WAIT_1","peer":"CLOSE_WAIT".*"dir":"in","flags":"FA".*"local":"TIME_WAIT","peer":"LAST_ACK"' "$s" "echo: our FIN, then its FIN"
 assert_match '"summary".*"sent":1,"received":1' "$OUT" "echo: summary"
 
+# More data than one segment holds: segments of MSS minus the timestamps
+# option, the echo comes back whole.
+big=$(head -c 5000 /dev/zero | tr '\0' y)
+assert_exit 0 in_cli "$TCPSHAKE" -m connect --json --data "$big" "$LAB_SRV4:8080"
+s=$(session)
+assert_eq conformant "$(json_field "$s" teardown)" "5000 bytes: teardown"
+assert_eq 5000 "$(json_field "$s" bytes_received)" "5000 bytes echoed"
+assert_match '"dir":"out","flags":"PA","seq":[0-9]+,"ack":[0-9]+,"len":1448,' "$s" "segments of 1448 bytes"
+
 # The same as text with --trace: the ladder and the session line.
 assert_exit 0 in_cli "$TCPSHAKE" -m connect --trace --data 'hello' "$LAB_SRV4:8080"
 assert_match "TCPSHAKE $LAB_SRV4 \\($LAB_SRV4\\) port 8080: crafted connections" "$OUT" "trace: header"

@@ -1,0 +1,44 @@
+#!/bin/bash
+# conform mode against the real Linux stack of a lab namespace: every check
+# passes (time-wait-fin-acked needs a server that closes first: skipped
+# against echo, passed against close-first); JSON check records; check
+# selection, listing, and the errors of a port that is not open or an
+# unknown check id.
+. "$(dirname "$0")/common.sh"
+require_root
+lab_up "$LAB"
+lab_server "$LAB" echo 8080
+lab_server "$LAB" close-first 8081
+big=$(head -c 3000 /dev/zero | tr '\0' x)
+
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --data "$big" "$LAB_SRV4:8080"
+printf '%s\n' "$OUT"
+assert_match "^TCPSHAKE $LAB_SRV4 \\($LAB_SRV4\\) port 8080: conformance checks" "$OUT" "header"
+n=$("$TCPSHAKE" --list-checks | wc -l)
+assert_eq 24 "$n" "checks listed"
+for id in $("$TCPSHAKE" --list-checks | awk '{ print $1 }'); do
+	want=pass
+	[ "$id" = time-wait-fin-acked ] && want=skip
+	assert_match "^$id +$want " "$OUT" "linux: $id"
+done
+assert_match "^24 checks: 23 passed, 0 failed, 1 skipped, 0 errors$" "$OUT" "count line"
+assert_match "synack-retransmission is slow" "$ERR" "slow checks say so"
+
+# A server that closes first: TIME_WAIT answers our FIN again.
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --json --checks time-wait-fin-acked,fin-acked "$LAB_SRV4:8081"
+line=$(printf '%s\n' "$OUT" | grep '"id":"time-wait-fin-acked"')
+assert_match '^\{"type":"check","id":"time-wait-fin-acked","ref":"RFC 9293 3.10.7.4 \(MUST-13\)","result":"pass","detail":"[^"]+"' "$line" "json check record"
+assert_match '"evidence":\[\{"t_ms":[0-9.]+,"dir":"out","flags":"S"' "$line" "json evidence"
+assert_eq 2 "$(printf '%s\n' "$OUT" | grep -c '"type":"check"')" "two checks chosen"
+
+# IPv6, one check with a given closed port.
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks closed-syn-rst,synack-ack --closed-port 9 "[$LAB_SRV6]:8080"
+assert_match "^closed-syn-rst +pass " "$OUT" "ipv6 closed port"
+
+# Errors: unknown check, a port that is not open.
+assert_exit 2 in_cli "$TCPSHAKE" -m conform --checks nope "$LAB_SRV4:8080"
+assert_eq "tcpshake: unknown check 'nope' (see --list-checks)" "$ERR" "unknown check"
+assert_exit 2 in_cli "$TCPSHAKE" -m conform "$LAB_SRV4:9999"
+assert_eq "tcpshake: $LAB_SRV4 port 9999 is not open: conform mode needs an open port" "$ERR" "closed target port"
+assert_eq 0 "$(in_cli nft list tables | grep -c tcpshake_)" "guard tables after the runs"
+pass
