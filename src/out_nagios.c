@@ -14,6 +14,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "output_impl.h"
 
@@ -28,6 +29,7 @@ struct nagios {
 	struct out_kept_list kept;
 	char *error; /* first runtime error, made one line; NULL when none */
 	bool error_oom;
+	char failed_ids[256]; /* conform: ids of the checks that failed */
 };
 
 static int nagios_init(struct output *o)
@@ -172,11 +174,42 @@ static void put_text_many(FILE *f, const struct out_kept_list *l)
 	}
 }
 
+/* Conform mode: CRITICAL when a check failed, WARNING when one could not
+ * run (error), else OK; the failed ids in the text, counts as perfdata. */
+static int nagios_end_checks(struct output *o)
+{
+	struct nagios *n = o->state;
+	FILE *f = o->out;
+	size_t *c = o->checks;
+	enum nagios_status st = c[CHECK_FAIL] ? NAGIOS_CRITICAL : c[CHECK_ERROR] ? NAGIOS_WARNING
+									     : NAGIOS_OK;
+	fprintf(f, "TCPSHAKE %s - %zu checks: %zu passed, %zu failed, %zu skipped, %zu errors%s%s |",
+		status_names[st], c[0] + c[1] + c[2] + c[3], c[CHECK_PASS], c[CHECK_FAIL],
+		c[CHECK_SKIP], c[CHECK_ERROR], n->failed_ids[0] ? ": " : "", n->failed_ids);
+	fprintf(f, " passed=%zu failed=%zu skipped=%zu errors=%zu\n", c[CHECK_PASS], c[CHECK_FAIL],
+		c[CHECK_SKIP], c[CHECK_ERROR]);
+	fflush(f);
+	return (int)st;
+}
+
+static void nagios_check(struct output *o, const struct check_event *e)
+{
+	struct nagios *n = o->state;
+	size_t at = strlen(n->failed_ids);
+	if (e->result != CHECK_FAIL || at >= sizeof(n->failed_ids) - 2)
+		return;
+	snprintf(n->failed_ids + at, sizeof(n->failed_ids) - at, "%s%s", at ? " " : "", e->id);
+}
+
 static int nagios_end(struct output *o)
 {
 	struct nagios *n = o->state;
 	FILE *f = o->out;
 	enum nagios_status st = NAGIOS_OK;
+
+	if (n->error == NULL && !n->error_oom && n->kept.n == 0 &&
+	    o->checks[0] + o->checks[1] + o->checks[2] + o->checks[3] > 0)
+		return nagios_end_checks(o);
 
 	if (n->error != NULL || n->error_oom || n->kept.lost || n->kept.n == 0) {
 		const char *why = "out of memory";
@@ -214,6 +247,7 @@ const struct out_ops out_nagios_ops = {
 	.begin = nagios_begin,
 	.probe = nagios_probe,
 	.summary = nagios_summary,
+	.check = nagios_check,
 	.error = nagios_error,
 	.end = nagios_end,
 };

@@ -14,13 +14,22 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "output_impl.h"
 
 struct prom {
 	struct out_kept_list kept;
 	bool failed; /* an error was reported: print no metrics */
+	struct {
+		struct summary_event where; /* host, addr, port of the check */
+		const char *id;
+		enum check_result result;
+		char host[128];
+	} checks[64];
+	size_t nchecks;
 };
 
 static int prom_init(struct output *o)
@@ -119,6 +128,50 @@ static bool has_rtt(const struct summary_event *e)
 	return e->rtt.n > 0;
 }
 
+/* Conform mode: one series per check, 1 for the result it had. The
+ * check strings (id, result) are static; the host is copied. */
+static void prom_check(struct output *o, const struct check_event *e)
+{
+	struct prom *p = o->state;
+	if (p->nchecks >= sizeof(p->checks) / sizeof(p->checks[0]))
+		return;
+	struct summary_event *k = &p->checks[p->nchecks].where;
+	memset(k, 0, sizeof(*k));
+	snprintf(p->checks[p->nchecks].host, sizeof(p->checks[p->nchecks].host), "%s",
+		 e->host != NULL ? e->host : "");
+	k->host = p->checks[p->nchecks].host;
+	k->addr = e->addr;
+	k->port = e->port;
+	p->checks[p->nchecks].id = e->id;
+	p->checks[p->nchecks].result = e->result;
+	p->nchecks++;
+}
+
+static int prom_end_checks(struct output *o)
+{
+	struct prom *p = o->state;
+	FILE *f = o->out;
+	static const enum check_result results[] = {CHECK_PASS, CHECK_FAIL, CHECK_SKIP, CHECK_ERROR};
+	put_family(f, "tcpshake_check", "gauge",
+		   "Conformance check result: 1 for the result it had, 0 for the others.");
+	for (size_t i = 0; i < p->nchecks; i++)
+		for (size_t r = 0; r < 4; r++) {
+			char abuf[NETADDR_STRLEN];
+			const struct summary_event *w = &p->checks[i].where;
+			fputs("tcpshake_check{host=", f);
+			put_label_value(f, w->host);
+			fputs(",addr=", f);
+			put_label_value(f, netaddr_str(&w->addr, abuf, sizeof(abuf)));
+			fprintf(f, ",port=\"%u\",id=", (unsigned)w->port);
+			put_label_value(f, p->checks[i].id);
+			fputs(",result=", f);
+			put_label_value(f, check_result_name(results[r]));
+			fprintf(f, "} %d\n", p->checks[i].result == results[r]);
+		}
+	fflush(f);
+	return -1;
+}
+
 static int prom_end(struct output *o)
 {
 	struct prom *p = o->state;
@@ -134,7 +187,7 @@ static int prom_end(struct output *o)
 		return -1;
 	}
 	if (l->n == 0)
-		return -1;
+		return p->nchecks > 0 ? prom_end_checks(o) : -1;
 	for (size_t i = 0; i < l->n; i++)
 		any_rtt |= has_rtt(&l->v[i].e);
 
@@ -216,6 +269,7 @@ const struct out_ops out_prom_ops = {
 	.begin = prom_begin,
 	.probe = prom_probe,
 	.summary = prom_summary,
+	.check = prom_check,
 	.error = prom_error,
 	.end = prom_end,
 };

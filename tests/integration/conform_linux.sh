@@ -31,6 +31,12 @@ assert_match '^\{"type":"check","id":"time-wait-fin-acked","ref":"RFC 9293 3.10.
 assert_match '"evidence":\[\{"t_ms":[0-9.]+,"dir":"out","flags":"S"' "$line" "json evidence"
 assert_eq 2 "$(printf '%s\n' "$OUT" | grep -c '"type":"check"')" "two checks chosen"
 
+# Monitoring formats: nagios status and perfdata, a prom series per check.
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --format nagios --checks synack-ack,time-wait-fin-acked "$LAB_SRV4:8080"
+assert_eq "TCPSHAKE OK - 2 checks: 1 passed, 0 failed, 1 skipped, 0 errors | passed=1 failed=0 skipped=1 errors=0" "$OUT" "nagios"
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --format prom --checks synack-ack "$LAB_SRV4:8080"
+assert_match "tcpshake_check\{host=\"$LAB_SRV4\",addr=\"$LAB_SRV4\",port=\"8080\",id=\"synack-ack\",result=\"pass\"\} 1" "$OUT" "prom"
+
 # IPv6, one check with a given closed port.
 assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks closed-syn-rst,synack-ack --closed-port 9 "[$LAB_SRV6]:8080"
 assert_match "^closed-syn-rst +pass " "$OUT" "ipv6 closed port"

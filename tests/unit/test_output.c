@@ -1038,9 +1038,177 @@ static void test_names(void **state)
 				    icmp[i].name);
 }
 
+/* --- connect and conform records -------------------------------------------- */
+
+/* A three-segment close as session output sees it. */
+static const struct conn_entry session_segs[] = {
+	{ .s = { .t_ns = 1000000000, .dir = CONN_OUT, .flags = TCPF_SYN, .seq = 100 }, .local = TCPS_SYN_SENT,
+	  .peer = TCPS_SYN_RECEIVED, .deviation = -1 },
+	{ .s = { .t_ns = 1000250000, .dir = CONN_IN, .flags = TCPF_SYN | TCPF_ACK, .seq = 500, .ack = 101 },
+	  .local = TCPS_ESTABLISHED, .peer = TCPS_SYN_RECEIVED, .deviation = -1 },
+	{ .s = { .t_ns = 1000300000, .dir = CONN_OUT, .flags = TCPF_ACK, .seq = 101, .ack = 501 },
+	  .local = TCPS_ESTABLISHED, .peer = TCPS_ESTABLISHED, .deviation = -1 },
+	{ .s = { .t_ns = 1000400000, .dir = CONN_OUT, .flags = TCPF_FIN | TCPF_ACK, .seq = 101, .ack = 501 },
+	  .local = TCPS_FIN_WAIT_1, .peer = TCPS_CLOSE_WAIT, .deviation = -1 },
+	{ .s = { .t_ns = 1000700000, .dir = CONN_IN, .flags = TCPF_FIN | TCPF_ACK, .seq = 501, .ack = 101 },
+	  .local = TCPS_CLOSING, .peer = TCPS_LAST_ACK, .retransmission = true, .deviation = 0 },
+};
+
+static struct session_event session_of(void)
+{
+	static const struct deviation dev = { .code = DEV_WRONG_ACK, .field = "ack", .has_values = true,
+					      .expected = 102, .actual = 101, .detail = "x" };
+	struct session_event e;
+	memset(&e, 0, sizeof(e));
+	e.host = "example.com";
+	e.addr = A("192.0.2.10");
+	e.port = 80;
+	e.sport = 40000;
+	e.number = 1;
+	e.handshake = HS_OK;
+	e.rtt_valid = true;
+	e.rtt_ms = 0.25;
+	e.close = "active";
+	e.teardown = TEARDOWN_DEVIANT;
+	e.t0_ns = 1000000000;
+	e.iss = 100;
+	e.irs = 500;
+	e.have_irs = true;
+	e.segs = session_segs;
+	e.nsegs = 5;
+	e.devs = &dev;
+	e.ndevs = 1;
+	e.retrans_in = 1;
+	return e;
+}
+
+static void test_text_session_trace(void **state)
+{
+	struct output_config c = cfg_of(OUT_TEXT);
+	struct mem m;
+	(void)state;
+	c.mode_name = "connect";
+	c.trace = true;
+	struct output *o = start(&m, &c);
+	struct session_event e = session_of();
+	output_session(o, &e);
+	assert_int_equal(finish(&m, o), -1);
+	check(&m,
+	      "      t ms  tcpshake           flags seq [absolute]         ack [absolute]           len  peer        \n"
+	      "     0.000  SYN_SENT     -->   S     0 [100]                -                          0  SYN_RECEIVED\n"
+	      "     0.250  ESTABLISHED  <--   SA    0 [500]                1 [101]                    0  SYN_RECEIVED\n"
+	      "     0.300  ESTABLISHED  -->   A     1 [101]                1 [501]                    0  ESTABLISHED \n"
+	      "     0.400  FIN_WAIT_1   -->   FA    1 [101]                1 [501]                    0  CLOSE_WAIT  \n"
+	      "     0.700  CLOSING      <--   FA    1 [501]                1 [101]                    0  LAST_ACK      (retransmission)  ! wrong-ack\n"
+	      "192.0.2.10:80 connection=1 sport=40000 handshake=ok rtt=0.250 ms close=active teardown=deviant segments=5 sent=0 B received=0 B retransmissions=0/1\n"
+	      "  deviation wrong-ack: ack: expected 102, got 101 (x)\n");
+}
+
+static void test_json_session(void **state)
+{
+	struct output_config c = cfg_of(OUT_JSON);
+	struct mem m;
+	(void)state;
+	c.mode_name = "connect";
+	struct output *o = start(&m, &c);
+	struct session_event e = session_of();
+	e.nsegs = 1;
+	output_session(o, &e);
+	assert_int_equal(finish(&m, o), -1);
+	check(&m,
+	      "{\"type\":\"session\",\"host\":\"example.com\",\"addr\":\"192.0.2.10\",\"port\":80,\"handshake\":\"ok\","
+	      "\"rtt_ms\":0.250000,\"close\":\"active\",\"teardown\":\"deviant\",\"segments\":[{\"t_ms\":0.000,"
+	      "\"dir\":\"out\",\"flags\":\"S\",\"seq\":100,\"ack\":0,\"len\":0,\"local\":\"SYN_SENT\",\"peer\":"
+	      "\"SYN_RECEIVED\",\"win\":0,\"retransmission\":false}],\"deviations\":[{\"code\":\"wrong-ack\","
+	      "\"detail\":\"ack: expected 102, got 101 (x)\",\"field\":\"ack\",\"expected\":102,\"actual\":101}],"
+	      "\"connection\":1,\"sport\":40000,\"ts_source\":\"kernel\",\"iss\":100,\"irs\":500,\"bytes_sent\":0,"
+	      "\"bytes_received\":0,\"bytes_received_after_fin\":0,\"retransmissions_sent\":0,"
+	      "\"retransmissions_received\":1,\"time_wait_ms\":null,\"time_wait_held_ms\":0.000000,\"cause\":null}\n");
+}
+
+static struct check_event check_of(size_t index, size_t total, enum check_result r)
+{
+	static const struct conn_seg ev[] = {
+		{ .t_ns = 2000000000, .dir = CONN_OUT, .flags = TCPF_SYN, .seq = 7 },
+		{ .t_ns = 2000500000, .dir = CONN_IN, .flags = TCPF_SYN | TCPF_ACK, .seq = 9, .ack = 8 },
+	};
+	struct check_event e;
+	memset(&e, 0, sizeof(e));
+	e.host = "example.com";
+	e.addr = A("192.0.2.10");
+	e.port = 80;
+	e.id = "synack-ack";
+	e.ref = "RFC 9293 3.10.7.2";
+	e.what = "the SYN-ACK acknowledges our ISN + 1";
+	e.result = r;
+	e.detail = r == CHECK_PASS ? "ack = ISN + 1 (8)" : "ack: expected 8 (ISN + 1), got 7";
+	e.evidence = ev;
+	e.nevidence = 2;
+	e.t0_ns = 2000000000;
+	e.index = index;
+	e.total = total;
+	return e;
+}
+
+static void test_text_checks(void **state)
+{
+	struct output_config c = cfg_of(OUT_TEXT);
+	struct mem m;
+	(void)state;
+	c.mode_name = "conform";
+	struct output *o = start(&m, &c);
+	struct check_event a = check_of(1, 2, CHECK_PASS), b = check_of(2, 2, CHECK_FAIL);
+	output_check(o, &a);
+	output_check(o, &b);
+	assert_int_equal(finish(&m, o), -1);
+	check(&m,
+	      "CHECK                      RESULT REFERENCE                          DETAIL\n"
+	      "synack-ack                 pass   RFC 9293 3.10.7.2                  ack = ISN + 1 (8)\n"
+	      "synack-ack                 fail   RFC 9293 3.10.7.2                  ack: expected 8 (ISN + 1), got 7\n"
+	      "2 checks: 1 passed, 1 failed, 0 skipped, 0 errors\n");
+}
+
+static void test_json_check(void **state)
+{
+	struct output_config c = cfg_of(OUT_JSON);
+	struct mem m;
+	(void)state;
+	c.mode_name = "conform";
+	struct output *o = start(&m, &c);
+	struct check_event a = check_of(1, 1, CHECK_PASS);
+	output_check(o, &a);
+	assert_int_equal(finish(&m, o), -1);
+	check(&m,
+	      "{\"type\":\"check\",\"id\":\"synack-ack\",\"ref\":\"RFC 9293 3.10.7.2\",\"result\":\"pass\","
+	      "\"detail\":\"ack = ISN + 1 (8)\",\"host\":\"example.com\",\"addr\":\"192.0.2.10\",\"port\":80,"
+	      "\"what\":\"the SYN-ACK acknowledges our ISN + 1\",\"evidence\":[{\"t_ms\":0.000,\"dir\":\"out\","
+	      "\"flags\":\"S\",\"seq\":7,\"ack\":0,\"len\":0},{\"t_ms\":0.500,\"dir\":\"in\",\"flags\":\"SA\","
+	      "\"seq\":9,\"ack\":8,\"len\":0}]}\n");
+}
+
+static void test_nagios_checks(void **state)
+{
+	struct output_config c = cfg_of(OUT_NAGIOS);
+	struct mem m;
+	(void)state;
+	c.mode_name = "conform";
+	struct output *o = start(&m, &c);
+	struct check_event a = check_of(1, 2, CHECK_PASS), b = check_of(2, 2, CHECK_FAIL);
+	output_check(o, &a);
+	output_check(o, &b);
+	assert_int_equal(finish(&m, o), 2);
+	check(&m, "TCPSHAKE CRITICAL - 2 checks: 1 passed, 1 failed, 0 skipped, 0 errors: synack-ack | "
+		  "passed=1 failed=1 skipped=0 errors=0\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_session_trace),
+		cmocka_unit_test(test_json_session),
+		cmocka_unit_test(test_text_checks),
+		cmocka_unit_test(test_json_check),
+		cmocka_unit_test(test_nagios_checks),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_text_open),
 		cmocka_unit_test(test_text_multi_port_header),
