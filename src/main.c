@@ -294,16 +294,24 @@ static uint32_t random_u32(void)
 	return v;
 }
 
-/* Whether argv asks for the nagios format, read without the parser (which
- * may have stopped at an earlier error). */
-static bool wants_nagios(int argc, char **argv)
+/* Whether argv asks for the format fmt ("nagios", "json"), read without the
+ * parser (which may have stopped at an earlier error): --format FMT,
+ * --format=FMT or an unambiguous prefix of --format (getopt takes "--fo"),
+ * and --json for json. */
+static bool wants_format(int argc, char **argv, const char *fmt)
 {
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
 			break;
-		if (strcmp(argv[i], "--format=nagios") == 0)
+		if (strcmp(fmt, "json") == 0 && strcmp(a, "--json") == 0)
 			return true;
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc && strcmp(argv[i + 1], "nagios") == 0)
+		size_t n = strcspn(a, "=");
+		if (n < 4 || strncmp(a, "--format", n) != 0)
+			continue;
+		if (a[n] == '=' && strcmp(a + n + 1, fmt) == 0)
+			return true;
+		if (a[n] == '\0' && i + 1 < argc && strcmp(argv[i + 1], fmt) == 0)
 			return true;
 	}
 	return false;
@@ -320,6 +328,16 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A runtime error of an engine, with the capture's own reason when the
+ * capture is what failed ("capture failed: <pcap's words>"). */
+static int engine_fail(struct run *r, const char *err)
+{
+	const char *why = r->wl != NULL ? wire_live_error(r->wl) : NULL;
+	if (why != NULL && strstr(err, "capture") != NULL)
+		return fail(r, "%s: %s", err, why);
+	return fail(r, "%s", err);
 }
 
 /* Conform mode takes fresh source ports for every probe of every check,
@@ -397,7 +415,7 @@ static int run_conform(struct run *r, const struct wire *w, char *err, size_t er
 	int rc = conform_run(&cc, w, r->out, &stop_requested, &res, err, errlen);
 	wire_live_flush(r->wl);
 	if (rc < 0)
-		return fail(r, "%s", err);
+		return engine_fail(r, err);
 	int ns = output_end(r->out);
 	if (ns >= 0)
 		return ns;
@@ -422,7 +440,7 @@ static int run_connect(struct run *r, const struct wire *w, char *err, size_t er
 	int rc = session_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
 	wire_live_flush(r->wl);
 	if (rc < 0)
-		return fail(r, "%s", err);
+		return engine_fail(r, err);
 	int ns = output_end(r->out);
 	if (ns >= 0)
 		return ns;
@@ -447,10 +465,16 @@ int main(int argc, char **argv)
 	case CLI_ERROR:
 		fprintf(stderr, "tcpshake: %s\n", err);
 		/* Under nagios a usage error is UNKNOWN, and says so on stdout,
-		 * even when the error came before --format on the line. */
-		if (r.o.out.format == OUT_NAGIOS || wants_nagios(argc, argv)) {
+		 * even when the error came before --format on the line; under
+		 * JSON it is an error record, as the contract has it. */
+		if (r.o.out.format == OUT_NAGIOS || wants_format(argc, argv, "nagios")) {
 			printf("TCPSHAKE UNKNOWN - %s\n", err);
 			return EXIT_NAGIOS_UNKNOWN;
+		}
+		if (wants_format(argc, argv, "json")) {
+			char esc[2048];
+			output_json_escape(err, esc, sizeof(esc));
+			printf("{\"type\":\"error\",\"message\":\"%s\"}\n", esc);
 		}
 		return EXIT_ERROR;
 	case CLI_OK:
@@ -534,7 +558,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tcpshake: warning: the capture dropped %lu frames; "
 				"some ports may be reported filtered wrongly (try --rate)\n", dropped);
 	if (rc < 0) {
-		status = fail(&r, "%s", err);
+		status = engine_fail(&r, err);
 		goto out;
 	}
 	int ns = output_end(r.out);

@@ -22,6 +22,13 @@ one_line_error 2 "cannot resolve 'no-such-host.invalid'" -c 1 no-such-host.inval
 one_line_error 2 ".*" -c 1 "[$LAB_SRV4]:80"
 one_line_error 2 "cannot read targets from '/nonexistent'" -f /nonexistent
 one_line_error 2 "no route to|cannot" -c 1 -W 0.2 -4 192.0.2.1:80 # TEST-NET: no route in the namespace
+# JSON: a usage error is also an error record on stdout.
+assert_exit 2 "$TCPSHAKE" --json -c x 127.0.0.1
+assert_eq '{"type":"error","message":"invalid count '"'"'x'"'"': expected a whole number from 0 to 1000000"}' "$OUT" "json error record"
+# An abbreviated --format counts too, as getopt takes it.
+assert_exit 3 "$TCPSHAKE" -c x --form=nagios 127.0.0.1
+assert_match "^TCPSHAKE UNKNOWN - invalid count" "$OUT" "nagios by --form="
+
 # Nagios: usage errors are UNKNOWN (3), with a status line on stdout.
 assert_exit 3 in_cli "$TCPSHAKE" --format nagios -c x "$LAB_SRV4"
 assert_match "^TCPSHAKE UNKNOWN - invalid count" "$OUT" "nagios UNKNOWN line"
