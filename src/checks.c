@@ -82,7 +82,8 @@ static void error_v(struct cx *cx, struct verdict *v)
 	snprintf(v->detail, sizeof(v->detail), "%s", cx->err[0] ? cx->err : "interrupted");
 }
 
-/* A connection for the checks that need one; skip when it cannot be had. */
+/* A connection for the checks that need one; an error result when it
+ * cannot be had (the port answered the runner's handshake moments ago). */
 static bool open_conn(struct cx *cx, struct cx_conn *c, struct verdict *v)
 {
 	int rc = cx_connect(cx, cx->port, NULL, 0, c);

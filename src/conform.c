@@ -76,12 +76,25 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 		snprintf(err, errlen, "%s", cx->err[0] ? cx->err : "interrupted");
 		return *cx->stop ? 0 : -1;
 	}
-	if (rc == 0) {
+	if (rc == 0 && (c.synack.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK)) {
+		/* A SYN-ACK, but a wrong one: the port is open, and synack-ack
+		 * will say what is wrong with it. Free the peer's entry. */
+		struct tx_segment s;
+		memset(&s, 0, sizeof(s));
+		s.sport = c.sport;
+		s.dport = c.dport;
+		s.seq = c.iss + 1;
+		s.flags = TCPF_RST;
+		cx_send(cx, &s);
+		if (cx->rtt_ns == 0)
+			cx->rtt_ns = 1000000; /* unknown: waits assume a short path */
+	} else if (rc == 0) {
 		snprintf(err, errlen, "%s port %u is not open: conform mode needs an open port",
 			 netaddr_str(&t->addr, abuf, sizeof(abuf)), cx->port);
 		return -1;
+	} else {
+		cx_abort(cx, &c);
 	}
-	cx_abort(cx, &c);
 	if (cfg->opt->closed_port > 0)
 		cx->closed_port = (uint16_t)cfg->opt->closed_port;
 	else if (any_needs_closed(cfg))

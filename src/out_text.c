@@ -190,8 +190,8 @@ static void text_check(struct output *o, const struct check_event *e)
 	}
 	if (e->index == e->total)
 		fprintf(f, "%zu checks: %zu passed, %zu failed, %zu skipped, %zu errors\n",
-			e->total, o->checks[CHECK_PASS], o->checks[CHECK_FAIL], o->checks[CHECK_SKIP],
-			o->checks[CHECK_ERROR]);
+			e->total, o->port_checks[CHECK_PASS], o->port_checks[CHECK_FAIL],
+			o->port_checks[CHECK_SKIP], o->port_checks[CHECK_ERROR]);
 	fflush(f);
 }
 

@@ -95,8 +95,12 @@ void output_check(struct output *o, const struct check_event *e)
 {
 	if (o->ended)
 		return;
-	if ((unsigned)e->result < 4)
+	if (e->index == 1)
+		memset(o->port_checks, 0, sizeof(o->port_checks));
+	if ((unsigned)e->result < 4) {
 		o->checks[e->result]++;
+		o->port_checks[e->result]++;
+	}
 	if (o->ops->check != NULL)
 		o->ops->check(o, e);
 }

@@ -46,7 +46,8 @@ struct output {
 	bool ended;               /* output_end ran: later calls do nothing */
 	bool multi_port;          /* the current target has several ports (text: one header) */
 	int end_status;           /* what it returned */
-	size_t checks[4];         /* conform: checks by result (enum check_result) */
+	size_t checks[4];         /* conform: checks by result (enum check_result), all ports */
+	size_t port_checks[4];    /* the same for the current target port */
 };
 
 extern const struct out_ops out_text_ops;

@@ -94,7 +94,7 @@ void verdict_time_wait(const struct cx_pkt *reply, uint32_t fin_seq, struct verd
 /* SYN-ACK retransmissions when our ACK is withheld: times (ns, from the
  * first SYN-ACK) of n SYN-ACKs. The first resend after 1 s (0.8 to 3 s
  * accepted: RFC 6298 §2.1 and stacks' own clocks), later gaps growing
- * (backoff, RFC 6298 §5.5; MUST-19 RFC 9293 §3.8.1). */
+ * (backoff, RFC 6298 §5.5; RFC 9293 §3.8.1). */
 void verdict_synack_retrans(const uint64_t *t_ns, size_t n, struct verdict *v);
 /* ISNs of n SYN-ACKs to SYNs sent at t_ns: not constant or linear
  * increments (RFC 6528 §3, MUST-8/9). */
