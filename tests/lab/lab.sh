@@ -24,8 +24,10 @@
 #   lab_nft_drop NAME PORT     drop incoming TCP to PORT in NAME-s
 #   lab_nft_reject NAME PORT   reject it with ICMP(v6) admin-prohibited
 #   lab_nft_loss NAME PCT      drop PCT% (integer) of incoming packets
-#   lab_raw_peer NAME SCRIPT PORT   raw_peer (a scripted, deliberately
-#                          non-conformant TCP server on a raw socket, IPv4)
+#   lab_raw_peer NAME SCRIPT PORT   raw_peer (a scripted TCP server on a
+#                          raw socket, IPv4: a correct baseline with one
+#                          deliberate misbehaviour per SCRIPT; the list is in
+#                          raw_peer.c's header and `raw_peer --help`)
 #                          in NAME-s on PORT, with an nft table
 #                          rawpeer_PORT that keeps the kernel's RSTs from
 #                          PORT off the wire; returns once its socket is

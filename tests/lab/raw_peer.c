@@ -1,25 +1,58 @@
 /*
- * raw_peer: a deliberately non-conformant TCP server for the lab. Connect
- * mode judges how a peer tears a connection down, and the kernel's TCP
- * (lab_server) only ever does it right; to see tcpshake flag a wrong
- * teardown we need a peer that does it wrong on purpose, in a known way.
- * So this one speaks TCP itself over a raw socket and follows a script.
+ * raw_peer: a scripted TCP server for the lab, correct except for one
+ * deliberate misbehaviour per script. Connect mode judges how a peer tears
+ * a connection down, and conform mode runs RFC checks against a server;
+ * the kernel's TCP (lab_server) only ever does these right, and to see
+ * tcpshake flag a wrong peer we need one that is wrong on purpose, in a
+ * known way. So this one speaks TCP itself over a raw socket.
  *
  *   raw_peer [--verbose] --port PORT --script NAME [--addr LOCAL_IPV4]
  *
  * IPv4 only. One socket(AF_INET, SOCK_RAW, IPPROTO_TCP) receives a copy of
  * every incoming TCP segment of the namespace; those for PORT (and LOCAL,
- * if given) drive one connection at a time, and a new SYN starts over. The
- * same socket sends with IP_HDRINCL, so replies leave from exactly the
- * address the client used. Every connection begins with a normal handshake
- * (SYN -> SYN-ACK with a random ISN and an MSS option -> ACK); data is
- * ACKed with ack = rcv_nxt (no out-of-order queue: a segment past a hole
- * only gets a duplicate ACK). What happens on the client's FIN, "FIN seq"
- * being the sequence number the FIN occupies, depends on the script:
+ * if given) drive one connection at a time, and a SYN from another client
+ * (address or port) starts over. The same socket sends with IP_HDRINCL, so
+ * replies leave from exactly the address the client used.
  *
- *   conformant      ACK (ack = FIN seq + 1), 20 ms later FIN|ACK; forget
- *                   the connection when the client ACKs our FIN
- *   wrong-ack       the same, but both with ack = FIN seq (no +1)
+ * The baseline (script "conformant"; every other script is the baseline
+ * with one change, see the table `scripts` below), after RFC 9293, RFC 5961
+ * and RFC 7323:
+ *
+ *   - Segments with a bad TCP checksum are dropped silently. Reserved
+ *     header bits are ignored, and so are options we do not know.
+ *   - SYN -> SYN-ACK with a random ISN per connection, MSS 1460, and only
+ *     what the SYN offered of window scale (we offer 7), SACK-permitted and
+ *     timestamps (TSecr = the SYN's TSval); never an unknown option. The
+ *     same SYN again gets the same SYN-ACK again. Without the handshake's
+ *     ACK, the SYN-ACK is retransmitted after 1 s, 2 s, 4 s, 8 s and 16 s,
+ *     and 32 s after that the half-open connection is forgotten. A
+ *     handshake ACK with a wrong ack gets RST <seq = its ack>.
+ *   - With timestamps, every non-RST segment carries one (TSecr = TS.Recent,
+ *     RFC 7323 4.3); with window scaling, our window field is 65535 >> 7.
+ *     Without it, 65535. Our receive window is what that field says.
+ *   - RST (RFC 5961 3.2): seq == rcv_nxt ends the connection silently;
+ *     seq elsewhere in the receive window gets a challenge ACK (seq =
+ *     snd_nxt, ack = rcv_nxt) and the connection stays; outside it, ignored.
+ *   - SYN in a synchronized state (RFC 5961 4.2): challenge ACK.
+ *   - A segment failing RFC 9293's acceptability test (none of it in the
+ *     receive window, or an old duplicate): ACK (ack = rcv_nxt), dropped.
+ *   - An ACK of bytes never sent (ack > snd_nxt): ACK, segment dropped
+ *     (its data is not taken).
+ *   - Data is ACKed with ack = rcv_nxt (no out-of-order queue: a segment
+ *     past a hole only gets a duplicate ACK). URG data is data like any.
+ *   - The client's FIN: bare ACK (ack = FIN seq + 1), our FIN|ACK 20 ms
+ *     later; once the client ACKs it (LAST_ACK done) the connection is
+ *     gone. When we closed first, TIME_WAIT instead (60 s), where a
+ *     retransmitted FIN is re-ACKed.
+ *   - No connection (RFC 9293 3.10.7.1): RST -> nothing; a segment with
+ *     ACK -> RST <seq = its ack>; any other non-SYN -> RST|ACK <seq 0,
+ *     ack = its seq + its length (SYN and FIN count one)>.
+ *
+ * The teardown scripts for connect mode (what happens on the client's FIN,
+ * "FIN seq" being the sequence number it occupies):
+ *
+ *   conformant      the baseline
+ *   wrong-ack       ACK and FIN|ACK with ack = FIN seq (no +1)
  *   rst-on-fin      RST (seq = snd_nxt, no ACK bit) and forget
  *   no-fin          ACK (ack = FIN seq + 1) and never FIN: CLOSE_WAIT
  *   data-after-fin  ACK, FIN|ACK, then 20 ms later "late\n" (PSH|ACK)
@@ -28,18 +61,57 @@
  *                   past snd_nxt, which is then counted as sent, so the
  *                   hole never fills; on FIN, as conformant (our FIN after
  *                   the hole)
- *   ack-unsent      as conformant, but both with ack = FIN seq + 1 + 1000
+ *   ack-unsent      ACK and FIN|ACK with ack = FIN seq + 1 + 1000
  *   close-first     on the handshake's last ACK, "bye\n" then FIN|ACK (an
  *                   HTTP/1.0 server); the client's FIN gets ACK = FIN seq
- *                   + 1, then TIME_WAIT, where only a retransmitted FIN is
- *                   answered (re-ACKed)
+ *                   + 1, then TIME_WAIT
+ *
+ * (wrong-ack, data-after-fin, seq-gap and ack-unsent keep their connection
+ * when both FINs are through, as they always did.) The scripts for conform
+ * mode, each the baseline with the one misbehaviour its check must catch:
+ *
+ *   synack-wrong-ack      SYN-ACK ack = the client's ISN (not ISN + 1)
+ *   synack-no-mss         SYN-ACK without the MSS option
+ *   echo-unasked          SYN-ACK always with window scale, SACK-permitted
+ *                         and timestamps (TSecr 0 if the SYN had none);
+ *                         only what the SYN offered is used afterwards
+ *   tsecr-wrong           SYN-ACK TSecr = the SYN's TSval + 1
+ *   rst-wrong-seq         no connection: a segment with ACK gets RST seq 0
+ *   no-challenge-ack      an in-window RST (seq != rcv_nxt) ends the
+ *                         connection silently; a SYN in a synchronized state
+ *                         gets RST|ACK (seq = snd_nxt, ack = rcv_nxt), and
+ *                         the connection is forgotten
+ *   accept-bad-ack        data whose ack > snd_nxt is taken and ACKed
+ *   no-ooo-ack            a segment failing the acceptability test is
+ *                         dropped silently
+ *   no-synack-retrans     no SYN-ACK retransmission on the timer (a
+ *                         repeated SYN is still answered)
+ *   linear-isn            ISN = 1000000 + 64000 * connections so far
+ *   no-csum-check         segments with a bad checksum are processed
+ *   echo-unknown-option   unknown options of the SYN copied into the
+ *                         SYN-ACK (as many whole ones as fit)
+ *   reserved-bits-rst     a SYN with a reserved bit set gets RST|ACK
+ *                         (seq 0, ack = its seq + 1 + its length)
+ *   rst-after-lastack-none  after LAST_ACK, segments of that connection
+ *                         are ignored (no RST)
+ *   timewait-rst          close-first, but in TIME_WAIT a retransmitted
+ *                         FIN gets RST (seq = snd_nxt, no ACK bit) and the
+ *                         connection is forgotten
+ *   urg-breaks            a segment with URG gets RST|ACK (seq = snd_nxt,
+ *                         ack = rcv_nxt) and the connection is forgotten
+ *   closed                a closed port, correctly: SYN -> RST|ACK seq 0
+ *                         ack = ISN + 1; a segment with ACK -> RST seq =
+ *                         its ack; RST -> nothing
+ *   closed-rst-wrong      a closed port, wrongly: SYN -> RST|ACK seq 0 ack =
+ *                         ISN; a segment with ACK -> RST seq 0; a RST is
+ *                         answered (RST|ACK seq 0 ack = its seq + length,
+ *                         or RST seq 0 if it has ACK)
  *
  * A retransmitted client FIN gets the same answer again: our FIN|ACK once
  * more if our FIN is out and not yet ACKed (it carries the ACK too), else
- * a bare ACK. A client RST inside the window ends the connection silently.
- * We never retransmit on a timer: the lab does not lose packets unless a
- * test asks it to, and scripted segments are easier to assert on when each
- * is sent exactly once.
+ * a bare ACK. Apart from the SYN-ACK we never retransmit: the lab does not
+ * lose packets unless a test asks it to, and scripted segments are easier
+ * to assert on when each is sent exactly once.
  *
  * The namespace's own TCP has no socket on PORT and answers everything
  * with RST; lab.sh (lab_raw_peer) drops outgoing RSTs from PORT unless they
@@ -58,6 +130,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,13 +143,22 @@
 #define RAW_PEER_MARK 0x72617770u /* "rawp"; lab.sh's nft rule knows it */
 #define RXBUF_SIZE 65536          /* any IPv4 packet */
 #define SOCKBUF_BYTES (1 << 20)   /* we see all TCP of the namespace */
-#define WINDOW 65535              /* advertised; no window scaling */
+#define WINDOW 65535              /* advertised (before scaling) */
+#define WSCALE 7                  /* our shift, when the SYN offered one */
 #define MSS 1460                  /* veth MTU 1500 - 40 */
-#define LAG_NS 20000000u          /* 20 ms before a scripted later segment */
+#define NS_PER_MS 1000000u
+#define NS_PER_S 1000000000u
+#define LAG_NS (20 * NS_PER_MS)   /* 20 ms before a scripted later segment */
+#define SYNACK_RTO_NS ((uint64_t)NS_PER_S) /* first SYN-ACK retransmission */
+#define SYNACK_RETRIES 5
+#define TIME_WAIT_NS (60 * (uint64_t)NS_PER_S)
 #define GAP_BYTES 100             /* seq-gap: how far past snd_nxt */
 #define ACK_UNSENT_EXTRA 1000     /* ack-unsent: how far past the FIN */
+#define LINEAR_ISN_BASE 1000000u  /* linear-isn */
+#define LINEAR_ISN_STEP 64000u
 #define IP_HLEN 20
 #define TCP_HLEN 20
+#define OPT_MAX 40                /* TCP option space */
 #define MAX_PAYLOAD 16            /* our scripted payloads are tiny */
 
 #define TH_FIN 0x01
@@ -84,45 +166,132 @@
 #define TH_RST 0x04
 #define TH_PSH 0x08
 #define TH_ACK 0x10
+#define TH_URG 0x20
+
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOPT_WS 3
+#define TCPOPT_SACK_OK 4
+#define TCPOPT_SACK 5
+#define TCPOPT_TS 8
 
 static volatile sig_atomic_t stop;
 
-enum script {
-	SCRIPT_CONFORMANT,
-	SCRIPT_WRONG_ACK,
-	SCRIPT_RST_ON_FIN,
-	SCRIPT_NO_FIN,
-	SCRIPT_DATA_AFTER_FIN,
-	SCRIPT_SEQ_GAP,
-	SCRIPT_ACK_UNSENT,
-	SCRIPT_CLOSE_FIRST,
+/* What the client's FIN gets. */
+enum fin_answer {
+	FIN_CLOSE,      /* ACK, our FIN 20 ms later */
+	FIN_RST,        /* rst-on-fin */
+	FIN_NEVER,      /* no-fin: ACK only */
+	FIN_DATA_AFTER, /* data-after-fin: ACK, FIN, data after it */
 };
 
-static const char *const script_names[] = {
-	[SCRIPT_CONFORMANT] = "conformant",
-	[SCRIPT_WRONG_ACK] = "wrong-ack",
-	[SCRIPT_RST_ON_FIN] = "rst-on-fin",
-	[SCRIPT_NO_FIN] = "no-fin",
-	[SCRIPT_DATA_AFTER_FIN] = "data-after-fin",
-	[SCRIPT_SEQ_GAP] = "seq-gap",
-	[SCRIPT_ACK_UNSENT] = "ack-unsent",
-	[SCRIPT_CLOSE_FIRST] = "close-first",
+/* The ack field once the client's FIN is in. */
+enum fin_ack {
+	FINACK_RIGHT,   /* FIN seq + 1 */
+	FINACK_FIN_SEQ, /* wrong-ack */
+	FINACK_UNSENT,  /* ack-unsent */
 };
 
-#define NSCRIPTS (sizeof(script_names) / sizeof(script_names[0]))
+/* What we send as soon as the handshake completes. */
+enum talk {
+	TALK_NONE,
+	TALK_GAP, /* seq-gap */
+	TALK_BYE, /* close-first: "bye\n" and FIN */
+};
+
+/* A script: the baseline (all zero) and what it does differently. */
+struct script {
+	const char *name;
+	/* Teardown (connect mode). */
+	enum fin_answer fin;
+	enum fin_ack fin_ack;
+	enum talk talk;
+	bool keep_closed; /* both FINs through: keep the connection */
+	/* Handshake. */
+	bool synack_ack_isn;    /* SYN-ACK ack = ISN, not ISN + 1 */
+	bool synack_no_mss;     /* no MSS option */
+	bool synack_all_opts;   /* WS, SACK-permitted, TS unasked */
+	bool synack_tsecr_bad;  /* TSecr = TSval + 1 */
+	bool echo_unknown;      /* copy unknown SYN options */
+	bool reserved_rst;      /* SYN with a reserved bit -> RST|ACK */
+	bool no_synack_retrans; /* no SYN-ACK timer */
+	bool linear_isn;        /* predictable ISNs */
+	bool no_csum_check;     /* bad checksums processed */
+	/* Synchronized states. */
+	bool no_challenge;   /* in-window RST resets; SYN -> RST */
+	bool accept_bad_ack; /* data with ack > snd_nxt taken */
+	bool no_ooo_ack;     /* unacceptable segments: no ACK */
+	bool urg_rst;        /* URG -> RST */
+	bool timewait_rst;   /* retransmitted FIN in TIME_WAIT -> RST */
+	/* No connection. */
+	bool closed_port;       /* never accept a connection */
+	bool quiet_after_close; /* no RST to the connection just closed */
+	bool ack_rst_seq0;      /* RST to a segment with ACK: seq 0 */
+	bool syn_rst_ack_isn;   /* RST|ACK to a SYN: ack = ISN */
+	bool answer_rst;        /* a RST gets a RST */
+};
+
+static const struct script scripts[] = {
+	{ .name = "conformant" },
+	/* Teardown deviations (connect mode). */
+	{ .name = "wrong-ack", .fin_ack = FINACK_FIN_SEQ, .keep_closed = true },
+	{ .name = "rst-on-fin", .fin = FIN_RST },
+	{ .name = "no-fin", .fin = FIN_NEVER },
+	{ .name = "data-after-fin", .fin = FIN_DATA_AFTER, .keep_closed = true },
+	{ .name = "seq-gap", .talk = TALK_GAP, .keep_closed = true },
+	{ .name = "ack-unsent", .fin_ack = FINACK_UNSENT, .keep_closed = true },
+	{ .name = "close-first", .talk = TALK_BYE },
+	/* One misbehaviour each (conform mode). */
+	{ .name = "synack-wrong-ack", .synack_ack_isn = true },
+	{ .name = "synack-no-mss", .synack_no_mss = true },
+	{ .name = "echo-unasked", .synack_all_opts = true },
+	{ .name = "tsecr-wrong", .synack_tsecr_bad = true },
+	{ .name = "rst-wrong-seq", .ack_rst_seq0 = true },
+	{ .name = "no-challenge-ack", .no_challenge = true },
+	{ .name = "accept-bad-ack", .accept_bad_ack = true },
+	{ .name = "no-ooo-ack", .no_ooo_ack = true },
+	{ .name = "no-synack-retrans", .no_synack_retrans = true },
+	{ .name = "linear-isn", .linear_isn = true },
+	{ .name = "no-csum-check", .no_csum_check = true },
+	{ .name = "echo-unknown-option", .echo_unknown = true },
+	{ .name = "reserved-bits-rst", .reserved_rst = true },
+	{ .name = "rst-after-lastack-none", .quiet_after_close = true },
+	{ .name = "timewait-rst", .talk = TALK_BYE, .timewait_rst = true },
+	{ .name = "urg-breaks", .urg_rst = true },
+	{ .name = "closed", .closed_port = true },
+	{ .name = "closed-rst-wrong", .closed_port = true, .ack_rst_seq0 = true,
+	  .syn_rst_ack_isn = true, .answer_rst = true },
+};
+
+#define NSCRIPTS (sizeof(scripts) / sizeof(scripts[0]))
 
 enum conn_state {
 	ST_CLOSED,    /* no connection */
 	ST_SYN_RCVD,  /* SYN-ACK sent, waiting for the handshake's ACK */
 	ST_OPEN,      /* synchronized; the fin_* fields say how far closed */
-	ST_TIME_WAIT, /* close-first after its last ACK: re-ACK FINs only */
+	ST_TIME_WAIT, /* we closed first, all done: re-ACK FINs only */
 };
 
 /* What the timer does when due. */
 enum timer {
 	T_NONE,
-	T_FIN,  /* send our FIN */
-	T_LATE, /* data-after-fin: send "late\n" after our FIN */
+	T_FIN,       /* send our FIN */
+	T_LATE,      /* data-after-fin: send "late\n" after our FIN */
+	T_SYNACK,    /* retransmit the SYN-ACK (or give up) */
+	T_TIME_WAIT, /* TIME_WAIT is over */
+};
+
+/* TCP options of a received segment (the ones we know), plus the SYN's
+ * unknown ones, whole, in order. */
+struct opts {
+	bool mss, ws, sack_ok, ts;
+	uint16_t mss_val;
+	uint8_t ws_val;
+	uint32_t tsval, tsecr;
+	uint8_t unknown[OPT_MAX];
+	size_t unknown_len;
+	int sack_blocks;
 };
 
 struct conn {
@@ -131,21 +300,38 @@ struct conn {
 	uint16_t rport;
 	uint32_t iss, irs;
 	uint32_t snd_una, snd_nxt, rcv_nxt;
-	int fin_sent;     /* our FIN is out ... */
+	struct opts syn;  /* the options of the client's SYN */
+	bool ts_ok;       /* timestamps negotiated */
+	bool ws_ok;       /* window scaling negotiated */
+	uint32_t ts_recent;
+	uint32_t ts_off;  /* our TSval = ms clock + this */
+	bool fin_sent;    /* our FIN is out ... */
 	uint32_t fin_seq; /* ... at this sequence number */
-	int fin_rcvd;     /* the client's FIN arrived in order ... */
+	bool fin_first;   /* ... and went before the client's */
+	bool fin_rcvd;    /* the client's FIN arrived in order ... */
 	uint32_t rfin_seq; /* ... at this one */
+	int synack_retries;
+	uint64_t rto;
 	enum timer timer;
 	uint64_t due; /* CLOCK_MONOTONIC ns */
 };
 
+/* The connection last closed by LAST_ACK (rst-after-lastack-none). */
+struct tuple {
+	bool valid;
+	struct in_addr laddr, raddr;
+	uint16_t rport;
+};
+
 struct peer {
-	enum script script;
+	const struct script *sc;
 	int verbose;
 	uint16_t port;
 	int have_addr;
 	struct in_addr addr; /* --addr */
 	int fd;
+	unsigned long nconn; /* connections begun (linear-isn) */
+	struct tuple last;
 	struct conn c;
 };
 
@@ -155,7 +341,23 @@ struct seg {
 	uint16_t sport;
 	uint32_t seq, ack;
 	uint8_t flags;
+	uint8_t reserved; /* the 4 reserved bits of byte 12 */
+	uint16_t win, urp;
 	size_t dlen;
+	struct opts o;
+};
+
+/* One segment to send. */
+struct tx {
+	struct in_addr src, dst;
+	uint16_t dport;
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t win;
+	const uint8_t *opt;
+	size_t optlen;
+	const char *data;
+	size_t len;
 };
 
 enum { OPT_PORT = 256, OPT_SCRIPT, OPT_ADDR, OPT_VERBOSE, OPT_HELP };
@@ -171,7 +373,7 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
 static void logv(const struct peer *p, const char *fmt, ...)
@@ -191,7 +393,7 @@ static void logv(const struct peer *p, const char *fmt, ...)
 }
 
 /* Sequence space arithmetic (RFC 9293 3.4): a before b, modulo 2^32. */
-static int seq_lt(uint32_t a, uint32_t b)
+static bool seq_lt(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) < 0;
 }
@@ -250,16 +452,220 @@ static uint16_t tcp_csum(struct in_addr src, struct in_addr dst, const uint8_t *
 
 static const char *flag_str(uint8_t f, char *buf)
 {
-	static const char names[] = "FSRPAU";
+	static const char names[] = "FSRPAUEC";
 	char *o = buf;
 
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 8; i++)
 		if (f & (1u << i))
 			*o++ = names[i];
 	if (o == buf)
 		*o++ = '.';
 	*o = '\0';
 	return buf;
+}
+
+/* Parses TCP options; stops at EOL or at the first malformed one. */
+static void parse_opts(const uint8_t *b, size_t n, struct opts *o)
+{
+	size_t i = 0;
+
+	memset(o, 0, sizeof(*o));
+	while (i < n) {
+		uint8_t kind = b[i], len;
+
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n)
+			break;
+		len = b[i + 1];
+		if (len < 2 || i + len > n)
+			break;
+		switch (kind) {
+		case TCPOPT_MSS:
+			if (len == 4) {
+				o->mss = true;
+				o->mss_val = get16(b + i + 2);
+			}
+			break;
+		case TCPOPT_WS:
+			if (len == 3) {
+				o->ws = true;
+				o->ws_val = b[i + 2];
+			}
+			break;
+		case TCPOPT_SACK_OK:
+			if (len == 2)
+				o->sack_ok = true;
+			break;
+		case TCPOPT_SACK:
+			o->sack_blocks = (len - 2) / 8;
+			break;
+		case TCPOPT_TS:
+			if (len == 10) {
+				o->ts = true;
+				o->tsval = get32(b + i + 2);
+				o->tsecr = get32(b + i + 6);
+			}
+			break;
+		default:
+			if (o->unknown_len + len <= sizeof(o->unknown)) {
+				memcpy(o->unknown + o->unknown_len, b + i, len);
+				o->unknown_len += len;
+			}
+			break;
+		}
+		i += len;
+	}
+}
+
+/* The options of a segment, for the log: "" or " opts=mss1460,sack,...". */
+static const char *opt_str(const uint8_t *b, size_t n, char *buf, size_t size)
+{
+	struct opts o;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (n == 0)
+		return buf;
+	parse_opts(b, n, &o);
+#define ADD(...)                                                                         \
+	do {                                                                             \
+		int k_ = snprintf(buf + used, size - used, __VA_ARGS__);                 \
+		if (k_ > 0 && (size_t)k_ < size - used)                                  \
+			used += (size_t)k_;                                              \
+	} while (0)
+	ADD(" opts=");
+	if (o.mss)
+		ADD("mss%u,", o.mss_val);
+	if (o.ws)
+		ADD("ws%u,", o.ws_val);
+	if (o.sack_ok)
+		ADD("sackok,");
+	if (o.sack_blocks)
+		ADD("sack%d,", o.sack_blocks);
+	if (o.ts)
+		ADD("ts%u/%u,", o.tsval, o.tsecr);
+	for (size_t i = 0; i < o.unknown_len; i += o.unknown[i + 1])
+		ADD("kind%u/len%u,", o.unknown[i], o.unknown[i + 1]);
+	if (used > 0 && buf[used - 1] == ',')
+		buf[used - 1] = '\0';
+	else
+		ADD("none"); /* only NOPs or EOL */
+#undef ADD
+	return buf;
+}
+
+/* Sends one segment; no connection state involved. */
+static void xmit(struct peer *p, const struct tx *t)
+{
+	uint8_t pkt[IP_HLEN + TCP_HLEN + OPT_MAX + MAX_PAYLOAD];
+	size_t thl = TCP_HLEN + t->optlen, tot = IP_HLEN + thl + t->len;
+	uint8_t *ip = pkt, *tcp = pkt + IP_HLEN;
+	struct sockaddr_in to;
+
+	if (t->len > MAX_PAYLOAD || t->optlen > OPT_MAX || t->optlen % 4)
+		return;
+	memset(pkt, 0, sizeof(pkt));
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)tot);
+	/* ID 0: with IP_HDRINCL the kernel picks one for us. */
+	put16(ip + 6, 0x4000); /* DF */
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	memcpy(ip + 12, &t->src, 4);
+	memcpy(ip + 16, &t->dst, 4);
+	put16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN)));
+
+	put16(tcp, p->port);
+	put16(tcp + 2, t->dport);
+	put32(tcp + 4, t->seq);
+	put32(tcp + 8, t->flags & TH_ACK ? t->ack : 0);
+	tcp[12] = (uint8_t)(thl / 4 << 4);
+	tcp[13] = t->flags;
+	put16(tcp + 14, t->win);
+	if (t->optlen)
+		memcpy(tcp + TCP_HLEN, t->opt, t->optlen);
+	if (t->len)
+		memcpy(tcp + thl, t->data, t->len);
+	put16(tcp + 16, tcp_csum(t->src, t->dst, tcp, thl + t->len));
+
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_addr = t->dst;
+	if (sendto(p->fd, pkt, tot, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		logv(p, "send: %s", strerror(errno));
+}
+
+static uint32_t tsval(const struct conn *c)
+{
+	return (uint32_t)(now_ns() / NS_PER_MS) + c->ts_off;
+}
+
+/* The SYN-ACK's options, Linux's layout: MSS, SACK-permitted, TS, NOP, WS;
+ * then (echo-unknown-option) the SYN's unknown ones; EOL-padded. */
+static size_t synack_opts(const struct peer *p, uint8_t *o)
+{
+	const struct conn *c = &p->c;
+	const struct script *sc = p->sc;
+	const struct opts *so = &c->syn;
+	bool sack = so->sack_ok || sc->synack_all_opts;
+	bool ts = so->ts || sc->synack_all_opts;
+	bool ws = so->ws || sc->synack_all_opts;
+	size_t n = 0;
+
+	if (!sc->synack_no_mss) {
+		o[n++] = TCPOPT_MSS;
+		o[n++] = 4;
+		put16(o + n, MSS);
+		n += 2;
+	}
+	if (ts) {
+		uint32_t ecr = so->ts ? so->tsval : 0;
+
+		if (sc->synack_tsecr_bad && so->ts)
+			ecr++;
+		if (sack) {
+			o[n++] = TCPOPT_SACK_OK;
+			o[n++] = 2;
+		} else {
+			o[n++] = TCPOPT_NOP;
+			o[n++] = TCPOPT_NOP;
+		}
+		o[n++] = TCPOPT_TS;
+		o[n++] = 10;
+		put32(o + n, tsval(c));
+		put32(o + n + 4, ecr);
+		n += 8;
+	} else if (sack) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_SACK_OK;
+		o[n++] = 2;
+	}
+	if (ws) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_WS;
+		o[n++] = 3;
+		o[n++] = WSCALE;
+	}
+	if (sc->echo_unknown) {
+		/* Whole options only, as many as fit. */
+		for (size_t i = 0; i < so->unknown_len; i += so->unknown[i + 1]) {
+			size_t len = so->unknown[i + 1];
+
+			if (n + len > OPT_MAX)
+				break;
+			memcpy(o + n, so->unknown + i, len);
+			n += len;
+		}
+	}
+	while (n % 4)
+		o[n++] = TCPOPT_EOL;
+	return n;
 }
 
 /* The ack number we put in segments: rcv_nxt, except where the script
@@ -270,64 +676,83 @@ static uint32_t ack_out(const struct peer *p)
 
 	if (!c->fin_rcvd)
 		return c->rcv_nxt;
-	switch (p->script) {
-	case SCRIPT_WRONG_ACK:
+	switch (p->sc->fin_ack) {
+	case FINACK_FIN_SEQ:
 		return c->rcv_nxt - 1; /* = FIN seq: the FIN is not acknowledged */
-	case SCRIPT_ACK_UNSENT:
+	case FINACK_UNSENT:
 		return c->rcv_nxt + ACK_UNSENT_EXTRA;
 	default:
 		return c->rcv_nxt;
 	}
 }
 
-/* Sends one segment to the current client. ack is ignored without TH_ACK;
- * a SYN carries an MSS option, nothing else carries options. */
+/* Our receive window: the window field, scaled. */
+static uint32_t rcv_wnd(const struct conn *c)
+{
+	return c->ws_ok ? (uint32_t)(WINDOW >> WSCALE) << WSCALE : WINDOW;
+}
+
+/* Sends one segment of the current connection. ack is ignored without
+ * TH_ACK. A SYN carries the SYN-ACK options; with timestamps negotiated,
+ * every other segment but a RST carries TS. */
 static void send_seg(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack, const char *data,
 		     size_t len)
 {
 	const struct conn *c = &p->c;
-	uint8_t pkt[IP_HLEN + TCP_HLEN + 4 + MAX_PAYLOAD];
-	size_t thl = TCP_HLEN + (flags & TH_SYN ? 4 : 0), tot = IP_HLEN + thl + len;
-	uint8_t *ip = pkt, *tcp = pkt + IP_HLEN;
-	struct sockaddr_in to;
-	char fs[8];
+	uint8_t opt[OPT_MAX];
+	struct tx t = {
+		.src = c->laddr,
+		.dst = c->raddr,
+		.dport = c->rport,
+		.flags = flags,
+		.seq = seq,
+		.ack = ack,
+		.opt = opt,
+		.data = data,
+		.len = len,
+	};
+	char fs[10], os[160];
 
-	if (len > MAX_PAYLOAD)
-		return;
-	memset(pkt, 0, sizeof(pkt));
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)tot);
-	/* ID 0: with IP_HDRINCL the kernel picks one for us. */
-	put16(ip + 6, 0x4000); /* DF */
-	ip[8] = 64;
-	ip[9] = IPPROTO_TCP;
-	memcpy(ip + 12, &c->laddr, 4);
-	memcpy(ip + 16, &c->raddr, 4);
-	put16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN)));
-
-	put16(tcp, p->port);
-	put16(tcp + 2, c->rport);
-	put32(tcp + 4, seq);
-	put32(tcp + 8, flags & TH_ACK ? ack : 0);
-	tcp[12] = (uint8_t)(thl / 4 << 4);
-	tcp[13] = flags;
-	put16(tcp + 14, flags & TH_RST ? 0 : WINDOW); /* an RST offers no window */
-	if (flags & TH_SYN) {
-		tcp[20] = 2; /* MSS */
-		tcp[21] = 4;
-		put16(tcp + 22, MSS);
+	if (flags & TH_RST) {
+		t.win = 0; /* an RST offers no window, and carries no options */
+	} else if (flags & TH_SYN) {
+		t.win = WINDOW; /* never scaled in a SYN */
+		t.optlen = synack_opts(p, opt);
+	} else {
+		t.win = c->ws_ok ? WINDOW >> WSCALE : WINDOW;
+		if (c->ts_ok) {
+			opt[0] = TCPOPT_NOP;
+			opt[1] = TCPOPT_NOP;
+			opt[2] = TCPOPT_TS;
+			opt[3] = 10;
+			put32(opt + 4, tsval(c));
+			put32(opt + 8, c->ts_recent);
+			t.optlen = 12;
+		}
 	}
-	if (len)
-		memcpy(tcp + thl, data, len);
-	put16(tcp + 16, tcp_csum(c->laddr, c->raddr, tcp, thl + len));
+	xmit(p, &t);
+	logv(p, "tx [%s] seq=%u (rel %u) ack=%u (rel %u) len=%zu win=%u%s", flag_str(flags, fs), seq,
+	     seq - c->iss, flags & TH_ACK ? ack : 0, flags & TH_ACK ? ack - c->irs : 0, len, t.win,
+	     opt_str(opt, t.optlen, os, sizeof(os)));
+}
 
-	memset(&to, 0, sizeof(to));
-	to.sin_family = AF_INET;
-	to.sin_addr = c->raddr;
-	if (sendto(p->fd, pkt, tot, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		logv(p, "send: %s", strerror(errno));
-	logv(p, "tx [%s] seq=%u (rel %u) ack=%u (rel %u) len=%zu", flag_str(flags, fs), seq,
-	     seq - c->iss, flags & TH_ACK ? ack : 0, flags & TH_ACK ? ack - c->irs : 0, len);
+/* A RST for segment s, with no connection behind it (RFC 9293 3.10.7.1). */
+static void send_rst_to(struct peer *p, const struct seg *s, uint8_t flags, uint32_t seq, uint32_t ack,
+			const char *why)
+{
+	struct tx t = {
+		.src = s->dst,
+		.dst = s->src,
+		.dport = s->sport,
+		.flags = flags,
+		.seq = seq,
+		.ack = ack,
+	};
+	char fs[10];
+
+	xmit(p, &t);
+	logv(p, "tx [%s] seq=%u ack=%u len=0 (%s)", flag_str(flags, fs), seq, flags & TH_ACK ? ack : 0,
+	     why);
 }
 
 static void send_ack(struct peer *p)
@@ -347,20 +772,29 @@ static void send_fin(struct peer *p)
 	struct conn *c = &p->c;
 
 	c->fin_seq = c->snd_nxt;
+	c->fin_first = !c->fin_rcvd;
 	send_seg(p, TH_FIN | TH_ACK, c->fin_seq, ack_out(p), NULL, 0);
 	c->snd_nxt++;
-	c->fin_sent = 1;
+	c->fin_sent = true;
 }
 
 static void send_synack(struct peer *p)
 {
-	send_seg(p, TH_SYN | TH_ACK, p->c.iss, p->c.rcv_nxt, NULL, 0);
+	const struct conn *c = &p->c;
+
+	/* synack-wrong-ack: the client's ISN itself, its SYN not acked. */
+	send_seg(p, TH_SYN | TH_ACK, c->iss, p->sc->synack_ack_isn ? c->irs : c->rcv_nxt, NULL, 0);
+}
+
+static void arm_in(struct peer *p, enum timer t, uint64_t ns)
+{
+	p->c.timer = t;
+	p->c.due = now_ns() + ns;
 }
 
 static void arm(struct peer *p, enum timer t)
 {
-	p->c.timer = t;
-	p->c.due = now_ns() + LAG_NS;
+	arm_in(p, t, LAG_NS);
 }
 
 static void forget(struct peer *p, const char *why)
@@ -369,7 +803,16 @@ static void forget(struct peer *p, const char *why)
 	memset(&p->c, 0, sizeof(p->c));
 }
 
-static uint32_t random_isn(void)
+/* A RST ending the connection from our side: seq = snd_nxt. */
+static void reset_conn(struct peer *p, uint8_t flags, const char *why)
+{
+	struct conn *c = &p->c;
+
+	send_seg(p, flags, c->snd_nxt, c->rcv_nxt, NULL, 0);
+	forget(p, why);
+}
+
+static uint32_t random_u32(void)
 {
 	uint32_t v;
 
@@ -377,6 +820,32 @@ static uint32_t random_isn(void)
 		return v;
 	/* No entropy yet (early boot): the clock is random enough here. */
 	return (uint32_t)(now_ns() * 2654435761u);
+}
+
+static uint32_t seg_len(const struct seg *s)
+{
+	return (uint32_t)s->dlen + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+}
+
+/* The answer of a port with no connection for this segment (RFC 9293
+ * 3.10.7.1), as the script has it. */
+static void closed_reply(struct peer *p, const struct seg *s)
+{
+	const struct script *sc = p->sc;
+
+	if ((s->flags & TH_RST) && !sc->answer_rst) {
+		logv(p, "RST with no connection: ignored");
+		return;
+	}
+	if (s->flags & TH_ACK) {
+		send_rst_to(p, s, TH_RST, sc->ack_rst_seq0 ? 0 : s->ack, 0, "no connection");
+	} else {
+		uint32_t ack = s->seq + seg_len(s);
+
+		if (sc->syn_rst_ack_isn && (s->flags & TH_SYN))
+			ack--; /* the SYN not counted */
+		send_rst_to(p, s, TH_RST | TH_ACK, 0, ack, "no connection");
+	}
 }
 
 /* A SYN: a new connection replaces whatever we had. */
@@ -394,12 +863,23 @@ static void on_syn(struct peer *p, const struct seg *s)
 	c->rport = s->sport;
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1; /* data on the SYN is not taken */
-	c->iss = random_isn();
+	c->iss = p->sc->linear_isn ? LINEAR_ISN_BASE + LINEAR_ISN_STEP * (uint32_t)p->nconn
+				   : random_u32();
+	p->nconn++;
 	c->snd_una = c->iss;
 	c->snd_nxt = c->iss + 1;
+	c->syn = s->o;
+	c->ts_ok = s->o.ts;
+	c->ws_ok = s->o.ws;
+	c->ts_recent = s->o.tsval;
+	c->ts_off = random_u32();
 	inet_ntop(AF_INET, &s->src, a, sizeof(a));
-	logv(p, "connection from %s:%u, script %s", a, s->sport, script_names[p->script]);
+	logv(p, "connection %lu from %s:%u, script %s", p->nconn, a, s->sport, p->sc->name);
 	send_synack(p);
+	if (!p->sc->no_synack_retrans) {
+		c->rto = SYNACK_RTO_NS;
+		arm_in(p, T_SYNACK, c->rto);
+	}
 }
 
 /* The handshake is complete: the scripts that talk first do so now. */
@@ -407,8 +887,8 @@ static void on_established(struct peer *p)
 {
 	struct conn *c = &p->c;
 
-	switch (p->script) {
-	case SCRIPT_SEQ_GAP: {
+	switch (p->sc->talk) {
+	case TALK_GAP: {
 		uint32_t seq = c->snd_nxt + GAP_BYTES;
 
 		send_data(p, seq, "gap\n");
@@ -417,12 +897,12 @@ static void on_established(struct peer *p)
 		c->snd_nxt = seq + 4;
 		break;
 	}
-	case SCRIPT_CLOSE_FIRST:
+	case TALK_BYE:
 		send_data(p, c->snd_nxt, "bye\n");
 		c->snd_nxt += 4;
 		send_fin(p);
 		break;
-	default:
+	case TALK_NONE:
 		break;
 	}
 }
@@ -433,20 +913,20 @@ static void on_fin(struct peer *p)
 	struct conn *c = &p->c;
 
 	logv(p, "client FIN at seq %u", c->rfin_seq);
-	switch (p->script) {
-	case SCRIPT_RST_ON_FIN:
+	switch (p->sc->fin) {
+	case FIN_RST:
 		send_seg(p, TH_RST, c->snd_nxt, 0, NULL, 0);
 		forget(p, "reset on FIN");
 		break;
-	case SCRIPT_NO_FIN:
+	case FIN_NEVER:
 		send_ack(p);
 		break;
-	case SCRIPT_DATA_AFTER_FIN:
+	case FIN_DATA_AFTER:
 		send_ack(p);
 		send_fin(p);
 		arm(p, T_LATE);
 		break;
-	default: /* conformant, wrong-ack, ack-unsent, seq-gap, close-first */
+	case FIN_CLOSE:
 		send_ack(p);
 		if (!c->fin_sent)
 			arm(p, T_FIN);
@@ -485,53 +965,175 @@ static void on_timer(struct peer *p)
 		send_data(p, c->snd_nxt, "late\n");
 		c->snd_nxt += 5;
 		break;
+	case T_SYNACK:
+		if (c->synack_retries >= SYNACK_RETRIES) {
+			forget(p, "no handshake ACK");
+			break;
+		}
+		c->synack_retries++;
+		logv(p, "SYN-ACK retransmission %d (after %llu ms)", c->synack_retries,
+		     (unsigned long long)(c->rto / NS_PER_MS));
+		send_synack(p);
+		c->rto *= 2;
+		arm_in(p, T_SYNACK, c->rto);
+		break;
+	case T_TIME_WAIT:
+		forget(p, "TIME_WAIT over");
+		break;
 	case T_NONE:
 		break;
 	}
 }
 
-/* A segment of the current connection (not a plain SYN). */
+/* In the receive window: rcv_nxt <= seq < rcv_nxt + window. */
+static bool in_window(const struct conn *c, uint32_t seq)
+{
+	return seq - c->rcv_nxt < rcv_wnd(c);
+}
+
+/* RFC 9293 3.10.7.4's acceptability test. */
+static bool acceptable(const struct conn *c, const struct seg *s)
+{
+	uint32_t len = seg_len(s);
+
+	if (len == 0)
+		return in_window(c, s->seq);
+	return in_window(c, s->seq) || in_window(c, s->seq + len - 1);
+}
+
+/* A RST of the current connection (RFC 5961 3.2). */
+static void on_rst(struct peer *p, const struct seg *s)
+{
+	struct conn *c = &p->c;
+
+	if (!in_window(c, s->seq)) {
+		logv(p, "RST out of window: ignored");
+	} else if (s->seq == c->rcv_nxt) {
+		forget(p, "client RST");
+	} else if (p->sc->no_challenge) {
+		forget(p, "client RST in window, seq != rcv_nxt (no-challenge-ack)");
+	} else {
+		logv(p, "RST in window, seq != rcv_nxt: challenge ACK");
+		send_ack(p);
+	}
+}
+
+/* A SYN in a synchronized state (RFC 5961 4.2). */
+static void on_syn_synced(struct peer *p)
+{
+	if (p->sc->no_challenge) {
+		reset_conn(p, TH_RST | TH_ACK, "SYN in a synchronized state (no-challenge-ack)");
+		return;
+	}
+	logv(p, "SYN in a synchronized state: challenge ACK");
+	send_ack(p);
+}
+
+static void update_ts_recent(struct conn *c, const struct seg *s)
+{
+	/* RFC 7323 4.3: from segments at or before rcv_nxt, never backwards. */
+	if (c->ts_ok && s->o.ts && !seq_lt(c->rcv_nxt, s->seq) &&
+	    (int32_t)(s->o.tsval - c->ts_recent) >= 0)
+		c->ts_recent = s->o.tsval;
+}
+
+/* TIME_WAIT: a retransmitted FIN is re-ACKed (timewait-rst: RST). */
+static void on_time_wait(struct peer *p, const struct seg *s)
+{
+	struct conn *c = &p->c;
+	uint32_t end = s->seq + (uint32_t)s->dlen;
+
+	if ((s->flags & TH_FIN) && c->fin_rcvd && end == c->rfin_seq) {
+		if (p->sc->timewait_rst) {
+			logv(p, "client FIN retransmitted in TIME_WAIT: RST (timewait-rst)");
+			reset_conn(p, TH_RST, "RST in TIME_WAIT");
+			return;
+		}
+		on_fin_again(p);
+		arm_in(p, T_TIME_WAIT, TIME_WAIT_NS);
+		return;
+	}
+	if (!acceptable(c, s)) {
+		if (p->sc->no_ooo_ack) {
+			logv(p, "TIME_WAIT: unacceptable segment dropped (no-ooo-ack)");
+			return;
+		}
+		logv(p, "TIME_WAIT: unacceptable segment: ACK");
+		send_ack(p);
+		return;
+	}
+	logv(p, "TIME_WAIT: ignored");
+}
+
+/* A segment of the current connection (not one that starts a new one). */
 static void on_conn_seg(struct peer *p, const struct seg *s)
 {
 	struct conn *c = &p->c;
-	int fin = !!(s->flags & TH_FIN), established = 0, need_ack = 0, new_fin = 0;
+	const struct script *sc = p->sc;
+	bool fin = s->flags & TH_FIN, established = false, need_ack = false, new_fin = false;
 	uint32_t end = s->seq + (uint32_t)s->dlen; /* where a FIN would sit */
 
 	if (s->flags & TH_RST) {
-		/* In the window, as RFC 9293 asks; else it is not for us. */
-		if ((uint32_t)(s->seq - c->rcv_nxt) < WINDOW)
-			forget(p, "client RST");
-		else
-			logv(p, "RST out of window, ignored");
+		on_rst(p, s);
 		return;
 	}
-	if (s->flags & TH_SYN || !(s->flags & TH_ACK)) {
-		logv(p, "ignored: %s", s->flags & TH_SYN ? "SYN|ACK" : "no ACK bit");
-		return;
-	}
-	if (c->state == ST_TIME_WAIT) {
-		if (fin && c->fin_rcvd && end == c->rfin_seq)
-			on_fin_again(p);
-		return;
-	}
-
-	/* The ACK field. */
 	if (c->state == ST_SYN_RCVD) {
+		if (!(s->flags & TH_ACK)) {
+			logv(p, "ignored: no ACK bit");
+			return;
+		}
 		if (s->ack != c->iss + 1) {
-			logv(p, "handshake ACK %u, want %u: ignored", s->ack, c->iss + 1);
+			/* RFC 9293 3.10.7.4, SYN-RECEIVED: unacceptable ACK. */
+			logv(p, "handshake ACK %u, want %u: RST", s->ack, c->iss + 1);
+			send_seg(p, TH_RST, s->ack, 0, NULL, 0);
 			return;
 		}
 		c->state = ST_OPEN;
 		c->snd_una = s->ack;
-		established = 1;
+		c->timer = T_NONE; /* no more SYN-ACKs */
+		established = true;
+		update_ts_recent(c, s);
 		logv(p, "established");
-	} else if (seq_lt(c->snd_nxt, s->ack)) {
-		/* RFC 9293: it ACKs something not yet sent; ACK and drop. */
-		logv(p, "ACK of unsent data, ignored");
-		send_ack(p);
-		return;
-	} else if (seq_lt(c->snd_una, s->ack)) {
-		c->snd_una = s->ack;
+	} else {
+		if (s->flags & TH_SYN) {
+			on_syn_synced(p);
+			return;
+		}
+		if (c->state == ST_TIME_WAIT) {
+			on_time_wait(p, s);
+			return;
+		}
+		if (!acceptable(c, s)) {
+			if (fin && c->fin_rcvd && end == c->rfin_seq) {
+				on_fin_again(p);
+			} else if (sc->no_ooo_ack) {
+				logv(p, "unacceptable segment: dropped silently (no-ooo-ack)");
+			} else {
+				logv(p, "unacceptable segment (outside the window or old): ACK");
+				send_ack(p);
+			}
+			return;
+		}
+		if (!(s->flags & TH_ACK)) {
+			logv(p, "ignored: no ACK bit");
+			return;
+		}
+		if ((s->flags & TH_URG) && sc->urg_rst) {
+			reset_conn(p, TH_RST | TH_ACK, "URG (urg-breaks)");
+			return;
+		}
+		if (seq_lt(c->snd_nxt, s->ack)) {
+			if (!sc->accept_bad_ack) {
+				/* RFC 9293: it ACKs something not yet sent. */
+				logv(p, "ACK of unsent data: dropped, ACK");
+				send_ack(p);
+				return;
+			}
+			logv(p, "ACK of unsent data: taken anyway (accept-bad-ack)");
+		} else if (seq_lt(c->snd_una, s->ack)) {
+			c->snd_una = s->ack;
+		}
+		update_ts_recent(c, s);
 	}
 
 	/* The text. No queue for segments past a hole: they and anything
@@ -543,13 +1145,13 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 		}
 		if (c->fin_rcvd || seq_lt(c->rcv_nxt, s->seq) || seq_lt(end, c->rcv_nxt) ||
 		    (end == c->rcv_nxt && !fin)) {
-			need_ack = 1; /* past a hole, after the FIN, or old */
+			need_ack = true; /* past a hole, after the FIN, or old */
 		} else {
 			uint32_t n = end - c->rcv_nxt;
 
 			if (n) {
-				logv(p, "%u new bytes", n);
-				need_ack = 1;
+				logv(p, "%u new bytes%s", n, s->flags & TH_URG ? " (URG)" : "");
+				need_ack = true;
 			}
 			c->rcv_nxt = end;
 			new_fin = fin;
@@ -560,39 +1162,48 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 
 		on_established(p);
 		if (c->snd_nxt != before)
-			need_ack = 0; /* what we sent carries the ACK */
+			need_ack = false; /* what we sent carries the ACK */
 	}
 	if (new_fin) {
-		c->fin_rcvd = 1;
+		c->fin_rcvd = true;
 		c->rfin_seq = end;
 		c->rcv_nxt = end + 1;
 		on_fin(p); /* answers it, data included */
 		if (c->state == ST_CLOSED)
 			return;
-		need_ack = 0;
+		need_ack = false;
 	}
 	if (need_ack)
 		send_ack(p);
 
 	/* Fully closed: both FINs sent and ours ACKed. */
-	if (c->fin_sent && c->fin_rcvd && c->snd_una == c->snd_nxt) {
-		if (p->script == SCRIPT_CONFORMANT) {
-			forget(p, "closed");
-		} else if (p->script == SCRIPT_CLOSE_FIRST) {
+	if (c->fin_sent && c->fin_rcvd && c->snd_una == c->snd_nxt && !sc->keep_closed) {
+		if (c->fin_first) {
 			c->state = ST_TIME_WAIT;
+			arm_in(p, T_TIME_WAIT, TIME_WAIT_NS);
 			logv(p, "TIME_WAIT");
+		} else {
+			p->last = (struct tuple){ true, c->laddr, c->raddr, c->rport };
+			forget(p, "closed (LAST_ACK done)");
 		}
 	}
+}
+
+static bool same_tuple(const struct seg *s, struct in_addr laddr, struct in_addr raddr, uint16_t rport)
+{
+	return s->src.s_addr == raddr.s_addr && s->dst.s_addr == laddr.s_addr && s->sport == rport;
 }
 
 /* One packet from the raw socket: an IPv4 header and a TCP segment. */
 static void on_packet(struct peer *p, const uint8_t *pkt, size_t n)
 {
 	const struct conn *c = &p->c;
+	const struct script *sc = p->sc;
 	const uint8_t *tcp;
 	size_t ihl, tlen, thl;
 	struct seg s;
-	char a[INET_ADDRSTRLEN], fs[8];
+	bool mine;
+	char a[INET_ADDRSTRLEN], fs[10], os[160], ex[40], rel[80];
 
 	if (n < IP_HLEN || pkt[0] >> 4 != 4)
 		return;
@@ -607,6 +1218,7 @@ static void on_packet(struct peer *p, const uint8_t *pkt, size_t n)
 	tlen = n - ihl;
 	if (tlen < TCP_HLEN || get16(tcp + 2) != p->port)
 		return;
+	memset(&s, 0, sizeof(s));
 	memcpy(&s.src, pkt + 12, 4);
 	memcpy(&s.dst, pkt + 16, 4);
 	if (p->have_addr && s.dst.s_addr != p->addr.s_addr)
@@ -617,30 +1229,70 @@ static void on_packet(struct peer *p, const uint8_t *pkt, size_t n)
 	s.sport = get16(tcp);
 	s.seq = get32(tcp + 4);
 	s.ack = get32(tcp + 8);
+	s.reserved = tcp[12] & 0x0f;
 	s.flags = tcp[13];
+	s.win = get16(tcp + 14);
+	s.urp = get16(tcp + 18);
 	s.dlen = tlen - thl;
+	parse_opts(tcp + TCP_HLEN, thl - TCP_HLEN, &s.o);
 	inet_ntop(AF_INET, &s.src, a, sizeof(a));
-	logv(p, "rx %s:%u [%s] seq=%u (rel %u) ack=%u (rel %u) len=%zu", a, s.sport,
-	     flag_str(s.flags, fs), s.seq, s.seq - c->irs, s.ack, s.ack - c->iss, s.dlen);
+	ex[0] = '\0';
+	if (s.reserved && (s.flags & TH_URG))
+		snprintf(ex, sizeof(ex), " reserved=0x%x urp=%u", s.reserved, s.urp);
+	else if (s.reserved)
+		snprintf(ex, sizeof(ex), " reserved=0x%x", s.reserved);
+	else if (s.flags & TH_URG)
+		snprintf(ex, sizeof(ex), " urp=%u", s.urp);
+	mine = c->state != ST_CLOSED && same_tuple(&s, c->laddr, c->raddr, c->rport);
+	if (mine) /* relative to the connection's ISNs */
+		snprintf(rel, sizeof(rel), "seq=%u (rel %u) ack=%u (rel %u)", s.seq, s.seq - c->irs, s.ack,
+			 s.ack - c->iss);
+	else
+		snprintf(rel, sizeof(rel), "seq=%u ack=%u", s.seq, s.ack);
+	logv(p, "rx %s:%u [%s] %s len=%zu win=%u%s%s", a, s.sport, flag_str(s.flags, fs), rel, s.dlen,
+	     s.win, ex, opt_str(tcp + TCP_HLEN, thl - TCP_HLEN, os, sizeof(os)));
 	if (tcp_csum(s.src, s.dst, tcp, tlen) != 0) {
-		logv(p, "bad checksum, dropped");
-		return;
+		if (!sc->no_csum_check) {
+			logv(p, "bad checksum, dropped");
+			return;
+		}
+		logv(p, "bad checksum, taken anyway (no-csum-check)");
 	}
 
+	if (sc->closed_port) {
+		closed_reply(p, &s);
+		return;
+	}
 	if ((s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
-		/* The same SYN again: our SYN-ACK was lost or is slow. Keep the
-		 * ISN, or the client would see two different ones. */
-		if (c->state == ST_SYN_RCVD && s.src.s_addr == c->raddr.s_addr &&
-		    s.dst.s_addr == c->laddr.s_addr && s.sport == c->rport && s.seq == c->irs) {
+		if (sc->reserved_rst && s.reserved) {
+			send_rst_to(p, &s, TH_RST | TH_ACK, 0, s.seq + seg_len(&s),
+				    "SYN with reserved bits (reserved-bits-rst)");
+			return;
+		}
+		if (mine && c->state == ST_SYN_RCVD && s.seq == c->irs) {
+			/* The same SYN again: our SYN-ACK was lost or is slow.
+			 * Keep the ISN, or the client would see two. */
+			logv(p, "SYN again: SYN-ACK again");
 			send_synack(p);
+			return;
+		}
+		/* In a synchronized state, a challenge ACK; but TIME_WAIT
+		 * takes a new connection above what it saw (RFC 9293 3.6.1). */
+		if (mine && (c->state == ST_OPEN ||
+			     (c->state == ST_TIME_WAIT && !seq_lt(c->rcv_nxt, s.seq)))) {
+			on_conn_seg(p, &s);
 			return;
 		}
 		on_syn(p, &s);
 		return;
 	}
-	if (c->state == ST_CLOSED || s.src.s_addr != c->raddr.s_addr ||
-	    s.dst.s_addr != c->laddr.s_addr || s.sport != c->rport) {
-		logv(p, "ignored: not our connection");
+	if (!mine) {
+		if (sc->quiet_after_close && p->last.valid &&
+		    same_tuple(&s, p->last.laddr, p->last.raddr, p->last.rport)) {
+			logv(p, "closed connection: ignored (rst-after-lastack-none)");
+			return;
+		}
+		closed_reply(p, &s);
 		return;
 	}
 	on_conn_seg(p, &s);
@@ -651,7 +1303,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: raw_peer [--verbose] --port PORT --script NAME [--addr LOCAL_IPV4]\n"
 		   "scripts:");
 	for (size_t i = 0; i < NSCRIPTS; i++)
-		fprintf(f, " %s", script_names[i]);
+		fprintf(f, "%s%s", i % 6 == 0 ? "\n  " : " ", scripts[i].name);
 	fputc('\n', f);
 }
 
@@ -665,7 +1317,7 @@ static int parse_args(int argc, char **argv, struct peer *p)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, have_script = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "p:s:a:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -688,15 +1340,14 @@ static int parse_args(int argc, char **argv, struct peer *p)
 			size_t i;
 
 			for (i = 0; i < NSCRIPTS; i++)
-				if (strcmp(optarg, script_names[i]) == 0)
+				if (strcmp(optarg, scripts[i].name) == 0)
 					break;
 			if (i == NSCRIPTS) {
 				fprintf(stderr, "raw_peer: unknown script '%s'\n", optarg);
 				usage(stderr);
 				return -1;
 			}
-			p->script = (enum script)i;
-			have_script = 1;
+			p->sc = &scripts[i];
 			break;
 		}
 		case 'a':
@@ -720,7 +1371,7 @@ static int parse_args(int argc, char **argv, struct peer *p)
 			return -1;
 		}
 	}
-	if (optind != argc || p->port == 0 || !have_script) {
+	if (optind != argc || p->port == 0 || p->sc == NULL) {
 		usage(stderr);
 		return -1;
 	}
@@ -737,8 +1388,8 @@ static int open_socket(const struct peer *p)
 		fprintf(stderr, "raw_peer: socket: %s\n", strerror(errno));
 		return -1;
 	}
-	/* The mark lets our RSTs (rst-on-fin) past lab.sh's nft rule, which
-	 * drops the kernel's own. */
+	/* The mark lets our RSTs past lab.sh's nft rule, which drops the
+	 * kernel's own. */
 	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0) {
 		fprintf(stderr, "raw_peer: setsockopt: %s\n", strerror(errno));
@@ -776,8 +1427,8 @@ static int run(struct peer *p)
 		if (p->c.timer != T_NONE) {
 			uint64_t now = now_ns(), wait = p->c.due > now ? p->c.due - now : 0;
 
-			ts.tv_sec = (time_t)(wait / 1000000000u);
-			ts.tv_nsec = (long)(wait % 1000000000u);
+			ts.tv_sec = (time_t)(wait / NS_PER_S);
+			ts.tv_nsec = (long)(wait % NS_PER_S);
 			tmo = &ts;
 		}
 		r = ppoll(&pfd, 1, tmo, &none);
@@ -830,7 +1481,7 @@ int main(int argc, char **argv)
 	p.fd = open_socket(&p);
 	if (p.fd < 0)
 		return 1;
-	logv(&p, "port %u, script %s", p.port, script_names[p.script]);
+	logv(&p, "port %u, script %s", p.port, p.sc->name);
 	rc = run(&p) == 0 ? 0 : 1;
 	close(p.fd);
 	return rc;

@@ -1,0 +1,72 @@
+#!/bin/bash
+# Every conformance check can fail: each runs against a deliberately
+# non-conformant raw peer (tests/lab/raw_peer) whose one misbehaviour is the
+# one the check is about, and must say fail; the same checks against the
+# raw peer's conformant baseline must pass (so the failure is the
+# misbehaviour's, not the raw peer's).
+. "$(dirname "$0")/common.sh"
+require_root
+lab_up "$LAB"
+
+# script:check[,check...] - the misbehaviour and the checks it must fail.
+cases="
+synack-wrong-ack:synack-ack
+synack-no-mss:synack-mss
+echo-unasked:synack-unasked-options
+tsecr-wrong:synack-tsecr
+rst-wrong-seq:listen-ack-rst
+no-challenge-ack:rst-in-window-challenge,syn-established-challenge
+accept-bad-ack:bad-ack-data-refused
+no-ooo-ack:out-of-window-acked
+no-synack-retrans:synack-retransmission
+linear-isn:isn-unpredictable
+no-csum-check:bad-checksum-ignored
+echo-unknown-option:unknown-option-ignored
+reserved-bits-rst:reserved-bits-ignored
+rst-after-lastack-none:rst-after-close
+timewait-rst:time-wait-fin-acked
+urg-breaks:urgent-data
+wrong-ack:fin-acked
+"
+port=9200
+all_checks=""
+for c in $cases; do
+	script=${c%%:*}
+	checks=${c#*:}
+	all_checks="$all_checks,$checks"
+	lab_raw_peer "$LAB" "$script" "$port"
+	assert_exit 1 in_cli "$TCPSHAKE" -m conform --checks "$checks" "$LAB_SRV4:$port"
+	for id in ${checks//,/ }; do
+		assert_match "^$id +fail " "$OUT" "$script: $id fails"
+	done
+	port=$((port + 1))
+done
+
+# The conformant baseline passes the same checks (time-wait-fin-acked needs
+# a peer that closes first: close-first is that baseline).
+lab_raw_peer "$LAB" conformant 9300
+lab_raw_peer "$LAB" close-first 9301
+base=${all_checks#,}
+base=${base//,time-wait-fin-acked/}
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks "$base" "$LAB_SRV4:9300"
+printf '%s\n' "$OUT"
+for id in ${base//,/ }; do
+	assert_match "^$id +pass " "$OUT" "baseline: $id passes"
+done
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks time-wait-fin-acked "$LAB_SRV4:9301"
+assert_match "^time-wait-fin-acked +pass " "$OUT" "baseline: time-wait-fin-acked passes"
+
+# Closed-port checks: a raw peer playing a closed port wrongly, and rightly.
+lab_raw_peer "$LAB" closed-rst-wrong 9400
+lab_raw_peer "$LAB" closed 9401
+lab_raw_peer "$LAB" conformant 9402
+closed=closed-syn-rst,closed-ack-rst,closed-rst-silent
+assert_exit 1 in_cli "$TCPSHAKE" -m conform --checks "$closed" --closed-port 9400 "$LAB_SRV4:9402"
+for id in ${closed//,/ }; do
+	assert_match "^$id +fail " "$OUT" "closed-rst-wrong: $id fails"
+done
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks "$closed" --closed-port 9401 "$LAB_SRV4:9402"
+for id in ${closed//,/ }; do
+	assert_match "^$id +pass " "$OUT" "closed: $id passes"
+done
+pass
