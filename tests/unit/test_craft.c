@@ -130,12 +130,48 @@ static void test_rst_and_data(void **state)
 	craft_close(c);
 }
 
+/* Conformance probes: reserved bits set with a checksum that still
+ * verifies, and a checksum that is wrong on purpose (IPv4 and IPv6). */
+static void test_reserved_and_bad_checksum(void **state)
+{
+	(void)state;
+	char err[256];
+	struct craft *c = craft_new_builder(err, sizeof(err));
+	assert_non_null(c);
+	const char *pairs[][2] = {{"192.0.2.1", "192.0.2.10"}, {"2001:db8::1", "2001:db8::10"}};
+	for (size_t i = 0; i < 2; i++) {
+		struct tx_segment s;
+		struct segment g;
+		enum segment_reason why;
+		uint8_t buf[256];
+		syn_spec(&s, pairs[i][0], pairs[i][1]);
+		s.reserved = 0x0e;
+		size_t n = craft_build(c, &s, buf, sizeof(buf));
+		assert_true(n > 0);
+		assert_int_equal(segment_decode_ip(buf, n, &g, &why), SEGMENT_OK);
+		assert_int_equal(g.reserved, 0x0e);
+		assert_int_equal(g.doff, 40); /* the data offset is untouched */
+		assert_int_equal(g.tcp_csum, CSUM_OK);
+		assert_true(g.opt.mss_present);
+
+		s.reserved = 0;
+		s.bad_csum = true;
+		n = craft_build(c, &s, buf, sizeof(buf));
+		assert_int_equal(segment_decode_ip(buf, n, &g, &why), SEGMENT_OK);
+		assert_int_equal(g.tcp_csum, CSUM_BAD);
+		assert_int_equal(g.reserved, 0);
+		assert_int_equal(g.seq, 0xdeadbeef);
+	}
+	craft_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_syn),
 		cmocka_unit_test(test_ipv6_syn),
 		cmocka_unit_test(test_rst_and_data),
+		cmocka_unit_test(test_reserved_and_bad_checksum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
