@@ -40,7 +40,8 @@ static int syn_probe(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t 
 	s.seq = *iss = cx_isn(cx);
 	s.flags = TCPF_SYN;
 	s.win = 64240;
-	memcpy(s.opt, opt, optlen);
+	if (optlen > 0) /* opt may be NULL for a SYN without options */
+		memcpy(s.opt, opt, optlen);
 	s.optlen = optlen;
 	s.reserved = reserved;
 	s.bad_csum = bad_csum;

@@ -19,7 +19,9 @@
  * and RFC 7323:
  *
  *   - Segments with a bad TCP checksum are dropped silently. Reserved
- *     header bits are ignored, and so are options we do not know.
+ *     header bits are ignored, and so are options we do not know. An
+ *     illegal option length (0, 1, or past the header) ends the parsing
+ *     of that segment's options (MUST-7): what came before it counts.
  *   - SYN -> SYN-ACK with a random ISN per connection, MSS 1460, and only
  *     what the SYN offered of window scale (we offer 7), SACK-permitted and
  *     timestamps (TSecr = the SYN's TSval); never an unknown option. The
@@ -40,6 +42,14 @@
  *     (its data is not taken).
  *   - Data is ACKed with ack = rcv_nxt (no out-of-order queue: a segment
  *     past a hole only gets a duplicate ACK). URG data is data like any.
+ *   - Echo: every new in-order data byte is answered with one byte 'z'
+ *     (PSH|ACK on the last segment, the ACK riding on it), until our FIN
+ *     is out, in segments of the send MSS (RFC 9293 3.7.1): the SYN's MSS
+ *     option, else 536 (MUST-15), at most our own 1460, less 12 with
+ *     timestamps. So a client that sends enough sees our segment sizes
+ *     (default-mss). Not retransmitted, and no flow control: each echo is
+ *     no larger than the segment it answers, and the lab's clients offer
+ *     64 KB windows.
  *   - The client's FIN: bare ACK (ack = FIN seq + 1), our FIN|ACK 20 ms
  *     later; once the client ACKs it (LAST_ACK done) the connection is
  *     gone. When we closed first, TIME_WAIT instead (60 s), where a
@@ -99,6 +109,14 @@
  *                         connection is forgotten
  *   urg-breaks            a segment with URG gets RST|ACK (seq = snd_nxt,
  *                         ack = rcv_nxt) and the connection is forgotten
+ *   oow-rst-closes        a RST outside the receive window ends the
+ *                         connection silently, like one at rcv_nxt
+ *   ignore-default-mss    without an MSS option in the SYN, the echo goes
+ *                         in segments of 1400 bytes, not 536
+ *   option-length-hangs   a SYN with an option of length 0 is never
+ *                         answered, and neither is any SYN after it (a
+ *                         parser that loops on the length: the peer stops
+ *                         accepting connections)
  *   closed                a closed port, correctly: SYN -> RST|ACK seq 0
  *                         ack = ISN + 1; a segment with ACK -> RST seq =
  *                         its ack; RST -> nothing
@@ -156,10 +174,13 @@
 #define ACK_UNSENT_EXTRA 1000     /* ack-unsent: how far past the FIN */
 #define LINEAR_ISN_BASE 1000000u  /* linear-isn */
 #define LINEAR_ISN_STEP 64000u
+#define DEFAULT_MSS 536           /* RFC 9293 MUST-15, IPv4, no MSS option */
+#define IGNORED_MSS 1400          /* ignore-default-mss: what it assumes */
+#define TS_OPTLEN 12              /* NOP, NOP, TS on every segment */
 #define IP_HLEN 20
 #define TCP_HLEN 20
 #define OPT_MAX 40                /* TCP option space */
-#define MAX_PAYLOAD 16            /* our scripted payloads are tiny */
+#define MAX_PAYLOAD MSS           /* the echo's segments are the largest */
 
 #define TH_FIN 0x01
 #define TH_SYN 0x02
@@ -224,6 +245,9 @@ struct script {
 	bool no_ooo_ack;     /* unacceptable segments: no ACK */
 	bool urg_rst;        /* URG -> RST */
 	bool timewait_rst;   /* retransmitted FIN in TIME_WAIT -> RST */
+	bool oow_rst_closes; /* out-of-window RST resets */
+	bool ignore_default_mss; /* no MSS option: 1400, not 536 */
+	bool optlen_hang;    /* SYN with option length 0: no more SYN-ACKs */
 	/* No connection. */
 	bool closed_port;       /* never accept a connection */
 	bool quiet_after_close; /* no RST to the connection just closed */
@@ -259,6 +283,9 @@ static const struct script scripts[] = {
 	{ .name = "rst-after-lastack-none", .quiet_after_close = true },
 	{ .name = "timewait-rst", .talk = TALK_BYE, .timewait_rst = true },
 	{ .name = "urg-breaks", .urg_rst = true },
+	{ .name = "oow-rst-closes", .oow_rst_closes = true },
+	{ .name = "ignore-default-mss", .ignore_default_mss = true },
+	{ .name = "option-length-hangs", .optlen_hang = true },
 	{ .name = "closed", .closed_port = true },
 	{ .name = "closed-rst-wrong", .closed_port = true, .ack_rst_seq0 = true,
 	  .syn_rst_ack_isn = true, .answer_rst = true },
@@ -286,6 +313,7 @@ enum timer {
  * unknown ones, whole, in order. */
 struct opts {
 	bool mss, ws, sack_ok, ts;
+	bool zero_len; /* parsing stopped at an option of length 0 */
 	uint16_t mss_val;
 	uint8_t ws_val;
 	uint32_t tsval, tsecr;
@@ -331,6 +359,7 @@ struct peer {
 	struct in_addr addr; /* --addr */
 	int fd;
 	unsigned long nconn; /* connections begun (linear-isn) */
+	bool hung;           /* option-length-hangs: no more SYNs answered */
 	struct tuple last;
 	struct conn c;
 };
@@ -464,7 +493,9 @@ static const char *flag_str(uint8_t f, char *buf)
 	return buf;
 }
 
-/* Parses TCP options; stops at EOL or at the first malformed one. */
+/* Parses TCP options; stops at EOL or at the first malformed one. A length
+ * below 2 or past the end is illegal (MUST-7): taken as given, 0 would never
+ * advance i, so parsing ends there, keeping what came before. */
 static void parse_opts(const uint8_t *b, size_t n, struct opts *o)
 {
 	size_t i = 0;
@@ -482,8 +513,10 @@ static void parse_opts(const uint8_t *b, size_t n, struct opts *o)
 		if (i + 1 >= n)
 			break;
 		len = b[i + 1];
-		if (len < 2 || i + len > n)
+		if (len < 2 || i + len > n) {
+			o->zero_len = len == 0;
 			break;
+		}
 		switch (kind) {
 		case TCPOPT_MSS:
 			if (len == 4) {
@@ -549,6 +582,8 @@ static const char *opt_str(const uint8_t *b, size_t n, char *buf, size_t size)
 		ADD("sack%d,", o.sack_blocks);
 	if (o.ts)
 		ADD("ts%u/%u,", o.tsval, o.tsecr);
+	if (o.zero_len)
+		ADD("len0,");
 	for (size_t i = 0; i < o.unknown_len; i += o.unknown[i + 1])
 		ADD("kind%u/len%u,", o.unknown[i], o.unknown[i + 1]);
 	if (used > 0 && buf[used - 1] == ',')
@@ -765,6 +800,43 @@ static void send_data(struct peer *p, uint32_t seq, const char *data)
 	size_t len = strlen(data);
 
 	send_seg(p, TH_PSH | TH_ACK, seq, ack_out(p), data, len);
+}
+
+/* Our send MSS, as payload bytes (RFC 9293 3.7.1): the SYN's MSS option,
+ * else the default 536 (ignore-default-mss: 1400), never more than our own
+ * link allows; the TS option on every segment comes out of it. */
+static uint32_t send_mss(const struct peer *p)
+{
+	const struct conn *c = &p->c;
+	uint32_t mss = p->sc->ignore_default_mss ? IGNORED_MSS : DEFAULT_MSS;
+	uint32_t optlen = c->ts_ok ? TS_OPTLEN : 0;
+
+	if (c->syn.mss)
+		mss = c->syn.mss_val;
+	if (mss > MSS)
+		mss = MSS;
+	/* An absurd offer (MSS <= 12) still moves the echo forward. */
+	return mss > optlen ? mss - optlen : 1;
+}
+
+/* The echo of n new bytes: n bytes 'z' at snd_nxt, cut to the send MSS. */
+static void send_echo(struct peer *p, uint32_t n)
+{
+	static char zs[MAX_PAYLOAD];
+	struct conn *c = &p->c;
+	uint32_t mss = send_mss(p);
+
+	if (zs[0] != 'z')
+		memset(zs, 'z', sizeof(zs));
+	logv(p, "echo %u bytes in segments of at most %u", n, mss);
+	while (n > 0) {
+		uint32_t k = n < mss ? n : mss;
+
+		/* PSH on the last one only, as a stack pushing one write. */
+		send_seg(p, k == n ? TH_PSH | TH_ACK : TH_ACK, c->snd_nxt, ack_out(p), zs, k);
+		c->snd_nxt += k;
+		n -= k;
+	}
 }
 
 static void send_fin(struct peer *p)
@@ -1007,7 +1079,10 @@ static void on_rst(struct peer *p, const struct seg *s)
 	struct conn *c = &p->c;
 
 	if (!in_window(c, s->seq)) {
-		logv(p, "RST out of window: ignored");
+		if (p->sc->oow_rst_closes)
+			forget(p, "client RST out of window (oow-rst-closes)");
+		else
+			logv(p, "RST out of window: ignored");
 	} else if (s->seq == c->rcv_nxt) {
 		forget(p, "client RST");
 	} else if (p->sc->no_challenge) {
@@ -1072,6 +1147,7 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 	const struct script *sc = p->sc;
 	bool fin = s->flags & TH_FIN, established = false, need_ack = false, new_fin = false;
 	uint32_t end = s->seq + (uint32_t)s->dlen; /* where a FIN would sit */
+	uint32_t echo = 0; /* new bytes, to be echoed */
 
 	if (s->flags & TH_RST) {
 		on_rst(p, s);
@@ -1152,6 +1228,7 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 			if (n) {
 				logv(p, "%u new bytes%s", n, s->flags & TH_URG ? " (URG)" : "");
 				need_ack = true;
+				echo = n;
 			}
 			c->rcv_nxt = end;
 			new_fin = fin;
@@ -1163,6 +1240,13 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 		on_established(p);
 		if (c->snd_nxt != before)
 			need_ack = false; /* what we sent carries the ACK */
+	}
+	/* After what on_established sent, before our answer to a FIN in the
+	 * same segment (that one goes after the echo). Not once our FIN is
+	 * out: nothing may follow it. */
+	if (echo && !c->fin_sent) {
+		send_echo(p, echo);
+		need_ack = false; /* the echo carries the ACK */
 	}
 	if (new_fin) {
 		c->fin_rcvd = true;
@@ -1264,6 +1348,13 @@ static void on_packet(struct peer *p, const uint8_t *pkt, size_t n)
 		return;
 	}
 	if ((s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
+		if (sc->optlen_hang && (p->hung || s.o.zero_len)) {
+			/* As if its option parser were stuck on that length 0:
+			 * no SYN of anyone is answered from then on. */
+			p->hung = true;
+			logv(p, "SYN ignored: hung on an option of length 0 (option-length-hangs)");
+			return;
+		}
 		if (sc->reserved_rst && s.reserved) {
 			send_rst_to(p, &s, TH_RST | TH_ACK, 0, s.seq + seg_len(&s),
 				    "SYN with reserved bits (reserved-bits-rst)");
