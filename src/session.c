@@ -286,7 +286,11 @@ static void handshake_done(struct conn *c, const struct segment *seg, const stru
 	c->last_progress = c->now;
 	send_ack(c);
 	push_data(c);
-	if (c->cfg->opt->close == CLOSE_HALF)
+	/* half: FIN right after the data. active without data: nothing to
+	 * wait for, so the FIN follows our ACK at once, before anything the
+	 * peer sends can be read. */
+	if (c->cfg->opt->close == CLOSE_HALF ||
+	    (c->cfg->opt->close == CLOSE_ACTIVE && c->data_end == c->iss + 1))
 		send_fin(c);
 	c->settle_at = c->now + (c->data_end != c->iss + 1 ? c->settle_ns : 0);
 }
