@@ -28,6 +28,12 @@ static uint8_t default_opts(struct cx *cx, uint32_t tsval, uint8_t buf[40])
 	return (uint8_t)tcpopt_build(&so, cx->mss, tsval, buf);
 }
 
+/* The peer's first answer to our port sport within the answer wait. */
+static int first_answer(struct cx *cx, uint16_t sport, uint16_t dport, struct cx_pkt *r)
+{
+	return cx_recv(cx, sport, dport, cx_now(cx) + cx_answer_wait(cx), r);
+}
+
 /* One SYN from a fresh port; its first answer in *r (1), or none (0). A
  * SYN-ACK is reset at once so no half-open entry is left on the peer. */
 static int syn_probe(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t optlen,
@@ -47,7 +53,7 @@ static int syn_probe(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t 
 	s.bad_csum = bad_csum;
 	if (cx_send(cx, &s) < 0)
 		return -1;
-	int rc = cx_recv(cx, s.sport, dport, cx_now(cx) + cx_answer_wait(cx), r);
+	int rc = first_answer(cx, s.sport, dport, r);
 	if (rc == 1 && (r->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK)) {
 		struct tx_segment rst;
 		memset(&rst, 0, sizeof(rst));
@@ -74,7 +80,7 @@ static int stray(struct cx *cx, uint16_t dport, uint8_t flags, uint32_t seq, uin
 	s.win = (flags & TCPF_RST) ? 0 : 501;
 	if (cx_send(cx, &s) < 0)
 		return -1;
-	return cx_recv(cx, s.sport, dport, cx_now(cx) + cx_answer_wait(cx), r);
+	return first_answer(cx, s.sport, dport, r);
 }
 
 static void error_v(struct cx *cx, struct verdict *v)
@@ -432,7 +438,7 @@ static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
 	cx->w->ops->wait(cx->w->ctx, cx_now(cx) + 2 * cx->rtt_ns + 50 * NS_PER_MS);
 	if (cx_send_on(cx, &c, TCPF_ACK, c.snd_nxt, c.rcv_nxt, NULL, 0) < 0)
 		return error_v(cx, v);
-	int rc = cx_recv(cx, c.sport, c.dport, cx_now(cx) + cx_answer_wait(cx), &r);
+	int rc = first_answer(cx, c.sport, c.dport, &r);
 	if (rc < 0)
 		return error_v(cx, v);
 	verdict_after_close(rc ? &r : NULL, v);
@@ -455,7 +461,7 @@ static void run_rst_in_window(struct cx *cx, const char *data, struct verdict *v
 	/* In the peer's receive window (our sequence space), one past RCV.NXT. */
 	if (cx_send_on(cx, &c, TCPF_RST, c.snd_nxt + 1, 0, NULL, 0) < 0)
 		return error_v(cx, v);
-	int rc = cx_recv(cx, c.sport, c.dport, cx_now(cx) + cx_answer_wait(cx), &r);
+	int rc = first_answer(cx, c.sport, c.dport, &r);
 	if (rc < 0)
 		return error_v(cx, v);
 	uint32_t nxt = c.snd_nxt;
@@ -473,7 +479,7 @@ static void run_rst_out_of_window(struct cx *cx, const char *data, struct verdic
 		return;
 	if (cx_send_on(cx, &c, TCPF_RST, c.snd_nxt + FAR, 0, NULL, 0) < 0)
 		return error_v(cx, v);
-	int rc = cx_recv(cx, c.sport, c.dport, cx_now(cx) + cx_answer_wait(cx), &r);
+	int rc = first_answer(cx, c.sport, c.dport, &r);
 	if (rc < 0)
 		return error_v(cx, v);
 	bool open = still_open(cx, &c);
@@ -497,7 +503,7 @@ static void run_syn_established(struct cx *cx, const char *data, struct verdict 
 	s.win = 64240;
 	if (cx_send(cx, &s) < 0)
 		return error_v(cx, v);
-	int rc = cx_recv(cx, c.sport, c.dport, cx_now(cx) + cx_answer_wait(cx), &r);
+	int rc = first_answer(cx, c.sport, c.dport, &r);
 	if (rc < 0)
 		return error_v(cx, v);
 	uint32_t nxt = c.snd_nxt;
@@ -535,7 +541,7 @@ static void run_out_of_window(struct cx *cx, const char *data, struct verdict *v
 	if (cx_send_on(cx, &c, TCPF_PSH | TCPF_ACK, c.snd_nxt + FAR, c.rcv_nxt, far,
 		       (uint16_t)strlen(far)) < 0)
 		return error_v(cx, v);
-	int rc = cx_recv(cx, c.sport, c.dport, cx_now(cx) + cx_answer_wait(cx), &r);
+	int rc = first_answer(cx, c.sport, c.dport, &r);
 	if (rc < 0)
 		return error_v(cx, v);
 	cx_abort(cx, &c);
@@ -562,7 +568,7 @@ static void run_time_wait(struct cx *cx, const char *data, struct verdict *v)
 	if (cx_send_on(cx, &c, TCPF_FIN | TCPF_ACK, fseq, c.rcv_nxt, NULL, 0) < 0)
 		return error_v(cx, v);
 	c.snd_nxt++;
-	int rc = cx_recv(cx, c.sport, c.dport, cx_now(cx) + cx_answer_wait(cx), &r);
+	int rc = first_answer(cx, c.sport, c.dport, &r);
 	if (rc < 0)
 		return error_v(cx, v);
 	if (rc == 0 || (r.flags & TCPF_RST) || r.ack != fseq + 1) {
@@ -573,7 +579,7 @@ static void run_time_wait(struct cx *cx, const char *data, struct verdict *v)
 	/* As if that ACK were lost: our FIN again. */
 	if (cx_send_on(cx, &c, TCPF_FIN | TCPF_ACK, fseq, c.rcv_nxt, NULL, 0) < 0)
 		return error_v(cx, v);
-	rc = cx_recv(cx, c.sport, c.dport, cx_now(cx) + cx_answer_wait(cx), &r);
+	rc = first_answer(cx, c.sport, c.dport, &r);
 	if (rc < 0)
 		return error_v(cx, v);
 	verdict_time_wait(rc ? &r : NULL, fseq, v);

@@ -394,6 +394,19 @@ static int select_checks(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* The end of a connect or conform run: flush --pcap, then the error, the
+ * format's own status (nagios), or 0 when all went well, else 1. */
+static int run_status(struct run *r, int rc, const char *err, bool all_good)
+{
+	wire_live_flush(r->wl);
+	if (rc < 0)
+		return engine_fail(r, err);
+	int ns = output_end(r->out);
+	if (ns >= 0)
+		return ns;
+	return all_good ? 0 : EXIT_NOT_OPEN;
+}
+
 /* Conform mode's run: exit 0 when every check passed or was skipped. */
 static int run_conform(struct run *r, const struct wire *w, char *err, size_t errlen)
 {
@@ -413,13 +426,7 @@ static int run_conform(struct run *r, const struct wire *w, char *err, size_t er
 				"that need a connection will fail\n");
 	struct conform_result res;
 	int rc = conform_run(&cc, w, r->out, &stop_requested, &res, err, errlen);
-	wire_live_flush(r->wl);
-	if (rc < 0)
-		return engine_fail(r, err);
-	int ns = output_end(r->out);
-	if (ns >= 0)
-		return ns;
-	return res.failed == 0 && res.errors == 0 && !res.interrupted ? 0 : EXIT_NOT_OPEN;
+	return run_status(r, rc, err, res.failed == 0 && res.errors == 0 && !res.interrupted);
 }
 
 /* Connect mode's run and its exit status: 0 only when every connection had
@@ -438,13 +445,7 @@ static int run_connect(struct run *r, const struct wire *w, char *err, size_t er
 	};
 	struct session_result res;
 	int rc = session_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
-	wire_live_flush(r->wl);
-	if (rc < 0)
-		return engine_fail(r, err);
-	int ns = output_end(r->out);
-	if (ns >= 0)
-		return ns;
-	return res.connections > 0 && res.good == res.connections ? 0 : EXIT_NOT_OPEN;
+	return run_status(r, rc, err, res.connections > 0 && res.good == res.connections);
 }
 
 int main(int argc, char **argv)
