@@ -266,28 +266,17 @@ static int read_peer(struct cx *cx, struct cx_conn *c, uint64_t dur_ns, uint16_t
 		     size_t max)
 {
 	uint64_t until = cx_now(cx) + dur_ns;
-	int fin = 0;
 	for (;;) {
 		struct cx_pkt p;
 		int rc = cx_recv(cx, c->sport, c->dport, until, &p);
 		if (rc < 0)
 			return -1;
 		if (rc == 0 || (p.flags & TCPF_RST))
-			return fin;
-		if (p.opt.ts_present)
-			c->ts_recent = p.opt.tsval;
+			return 0;
 		if (p.len > 0 && nlens != NULL && *nlens < max)
 			lens[(*nlens)++] = p.len;
-		uint32_t end = p.seq + p.len + ((p.flags & TCPF_FIN) ? 1u : 0u);
-		if ((int32_t)(p.seq - c->rcv_nxt) <= 0 && (int32_t)(end - c->rcv_nxt) > 0) {
-			c->rcv_nxt = end;
-			if (p.flags & TCPF_FIN)
-				fin = 1;
-		}
-		if (p.len > 0 || (p.flags & TCPF_FIN))
-			cx_send_on(cx, c, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, 0);
-		if (fin)
-			return fin;
+		if (cx_take(cx, c, &p, c->snd_nxt))
+			return 1;
 	}
 }
 
@@ -451,6 +440,19 @@ static bool still_open(struct cx *cx, struct cx_conn *c)
 	return cx_data_acked(cx, c, "still there?\n", cx_answer_wait(cx)) == 1;
 }
 
+/* After a probe on an open connection: the peer's first answer to it (1
+ * in *r, or 0), whether the connection then still carries data, and the
+ * connection freed. -1 on error. */
+static int answer_then_alive(struct cx *cx, struct cx_conn *c, struct cx_pkt *r, bool *open)
+{
+	int rc = first_answer(cx, c->sport, c->dport, r);
+	if (rc < 0)
+		return -1;
+	*open = still_open(cx, c);
+	cx_abort(cx, c);
+	return rc;
+}
+
 static void run_rst_in_window(struct cx *cx, const char *data, struct verdict *v)
 {
 	struct cx_conn c;
@@ -461,12 +463,11 @@ static void run_rst_in_window(struct cx *cx, const char *data, struct verdict *v
 	/* In the peer's receive window (our sequence space), one past RCV.NXT. */
 	if (cx_send_on(cx, &c, TCPF_RST, c.snd_nxt + 1, 0, NULL, 0) < 0)
 		return error_v(cx, v);
-	int rc = first_answer(cx, c.sport, c.dport, &r);
+	uint32_t nxt = c.snd_nxt;
+	bool open;
+	int rc = answer_then_alive(cx, &c, &r, &open);
 	if (rc < 0)
 		return error_v(cx, v);
-	uint32_t nxt = c.snd_nxt;
-	bool open = still_open(cx, &c);
-	cx_abort(cx, &c);
 	verdict_challenge(rc ? &r : NULL, nxt, open, "in-window RST", v);
 }
 
@@ -479,11 +480,10 @@ static void run_rst_out_of_window(struct cx *cx, const char *data, struct verdic
 		return;
 	if (cx_send_on(cx, &c, TCPF_RST, c.snd_nxt + FAR, 0, NULL, 0) < 0)
 		return error_v(cx, v);
-	int rc = first_answer(cx, c.sport, c.dport, &r);
+	bool open;
+	int rc = answer_then_alive(cx, &c, &r, &open);
 	if (rc < 0)
 		return error_v(cx, v);
-	bool open = still_open(cx, &c);
-	cx_abort(cx, &c);
 	verdict_rst_ignored(rc ? &r : NULL, open, v);
 }
 
@@ -503,12 +503,11 @@ static void run_syn_established(struct cx *cx, const char *data, struct verdict 
 	s.win = 64240;
 	if (cx_send(cx, &s) < 0)
 		return error_v(cx, v);
-	int rc = first_answer(cx, c.sport, c.dport, &r);
+	uint32_t nxt = c.snd_nxt;
+	bool open;
+	int rc = answer_then_alive(cx, &c, &r, &open);
 	if (rc < 0)
 		return error_v(cx, v);
-	uint32_t nxt = c.snd_nxt;
-	bool open = still_open(cx, &c);
-	cx_abort(cx, &c);
 	verdict_challenge(rc ? &r : NULL, nxt, open, "SYN in ESTABLISHED", v);
 }
 

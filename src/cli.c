@@ -237,6 +237,11 @@ static int pick(const char *s, const char *const *words)
 
 static const char *const mode_words[] = { "syn", "connect", "conform", NULL };
 static const char *const close_words[] = { "active", "passive", "half", "rst", NULL };
+
+const char *cli_close_name(enum close_mode c)
+{
+	return (unsigned)c < sizeof(close_words) / sizeof(close_words[0]) - 1 ? close_words[c] : "?";
+}
 static const char *const guard_words[] = { "auto", "on", "off", NULL };
 static const char *const format_words[] = { "text", "json", "nagios", "prom", NULL };
 

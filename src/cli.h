@@ -73,6 +73,9 @@ enum cli_status {
  * err holds a message without the "tcpshake: " prefix and without newline. */
 enum cli_status cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen);
 
+/* The spelling of a close mode: "active", "passive", "half", "rst". */
+const char *cli_close_name(enum close_mode c);
+
 /* The --help text. */
 void cli_usage(FILE *out);
 

@@ -55,6 +55,22 @@ static bool has_ack(const struct conn_seg *s)
 	return (s->flags & TCPF_ACK) != 0;
 }
 
+/* Our segment e as a state machine event: sent (our end) or received
+ * (the peer's end). Its ACK covers the peer's SYN or FIN by what we knew. */
+static struct tcpstate_event our_event(const struct connmodel *m, const struct conn_entry *e,
+				       enum tcpstate_dir dir)
+{
+	const struct conn_seg *s = &e->s;
+	struct tcpstate_event ev = {
+		.dir = dir,
+		.flags = s->flags,
+		.acks_syn = has_ack(s) && m->have_irs && seq_le(m->irs + 1, s->ack),
+		.acks_fin = has_ack(s) && m->peer_fin && seq_le(m->peer_fin_seq + 1, s->ack),
+		.data = s->len > 0 && !e->retransmission,
+	};
+	return ev;
+}
+
 /* Record a deviation against entry idx (first one wins for the entry). */
 static void deviate(struct connmodel *m, long idx, enum deviation_code code, const char *field,
 		    bool has_values, uint32_t expected, uint32_t actual, const char *fmt, ...)
@@ -94,14 +110,7 @@ static bool code_logged(const struct connmodel *m, enum deviation_code c)
 static void apply_to_peer(struct connmodel *m, size_t idx)
 {
 	struct conn_entry *e = &m->log[idx];
-	const struct conn_seg *s = &e->s;
-	struct tcpstate_event ev = {
-		.dir = TCPSTATE_RECV,
-		.flags = s->flags,
-		.acks_syn = has_ack(s) && m->have_irs && seq_le(m->irs + 1, s->ack),
-		.acks_fin = has_ack(s) && m->peer_fin && seq_le(m->peer_fin_seq + 1, s->ack),
-		.data = s->len > 0 && !e->retransmission,
-	};
+	struct tcpstate_event ev = our_event(m, e, TCPSTATE_RECV);
 	enum tcp_state to;
 	if (tcpstate_step(m->peer, &ev, &to) == TCPSTATE_OK)
 		m->peer = to;
@@ -125,13 +134,7 @@ static bool peer_noop(const struct connmodel *m, size_t idx)
 	const struct conn_entry *e = &m->log[idx];
 	if (seg_space(&e->s) != 0 || (e->s.flags & TCPF_RST))
 		return false;
-	struct tcpstate_event ev = {
-		.dir = TCPSTATE_RECV,
-		.flags = e->s.flags,
-		.acks_syn = has_ack(&e->s) && m->have_irs && seq_le(m->irs + 1, e->s.ack),
-		.acks_fin = has_ack(&e->s) && m->peer_fin && seq_le(m->peer_fin_seq + 1, e->s.ack),
-		.data = false,
-	};
+	struct tcpstate_event ev = our_event(m, e, TCPSTATE_RECV);
 	enum tcp_state to;
 	return tcpstate_step(m->peer, &ev, &to) == TCPSTATE_OK && to == m->peer;
 }
@@ -204,13 +207,7 @@ static void log_out(struct connmodel *m, long idx)
 	if ((s->flags & TCPF_RST) && !m->finished)
 		m->rst_sent = true; /* a clean-up after the verdict changes nothing */
 
-	struct tcpstate_event ev = {
-		.dir = TCPSTATE_SEND,
-		.flags = s->flags,
-		.acks_syn = has_ack(s) && m->have_irs && seq_le(m->irs + 1, s->ack),
-		.acks_fin = has_ack(s) && m->peer_fin && seq_le(m->peer_fin_seq + 1, s->ack),
-		.data = s->len > 0 && !e->retransmission,
-	};
+	struct tcpstate_event ev = our_event(m, e, TCPSTATE_SEND);
 	enum tcp_state to;
 	if (tcpstate_step(m->local, &ev, &to) == TCPSTATE_OK)
 		m->local = to;

@@ -272,6 +272,21 @@ int cx_send_on(struct cx *cx, struct cx_conn *c, uint8_t flags, uint32_t seq, ui
 	return cx_send(cx, &s);
 }
 
+bool cx_take(struct cx *cx, struct cx_conn *c, const struct cx_pkt *p, uint32_t seq)
+{
+	bool fin = false;
+	if (p->opt.ts_present)
+		c->ts_recent = p->opt.tsval;
+	uint32_t end = p->seq + p->len + ((p->flags & TCPF_FIN) ? 1u : 0u);
+	if ((int32_t)(p->seq - c->rcv_nxt) <= 0 && (int32_t)(end - c->rcv_nxt) > 0) {
+		c->rcv_nxt = end;
+		fin = (p->flags & TCPF_FIN) != 0;
+	}
+	if (p->len > 0 || (p->flags & TCPF_FIN))
+		cx_send_on(cx, c, TCPF_ACK, seq, c->rcv_nxt, NULL, 0);
+	return fin;
+}
+
 int cx_data_acked(struct cx *cx, struct cx_conn *c, const char *data, uint64_t wait_ns)
 {
 	uint16_t len = (uint16_t)strlen(data);
@@ -286,15 +301,7 @@ int cx_data_acked(struct cx *cx, struct cx_conn *c, const char *data, uint64_t w
 			return rc;
 		if (p.flags & TCPF_RST)
 			return 2;
-		if (p.opt.ts_present)
-			c->ts_recent = p.opt.tsval;
-		if (p.len > 0 || (p.flags & TCPF_FIN)) {
-			/* Keep the peer's bytes acknowledged, as an endpoint would. */
-			if ((int32_t)(p.seq + p.len + ((p.flags & TCPF_FIN) ? 1 : 0) - c->rcv_nxt) > 0 &&
-			    (int32_t)(p.seq - c->rcv_nxt) <= 0)
-				c->rcv_nxt = p.seq + p.len + ((p.flags & TCPF_FIN) ? 1u : 0u);
-			cx_send_on(cx, c, TCPF_ACK, want, c->rcv_nxt, NULL, 0);
-		}
+		cx_take(cx, c, &p, want);
 		if ((p.flags & TCPF_ACK) && (int32_t)(p.ack - want) >= 0) {
 			c->snd_nxt = want;
 			return 1;

@@ -85,6 +85,10 @@ int cx_connect(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t optlen
 /* A segment on an open connection: seq/ack as given, timestamps when agreed. */
 int cx_send_on(struct cx *cx, struct cx_conn *c, uint8_t flags, uint32_t seq, uint32_t ack,
 	       const void *data, uint16_t len);
+/* Take the peer's segment p as an endpoint would: its timestamp, its bytes
+ * and FIN when in order (no reassembly), and an ACK (with our seq) when it
+ * carried any. Returns whether its FIN was taken. */
+bool cx_take(struct cx *cx, struct cx_conn *c, const struct cx_pkt *p, uint32_t seq);
 /* Data at snd_nxt, acked: 1 when the peer acknowledged it by deadline, 0
  * when not, 2 when it reset the connection, -1 on error. */
 int cx_data_acked(struct cx *cx, struct cx_conn *c, const char *data, uint64_t wait_ns);

@@ -441,7 +441,6 @@ static int run_connect(struct run *r, const struct wire *w, char *err, size_t er
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
 		.tsval_base = random_u32(),
-		.kernel_rst_expected = r->guard == NULL,
 	};
 	struct session_result res;
 	int rc = session_run(&sc, w, r->out, &stop_requested, &res, err, errlen);

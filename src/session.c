@@ -69,7 +69,7 @@ struct conn {
 	uint64_t t0, now;
 	bool t0_wire; /* t0 is the capture's time of our first SYN */
 	uint64_t timeout_ns, rto0, rto, settle_ns, linger_ns, quiet_ns;
-	uint64_t rtx_at, settle_at, deadline, last_progress;
+	uint64_t rtx_at, deadline, last_progress;
 	uint32_t iss, snd_nxt, data_end;
 	const uint8_t *data;
 	/* What the SYN-ACK negotiated. */
@@ -292,7 +292,6 @@ static void handshake_done(struct conn *c, const struct segment *seg, const stru
 	if (c->cfg->opt->close == CLOSE_HALF ||
 	    (c->cfg->opt->close == CLOSE_ACTIVE && c->data_end == c->iss + 1))
 		send_fin(c);
-	c->settle_at = c->now + (c->data_end != c->iss + 1 ? c->settle_ns : 0);
 }
 
 static void on_peer_segment(struct conn *c, const struct segment *seg, const struct wire_packet *pkt)
@@ -467,6 +466,13 @@ static uint64_t give_up_at(const struct conn *c)
 	return c->last_progress + c->timeout_ns;
 }
 
+/* When an active or rst close may start: once the peer has been quiet for
+ * the settle time after --data (at once without data). */
+static uint64_t close_due(const struct conn *c)
+{
+	return c->last_progress + (c->data_end != c->iss + 1 ? c->settle_ns : 0);
+}
+
 static void run_timers(struct conn *c)
 {
 	uint64_t now = c->now;
@@ -486,8 +492,7 @@ static void run_timers(struct conn *c)
 	}
 	if (c->rtx_at != 0 && now >= c->rtx_at)
 		retransmit(c);
-	if (c->ph == PH_ESTAB && !unacked(c) && now >= c->settle_at &&
-	    now >= c->last_progress + (c->data_end != c->iss + 1 ? c->settle_ns : 0)) {
+	if (c->ph == PH_ESTAB && !unacked(c) && now >= close_due(c)) {
 		if (c->cfg->opt->close == CLOSE_ACTIVE) {
 			send_fin(c);
 		} else if (c->cfg->opt->close == CLOSE_RST) {
@@ -506,9 +511,7 @@ static uint64_t next_wake(const struct conn *c)
 	if (c->rtx_at != 0 && c->rtx_at < wake)
 		wake = c->rtx_at;
 	if (c->ph == PH_ESTAB && (c->cfg->opt->close == CLOSE_ACTIVE || c->cfg->opt->close == CLOSE_RST)) {
-		uint64_t s = c->last_progress + (c->data_end != c->iss + 1 ? c->settle_ns : 0);
-		if (s < c->settle_at)
-			s = c->settle_at;
+		uint64_t s = close_due(c);
 		if (s > c->now && s < wake)
 			wake = s;
 	}
@@ -528,12 +531,6 @@ static enum conn_close model_close(enum close_mode m)
 		break;
 	}
 	return CONN_CLOSE_ACTIVE;
-}
-
-static const char *close_name(enum close_mode m)
-{
-	static const char *const names[] = {"active", "passive", "half", "rst"};
-	return (unsigned)m < 4 ? names[m] : "?";
 }
 
 static uint32_t random_isn(const struct session_config *cfg, uint32_t n)
@@ -558,7 +555,7 @@ static void fill_event(const struct conn *c, uint32_t number, struct session_eve
 	ev->rtt_valid = c->rtt_valid;
 	ev->rtt_ms = c->rtt_ms;
 	ev->ts_source = c->tss;
-	ev->close = close_name(c->cfg->opt->close);
+	ev->close = cli_close_name(c->cfg->opt->close);
 	ev->teardown = connmodel_verdict(&c->m, c->hs == HS_OK);
 	ev->t0_ns = c->t0;
 	ev->iss = c->iss;

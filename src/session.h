@@ -27,7 +27,6 @@ struct session_config {
 	uint16_t nsports;
 	uint32_t isn_seed;                 /* 0: random ISNs */
 	uint32_t tsval_base;               /* our timestamp clock's offset */
-	bool kernel_rst_expected;          /* no RST guard: the local kernel will reset us */
 };
 
 struct session_result {

@@ -252,19 +252,6 @@ void verdict_urgent(bool acked, bool reset, struct verdict *v)
 		say(v, CHECK_PASS, "urgent data and what followed acknowledged");
 }
 
-void verdict_fin_ack(const struct cx_pkt *p, uint32_t fin_seq, struct verdict *v)
-{
-	char b[9];
-	if (p == NULL)
-		say(v, CHECK_FAIL, "our FIN was not answered");
-	else if (p->flags & TCPF_RST)
-		say(v, CHECK_FAIL, "our FIN was answered with %s", flags(p, b));
-	else if (!(p->flags & TCPF_ACK) || p->ack != fin_seq + 1)
-		say(v, CHECK_FAIL, "ack: expected %u (FIN seq + 1), got %u", fin_seq + 1, p->ack);
-	else
-		say(v, CHECK_PASS, "FIN acknowledged with FIN seq + 1 (%s)", flags(p, b));
-}
-
 void verdict_after_close(const struct cx_pkt *p, struct verdict *v)
 {
 	char b[9];

@@ -84,8 +84,6 @@ void verdict_rst_ignored(const struct cx_pkt *reply, bool still_open, struct ver
 void verdict_unacceptable_ack(const struct cx_pkt *reply, uint32_t snd_nxt, struct verdict *v);
 /* Urgent data: acknowledged with what followed it, no RST (MUST-30/31). */
 void verdict_urgent(bool acked, bool reset, struct verdict *v);
-/* Our FIN at fin_seq: its first answer acknowledges fin_seq + 1 (§3.6). */
-void verdict_fin_ack(const struct cx_pkt *reply, uint32_t fin_seq, struct verdict *v);
 /* After LAST_ACK completed, a further segment gets RST (§3.10.7.4, §3.6). */
 void verdict_after_close(const struct cx_pkt *reply, struct verdict *v);
 /* The peer in TIME_WAIT answers our retransmitted FIN with an ACK of

@@ -847,53 +847,6 @@ static void test_urgent(void **state)
 	EXPECT(v, CHECK_PASS, "acknowledged");
 }
 
-/* ---- fin-ack (first answer) --------------------------------------------- */
-
-/* No answer fails. */
-static void test_fin_ack_none(void **state)
-{
-	struct verdict v;
-	(void)state;
-	verdict_fin_ack(NULL, FIN, &v);
-	EXPECT(v, CHECK_FAIL, "not answered");
-}
-
-/* A RST fails. */
-static void test_fin_ack_rst(void **state)
-{
-	struct verdict v;
-	struct cx_pkt p = pkt("RA", IRS, FIN + 1);
-	(void)state;
-	verdict_fin_ack(&p, FIN, &v);
-	EXPECT(v, CHECK_FAIL, "answered with RA");
-}
-
-/* An ack of FIN (not FIN + 1), or no ACK bit, fails. */
-static void test_fin_ack_wrong(void **state)
-{
-	struct verdict v;
-	struct cx_pkt p = pkt("A", IRS, FIN);
-	(void)state;
-	verdict_fin_ack(&p, FIN, &v);
-	EXPECT(v, CHECK_FAIL, "expected 2001 (FIN seq + 1), got 2000");
-	p = pkt("P", IRS, FIN + 1);
-	verdict_fin_ack(&p, FIN, &v);
-	EXPECT(v, CHECK_FAIL, "expected 2001 (FIN seq + 1), got 2001");
-}
-
-/* FIN + 1 passes, also FIN 0xFFFFFFFF acked with 0. */
-static void test_fin_ack_pass(void **state)
-{
-	struct verdict v;
-	struct cx_pkt p = pkt("FA", IRS, FIN + 1);
-	(void)state;
-	verdict_fin_ack(&p, FIN, &v);
-	EXPECT(v, CHECK_PASS, "FIN seq + 1 (FA)");
-	p.ack = 0;
-	verdict_fin_ack(&p, 0xFFFFFFFFu, &v);
-	EXPECT(v, CHECK_PASS, "FIN seq + 1");
-}
-
 /* ---- rst-after-close ---------------------------------------------------- */
 
 /* Nothing, or a non-RST, fails; a RST passes. */
@@ -1247,10 +1200,6 @@ int main(void)
 		cmocka_unit_test(test_unacceptable_moved),
 		cmocka_unit_test(test_unacceptable_pass),
 		cmocka_unit_test(test_urgent),
-		cmocka_unit_test(test_fin_ack_none),
-		cmocka_unit_test(test_fin_ack_rst),
-		cmocka_unit_test(test_fin_ack_wrong),
-		cmocka_unit_test(test_fin_ack_pass),
 		cmocka_unit_test(test_after_close),
 		cmocka_unit_test(test_time_wait_none),
 		cmocka_unit_test(test_time_wait_rst),
