@@ -19,20 +19,20 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
-#include "cli.h"
-#include "clock.h"
-#include "checks.h"
-#include "conform.h"
-#include "filter.h"
-#include "guard.h"
-#include "output.h"
-#include "portres.h"
-#include "priv.h"
-#include "probe.h"
-#include "route.h"
-#include "session.h"
-#include "target.h"
-#include "wire_live.h"
+#include "core/cli.h"
+#include "sys/clock.h"
+#include "engine/checks.h"
+#include "engine/conform.h"
+#include "core/filter.h"
+#include "sys/guard.h"
+#include "out/output.h"
+#include "sys/portres.h"
+#include "sys/priv.h"
+#include "engine/probe.h"
+#include "sys/route.h"
+#include "engine/session.h"
+#include "core/target.h"
+#include "sys/wire_live.h"
 
 #define EXIT_NOT_OPEN 1
 #define EXIT_ERROR 2

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "match.h"
-#include "segment.h"
+#include "core/match.h"
+#include "core/segment.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "guard.h"
+#include "sys/guard.h"
 
 static volatile sig_atomic_t stop;
 

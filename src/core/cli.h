@@ -1,0 +1,85 @@
+/*
+ * cli: the option table of ../shared/cli-contract.md, parsed and validated.
+ *
+ * Pure: fills struct options or writes one line of what is wrong (and what is
+ * allowed) into err. Never prints, never exits: main does that. Every option
+ * is range-checked here so the engines can trust struct options.
+ */
+#ifndef TCPSHAKE_CLI_H
+#define TCPSHAKE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/netaddr.h"
+#include "core/outconfig.h"
+
+enum mode { MODE_SYN, MODE_CONNECT, MODE_CONFORM };
+enum close_mode { CLOSE_ACTIVE, CLOSE_PASSIVE, CLOSE_HALF, CLOSE_RST };
+enum rst_guard { GUARD_AUTO, GUARD_ON, GUARD_OFF };
+
+/* TCP options offered in our SYN. Default: Linux's set (MSS, SACK-permitted,
+ * timestamps, window scale 7). --no-options clears the set; --mss, --wscale,
+ * --sack and --tsopt then add one option each (and set its value). */
+struct syn_options {
+	bool mss;       /* offer MSS */
+	int mss_value;  /* 0: derived from the interface MTU (MTU - 40/60) */
+	bool wscale;
+	int wscale_value;
+	bool sack;
+	bool ts;
+};
+
+struct options {
+	enum mode mode;
+	char **targets;          /* positional arguments, borrowed from argv */
+	size_t ntargets;
+	const char *ports;       /* -p, NULL: port 80 */
+	const char *target_file; /* -f, "-" is stdin */
+	unsigned long count;     /* -c; 0 = until interrupted */
+	double interval;         /* -i seconds, > 0 */
+	double timeout;          /* -W seconds, > 0 */
+	double rate;             /* --rate packets/s; 0 = no cap */
+	const char *source;      /* -S literal address, NULL: by route */
+	struct netaddr source_addr; /* -S parsed; family 0 when -S not given */
+	int source_port;         /* -s, -1: a free ephemeral port */
+	const char *iface;       /* -I, NULL: by route */
+	int family;              /* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6);
+	                          * -S alone also sets it to the source's family */
+	int ttl;                 /* 1..255 */
+	struct syn_options syn;
+	const char *data;        /* --data (connect) */
+	enum close_mode close;
+	double time_wait;        /* --time-wait seconds; -1: the default */
+	enum rst_guard guard;
+	struct output_config out;
+	bool trace;
+	bool open_only;          /* --open: report only target ports found open */
+	const char *checks;      /* --checks ID,ID (conform); NULL: all */
+	bool list_checks;        /* --list-checks */
+	int closed_port;         /* --closed-port (conform); 0: find one */
+	const char *pcap_file;
+};
+
+enum cli_status {
+	CLI_OK,      /* run */
+	CLI_HELP,    /* -h: print cli_usage to stdout, exit 0 */
+	CLI_VERSION, /* -V: print the version, exit 0 */
+	CLI_ERROR,   /* err holds one line; exit 2 (3 for --format nagios) */
+};
+
+/* Parse argv (getopt_long; resets optind). Returns the status; on CLI_ERROR
+ * err holds a message without the "tcpshake: " prefix and without newline. */
+enum cli_status cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen);
+
+/* The spelling of a close mode: "active", "passive", "half", "rst". */
+const char *cli_close_name(enum close_mode c);
+
+/* The --help text. */
+void cli_usage(FILE *out);
+
+/* Parse a number of seconds like "0.2" or "1" within [min, max]. Returns 0 or -1. */
+int cli_parse_seconds(const char *s, double min, double max, double *out);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * event: what the engines report and the formatters print.
+ *
+ * Output modules see only these value structs, never capture or session
+ * internals (architecture.md). Strings are borrowed for the call's duration.
+ */
+#ifndef TCPSHAKE_EVENT_H
+#define TCPSHAKE_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/netaddr.h"
+#include "core/segment.h"
+#include "core/connmodel.h"
+#include "core/stats.h"
+#include "core/verdict.h"
+
+enum port_state { PORT_OPEN, PORT_CLOSED, PORT_FILTERED };
+
+/* Which answer came: contract's `reply` key. */
+enum reply_kind { REPLY_NONE, REPLY_SA, REPLY_RA, REPLY_R, REPLY_ICMP };
+
+/* Where the RTT's send timestamp came from. */
+enum ts_source {
+	TS_KERNEL, /* both ends from kernel capture timestamps */
+	TS_USER,   /* send time taken in user space right after the send */
+};
+
+const char *port_state_name(enum port_state s);    /* "open" "closed" "filtered" */
+const char *reply_kind_name(enum reply_kind r);    /* "SA" "RA" "R" "icmp" "none" */
+const char *ts_source_name(enum ts_source t);      /* "kernel" "user" */
+/* Name of an ICMP(v6) error for `icmp:<name>`: "admin-prohibited",
+ * "port-unreachable", "host-unreachable", "net-unreachable", "time-exceeded",
+ * ... or "type-T-code-C" when unknown. family is AF_INET or AF_INET6. */
+const char *icmp_error_name(int family, uint8_t type, uint8_t code, char *buf, size_t len);
+
+/* One probe's outcome (type "probe"). */
+struct probe_event {
+	const char *host;       /* as the user wrote it */
+	struct netaddr addr;    /* the address probed */
+	uint16_t port;
+	uint16_t sport;         /* our source port */
+	uint32_t seq;           /* probe number for this target port, from 1 */
+	enum port_state state;
+	enum reply_kind reply;
+	uint8_t icmp_type, icmp_code; /* when reply is REPLY_ICMP */
+	struct netaddr icmp_from;     /* who sent the ICMP error */
+	bool answered;          /* false: rtt and the reply fields below are unset */
+	double rtt_ms;
+	enum ts_source ts_source;
+	uint8_t ttl;            /* of the reply */
+	uint16_t win;           /* of a TCP reply */
+	struct tcp_options opt; /* of a SYN-ACK */
+	uint8_t flags;          /* of a TCP reply */
+};
+
+/* The end of one target port (type "summary"). */
+struct summary_event {
+	const char *host;
+	struct netaddr addr;
+	uint16_t port;
+	uint32_t sent, received;
+	double loss_pct;
+	enum port_state state;     /* open if any SYN-ACK, else closed if any RST, else filtered */
+	struct stats_summary rtt;  /* rtt.n == 0: no RTT figures (JSON null) */
+	uint32_t duplicates;       /* extra answers to an already answered probe */
+	uint32_t bad_checksum;     /* replies ignored for a bad checksum */
+	uint32_t late;             /* answers that came after the probe's timeout */
+};
+
+/* Handshake outcome of a crafted connection (contract's `handshake`). */
+enum handshake { HS_OK, HS_REFUSED, HS_TIMEOUT, HS_UNREACHABLE };
+const char *handshake_name(enum handshake h); /* "ok" "refused" "timeout" "unreachable" */
+
+/* One crafted connection (type "session"): its segments as connmodel
+ * judged them, and the verdict. */
+struct session_event {
+	const char *host;
+	struct netaddr addr;
+	uint16_t port;
+	uint16_t sport;
+	uint32_t number;          /* connection number for this target port, from 1 */
+	enum handshake handshake;
+	bool rtt_valid;
+	double rtt_ms;            /* handshake RTT: SYN-ACK minus our (last) SYN */
+	enum ts_source ts_source;
+	const char *close;        /* "active" "passive" "half" "rst" */
+	enum teardown teardown;
+	uint64_t t0_ns;           /* time of our first SYN: segments' t_ms count from it */
+	uint32_t iss, irs;        /* for relative sequence numbers; irs valid if have_irs */
+	bool have_irs;
+	const struct conn_entry *segs;
+	size_t nsegs;
+	const struct deviation *devs;
+	size_t ndevs;
+	uint64_t bytes_out, bytes_in, bytes_in_after_fin;
+	uint32_t retrans_out, retrans_in;
+	double time_wait_ms;      /* 2 x MSL as RFC 9293 plans it (0: we never reached TIME_WAIT) */
+	double time_wait_held_ms; /* how long we really held it, answering FINs */
+	const char *cause;        /* why it ended early (a reset, the local kernel), or NULL */
+	const uint8_t *data_in;   /* the peer's bytes in order, the first data_in_len of them */
+	size_t data_in_len;
+	uint8_t icmp_type, icmp_code; /* when handshake is HS_UNREACHABLE */
+	struct netaddr icmp_from;
+};
+
+/* One conformance check's outcome (type "check"). */
+struct check_event {
+	const char *host;
+	struct netaddr addr;
+	uint16_t port;
+	const char *id, *ref, *what;
+	enum check_result result;
+	const char *detail;
+	const struct conn_seg *evidence; /* the segments that decided it */
+	size_t nevidence;
+	uint64_t t0_ns;
+	size_t index, total;             /* its place in the suite run, from 1 */
+};
+
+#endif

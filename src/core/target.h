@@ -1,0 +1,75 @@
+/*
+ * target: what to probe. Splits TARGET arguments (HOST, HOST:PORTS,
+ * [IPV6]:PORTS, IPv4/IPv6 literals), parses port lists and ranges, reads
+ * target files, and resolves names.
+ *
+ * Everything but target_resolve is pure. Errors are one line in err
+ * (no "tcpshake: " prefix) naming what is wrong and what is allowed.
+ */
+#ifndef TCPSHAKE_TARGET_H
+#define TCPSHAKE_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/netaddr.h"
+
+/* Most ports one target may expand to (the whole port space). */
+#define TARGET_MAX_PORTS 65535
+
+struct port_list {
+	uint16_t *port; /* owned; in the order given, duplicates removed */
+	size_t n;
+};
+
+/* Parse "443", "22,80,443", "1-1024", "22,8000-8100" (1..65535, lo <= hi).
+ * Returns 0, or -1 with err set. */
+int ports_parse(const char *s, struct port_list *out, char *err, size_t errlen);
+void port_list_free(struct port_list *pl);
+
+/* Split one TARGET argument into host and ports. *host is malloc'd; *ports is
+ * malloc'd or NULL when the argument names no ports. An IPv6 literal is only
+ * given ports in the bracket form; "::1" alone is a host. Returns 0 or -1. */
+int target_split(const char *arg, char **host, char **ports, char *err, size_t errlen);
+
+struct target {
+	char *host;           /* as written (owned) */
+	struct netaddr addr;  /* filled by target_resolve */
+	struct port_list ports;
+};
+
+struct target_list {
+	struct target *t; /* owned */
+	size_t n;
+};
+
+/*
+ * Build the target list from positional arguments and default ports
+ * (-p, NULL means 80). Handles tcping's "HOST PORTS" form: exactly two
+ * arguments, the first naming no ports and the second a valid port spec.
+ * Does not resolve. Returns 0 or -1 with err.
+ */
+int targets_from_args(char **args, size_t nargs, const char *default_ports,
+		      struct target_list *out, char *err, size_t errlen);
+
+/* Add targets read from f: one per line, '#' starts a comment, blank lines
+ * skipped, surrounding whitespace (and the CR of CRLF) ignored; lines longer
+ * than 4096 characters are an error. Line numbers appear in errors
+ * ("line 3: ..."). out must be a valid list (zeroed, or filled by
+ * targets_from_args); on error it is left as it was before the call.
+ * Returns 0 or -1. */
+int targets_from_file(FILE *f, const char *default_ports, struct target_list *out,
+		      char *err, size_t errlen);
+
+void target_list_free(struct target_list *tl);
+
+/* Resolve host with getaddrinfo, restricted to family (AF_UNSPEC, AF_INET,
+ * AF_INET6); the first address getaddrinfo gives wins, as in ping.
+ * Returns 0 or -1 with err ("cannot resolve 'x': Name or service not known"). */
+int target_resolve(const char *host, int family, struct netaddr *out, char *err, size_t errlen);
+
+/* Total target ports in the list. */
+size_t target_list_ports(const struct target_list *tl);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * verdict: the pure half of conform mode. Each conformance check collects
+ * the peer's answers to crafted segments (checks.c, over the wire) and hands
+ * them here; a verdict function decides pass or fail from those recorded
+ * segments alone and says why in one line. No I/O, no clock: the unit tests
+ * feed recorded sequences, including every misbehaviour a check must catch.
+ */
+#ifndef TCPSHAKE_VERDICT_H
+#define TCPSHAKE_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/segment.h"
+
+enum check_result { CHECK_PASS, CHECK_FAIL, CHECK_SKIP, CHECK_ERROR };
+const char *check_result_name(enum check_result r); /* "pass" "fail" "skip" "error" */
+
+/* One segment of the peer, as a check saw it. */
+struct cx_pkt {
+	uint64_t t_ns;
+	uint16_t sport, dport; /* as on the wire: sport is the peer's */
+	uint8_t flags;
+	uint8_t reserved;
+	uint32_t seq, ack;
+	uint16_t win, urp, len;
+	struct tcp_options opt;
+};
+
+/* What a verdict says: the result and one line of why. */
+struct verdict {
+	enum check_result result;
+	char detail[240];
+};
+
+/* SYN-ACK to our SYN of ISN iss: it must acknowledge iss + 1
+ * (RFC 9293 §3.10.7.2). synack NULL: no answer. */
+void verdict_synack_ack(const struct cx_pkt *synack, uint32_t iss, struct verdict *v);
+/* It should carry an MSS option (RFC 9293 §3.7.1, SHLD-5). */
+void verdict_synack_mss(const struct cx_pkt *synack, struct verdict *v);
+/* To a SYN that offered none: no window scale, SACK-permitted nor
+ * timestamps in the SYN-ACK (RFC 7323 §1.3, §2.2, §3.2; RFC 2018 §2). */
+void verdict_synack_unasked(const struct cx_pkt *synack, struct verdict *v);
+/* To a SYN with TSval tsval: TSecr echoes it (RFC 7323 §3.2, §4.3); no
+ * timestamps in the SYN-ACK is a skip (the peer does not do them). */
+void verdict_synack_tsecr(const struct cx_pkt *synack, uint32_t tsval, struct verdict *v);
+/* SYN with ISN iss to a closed port: RST|ACK, seq 0, ack iss + 1
+ * (RFC 9293 §3.10.7.1). */
+void verdict_closed_syn(const struct cx_pkt *reply, uint32_t iss, struct verdict *v);
+/* A bare ACK carrying ack to a port with no connection (closed, or
+ * LISTEN): RST with seq = ack and no ACK bit (§3.10.7.1, §3.10.7.2). */
+void verdict_stray_ack(const struct cx_pkt *reply, uint32_t ack, struct verdict *v);
+/* A RST to a closed port draws nothing (§3.10.7.1). */
+void verdict_rst_silent(const struct cx_pkt *reply, struct verdict *v);
+/* A segment the peer must ignore (bad checksum: MUST-2/3) drew reply (NULL:
+ * none), and a good SYN afterwards drew control (NULL: none). */
+void verdict_ignored_then_ok(const struct cx_pkt *reply, const struct cx_pkt *control,
+			     const char *what, struct verdict *v);
+/* A SYN with something the peer must ignore (an unknown option, reserved
+ * bits): a normal SYN-ACK for ISN iss, without the unknown option echoed. */
+void verdict_synack_normal(const struct cx_pkt *synack, uint32_t iss, const char *what,
+			   struct verdict *v);
+/* A SYN with an illegal option length (MUST-7): whatever the answer to it,
+ * a normal connection afterwards must work (control_ok). */
+void verdict_survived(const struct cx_pkt *first, bool control_ok, struct verdict *v);
+/* Our FIN at fin_seq: some answer acknowledges exactly fin_seq + 1 and
+ * none goes beyond (§3.6); replies are what came after it. */
+void verdict_fin_acked(const struct cx_pkt *replies, size_t n, uint32_t fin_seq, struct verdict *v);
+
+/* The challenge ACK of RFC 5961 (§3.2 RST, §4 SYN, §5 bad ACK): an ACK
+ * with ack = our snd_nxt and no RST, then the connection still alive
+ * (still_open: a later segment was acknowledged, not reset). */
+void verdict_challenge(const struct cx_pkt *reply, uint32_t snd_nxt, bool still_open,
+		       const char *what, struct verdict *v);
+/* RFC 5961 §5: data whose ACK acknowledges what the peer never sent must
+ * not be accepted: no reply may acknowledge past rcv_before (our seq). */
+void verdict_bad_ack_data(const struct cx_pkt *replies, size_t n, uint32_t our_seq,
+			  uint16_t len, struct verdict *v);
+/* An out-of-window RST is dropped: the connection lives on (§3.10.7.4,
+ * RFC 5961 §3.2). */
+void verdict_rst_ignored(const struct cx_pkt *reply, bool still_open, struct verdict *v);
+/* An unacceptable segment draws an ACK of rcv_nxt (= our snd_nxt) (§3.10.7.4). */
+void verdict_unacceptable_ack(const struct cx_pkt *reply, uint32_t snd_nxt, struct verdict *v);
+/* Urgent data: acknowledged with what followed it, no RST (MUST-30/31). */
+void verdict_urgent(bool acked, bool reset, struct verdict *v);
+/* After LAST_ACK completed, a further segment gets RST (§3.10.7.4, §3.6). */
+void verdict_after_close(const struct cx_pkt *reply, struct verdict *v);
+/* The peer in TIME_WAIT answers our retransmitted FIN with an ACK of
+ * fin_seq + 1, not a RST (§3.10.7.4, MUST-13). */
+void verdict_time_wait(const struct cx_pkt *reply, uint32_t fin_seq, struct verdict *v);
+/* SYN-ACK retransmissions when our ACK is withheld: times (ns, from the
+ * first SYN-ACK) of n SYN-ACKs. The first resend after 1 s (0.8 to 3 s
+ * accepted: RFC 6298 §2.1 and stacks' own clocks), later gaps growing
+ * (backoff, RFC 6298 §5.5; RFC 9293 §3.8.1). */
+void verdict_synack_retrans(const uint64_t *t_ns, size_t n, struct verdict *v);
+/* ISNs of n SYN-ACKs to SYNs sent at t_ns: not constant or linear
+ * increments (RFC 6528 §3, MUST-8/9). */
+void verdict_isn(const uint32_t *isn, const uint64_t *t_ns, size_t n, struct verdict *v);
+/* A SYN without MSS: every data segment of the peer within 536 (IPv4) or
+ * 1220 (IPv6) bytes (MUST-14/15); too little data to tell is a skip. */
+void verdict_default_mss(const uint16_t *lens, size_t n, bool ipv6, struct verdict *v);
+
+#endif

@@ -1,0 +1,723 @@
+/*
+ * checks: the conformance suite. Each run function crafts the segments its
+ * requirement is about, collects the peer's answers through cx, frees
+ * whatever it left open on the peer, and lets a verdict function decide.
+ * See checks.h; docs/checks.md describes each check for people.
+ */
+#include "config.h"
+#include "engine/checks.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/segment.h"
+#include "core/tcpopt.h"
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
+#define FAR (1u << 30) /* a sequence distance outside any window */
+#define UNKNOWN_KIND 79 /* unassigned by IANA (RFC 9293 §3.1's kinds) */
+#define REQUEST "tcpshake conformance check\r\n"
+
+/* Our usual SYN options, with a TSval we know. */
+static uint8_t default_opts(struct cx *cx, uint32_t tsval, uint8_t buf[40])
+{
+	struct syn_options so = {.mss = true, .sack = true, .ts = true, .wscale = true,
+				 .wscale_value = 7};
+	return (uint8_t)tcpopt_build(&so, cx->mss, tsval, buf);
+}
+
+/* The peer's first answer to our port sport within the answer wait. */
+static int first_answer(struct cx *cx, uint16_t sport, uint16_t dport, struct cx_pkt *r)
+{
+	return cx_recv(cx, sport, dport, cx_now(cx) + cx_answer_wait(cx), r);
+}
+
+/* One SYN from a fresh port; its first answer in *r (1), or none (0). A
+ * SYN-ACK is reset at once so no half-open entry is left on the peer. */
+static int syn_probe(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t optlen,
+		     uint8_t reserved, bool bad_csum, uint32_t *iss, struct cx_pkt *r)
+{
+	struct tx_segment s;
+	memset(&s, 0, sizeof(s));
+	s.sport = cx_port(cx);
+	s.dport = dport;
+	s.seq = *iss = cx_isn(cx);
+	s.flags = TCPF_SYN;
+	s.win = 64240;
+	if (optlen > 0) /* opt may be NULL for a SYN without options */
+		memcpy(s.opt, opt, optlen);
+	s.optlen = optlen;
+	s.reserved = reserved;
+	s.bad_csum = bad_csum;
+	if (cx_send(cx, &s) < 0)
+		return -1;
+	int rc = first_answer(cx, s.sport, dport, r);
+	if (rc == 1 && (r->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK)) {
+		struct tx_segment rst;
+		memset(&rst, 0, sizeof(rst));
+		rst.sport = s.sport;
+		rst.dport = dport;
+		rst.seq = *iss + 1;
+		rst.flags = TCPF_RST;
+		cx_send(cx, &rst);
+	}
+	return rc;
+}
+
+/* A bare segment from a fresh port (no connection); its first answer. */
+static int stray(struct cx *cx, uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack,
+		 struct cx_pkt *r)
+{
+	struct tx_segment s;
+	memset(&s, 0, sizeof(s));
+	s.sport = cx_port(cx);
+	s.dport = dport;
+	s.seq = seq;
+	s.ack = ack;
+	s.flags = flags;
+	s.win = (flags & TCPF_RST) ? 0 : 501;
+	if (cx_send(cx, &s) < 0)
+		return -1;
+	return first_answer(cx, s.sport, dport, r);
+}
+
+static void error_v(struct cx *cx, struct verdict *v)
+{
+	v->result = CHECK_ERROR;
+	snprintf(v->detail, sizeof(v->detail), "%s", cx->err[0] ? cx->err : "interrupted");
+}
+
+/* A connection for the checks that need one; an error result when it
+ * cannot be had (the port answered the runner's handshake moments ago). */
+static bool open_conn(struct cx *cx, struct cx_conn *c, struct verdict *v)
+{
+	int rc = cx_connect(cx, cx->port, NULL, 0, c);
+	if (rc < 0) {
+		error_v(cx, v);
+		return false;
+	}
+	if (rc == 0) {
+		v->result = CHECK_ERROR;
+		snprintf(v->detail, sizeof(v->detail), "no connection to port %u", cx->port);
+		return false;
+	}
+	return true;
+}
+
+static void run_synack_ack(struct cx *cx, const char *data, struct verdict *v)
+{
+	uint8_t opt[40];
+	uint32_t iss;
+	struct cx_pkt r;
+	(void)data;
+	int rc = syn_probe(cx, cx->port, opt, default_opts(cx, cx_tsval(cx), opt), 0, false, &iss, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_synack_ack(rc ? &r : NULL, iss, v);
+}
+
+static void run_synack_mss(struct cx *cx, const char *data, struct verdict *v)
+{
+	uint8_t opt[40];
+	uint32_t iss;
+	struct cx_pkt r;
+	(void)data;
+	int rc = syn_probe(cx, cx->port, opt, default_opts(cx, cx_tsval(cx), opt), 0, false, &iss, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_synack_mss(rc ? &r : NULL, v);
+}
+
+static void run_synack_unasked(struct cx *cx, const char *data, struct verdict *v)
+{
+	uint32_t iss;
+	struct cx_pkt r;
+	(void)data;
+	int rc = syn_probe(cx, cx->port, NULL, 0, 0, false, &iss, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_synack_unasked(rc ? &r : NULL, v);
+}
+
+static void run_synack_tsecr(struct cx *cx, const char *data, struct verdict *v)
+{
+	uint8_t opt[40];
+	uint32_t iss, tsval = cx_tsval(cx);
+	struct cx_pkt r;
+	(void)data;
+	int rc = syn_probe(cx, cx->port, opt, default_opts(cx, tsval, opt), 0, false, &iss, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_synack_tsecr(rc ? &r : NULL, tsval, v);
+}
+
+static void run_closed_syn(struct cx *cx, const char *data, struct verdict *v)
+{
+	uint8_t opt[40];
+	uint32_t iss;
+	struct cx_pkt r;
+	(void)data;
+	int rc = syn_probe(cx, cx->closed_port, opt, default_opts(cx, cx_tsval(cx), opt), 0, false,
+			   &iss, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_closed_syn(rc ? &r : NULL, iss, v);
+}
+
+static void run_closed_ack(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_pkt r;
+	uint32_t ack = cx_isn(cx);
+	(void)data;
+	int rc = stray(cx, cx->closed_port, TCPF_ACK, cx_isn(cx), ack, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_stray_ack(rc ? &r : NULL, ack, v);
+}
+
+static void run_closed_rst(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_pkt r;
+	(void)data;
+	int rc = stray(cx, cx->closed_port, TCPF_RST, cx_isn(cx), 0, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_rst_silent(rc ? &r : NULL, v);
+}
+
+static void run_listen_ack(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_pkt r;
+	uint32_t ack = cx_isn(cx);
+	(void)data;
+	int rc = stray(cx, cx->port, TCPF_ACK, cx_isn(cx), ack, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_stray_ack(rc ? &r : NULL, ack, v);
+}
+
+static void run_bad_checksum(struct cx *cx, const char *data, struct verdict *v)
+{
+	uint8_t opt[40];
+	uint32_t iss;
+	struct cx_pkt r, ctl;
+	(void)data;
+	uint8_t n = default_opts(cx, cx_tsval(cx), opt);
+	int rc = syn_probe(cx, cx->port, opt, n, 0, true, &iss, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	int rc2 = syn_probe(cx, cx->port, opt, n, 0, false, &iss, &ctl);
+	if (rc2 < 0)
+		return error_v(cx, v);
+	verdict_ignored_then_ok(rc ? &r : NULL, rc2 ? &ctl : NULL, "a SYN with a bad checksum", v);
+}
+
+static void run_unknown_option(struct cx *cx, const char *data, struct verdict *v)
+{
+	uint8_t opt[8] = {2, 4, (uint8_t)(cx->mss >> 8), (uint8_t)cx->mss, UNKNOWN_KIND, 4, 0xde, 0xad};
+	uint32_t iss;
+	struct cx_pkt r;
+	(void)data;
+	int rc = syn_probe(cx, cx->port, opt, sizeof(opt), 0, false, &iss, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_synack_normal(rc ? &r : NULL, iss, "unknown option kind 79", v);
+}
+
+static void run_option_length(struct cx *cx, const char *data, struct verdict *v)
+{
+	/* MSS, then an option whose length byte is 0: a parser that trusts it
+	 * loops or reads past the header (MUST-7). */
+	uint8_t opt[8] = {2, 4, (uint8_t)(cx->mss >> 8), (uint8_t)cx->mss, UNKNOWN_KIND, 0, 0, 0};
+	uint32_t iss;
+	struct cx_pkt r;
+	struct cx_conn c;
+	(void)data;
+	int rc = syn_probe(cx, cx->port, opt, sizeof(opt), 0, false, &iss, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	int ok = cx_connect(cx, cx->port, NULL, 0, &c);
+	if (ok < 0)
+		return error_v(cx, v);
+	if (ok == 1)
+		cx_abort(cx, &c);
+	verdict_survived(rc ? &r : NULL, ok == 1, v);
+}
+
+static void run_reserved_bits(struct cx *cx, const char *data, struct verdict *v)
+{
+	uint8_t opt[40];
+	uint32_t iss;
+	struct cx_pkt r;
+	(void)data;
+	/* 0xe: the three bits below the data offset that no RFC has taken;
+	 * the fourth (0x1) is AccECN's AE. */
+	int rc = syn_probe(cx, cx->port, opt, default_opts(cx, cx_tsval(cx), opt), 0x0e, false, &iss, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_synack_normal(rc ? &r : NULL, iss, "reserved bits 0xe", v);
+}
+
+/* Acknowledge the peer's bytes and FIN as they come, for dur_ns; the data
+ * segment lengths in lens. Returns whether its FIN came, -1 on error. */
+static int read_peer(struct cx *cx, struct cx_conn *c, uint64_t dur_ns, uint16_t *lens, size_t *nlens,
+		     size_t max)
+{
+	uint64_t until = cx_now(cx) + dur_ns;
+	for (;;) {
+		struct cx_pkt p;
+		int rc = cx_recv(cx, c->sport, c->dport, until, &p);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 || (p.flags & TCPF_RST))
+			return 0;
+		if (p.len > 0 && nlens != NULL && *nlens < max)
+			lens[(*nlens)++] = p.len;
+		if (cx_take(cx, c, &p, c->snd_nxt))
+			return 1;
+	}
+}
+
+/* Send --data (or a line of ours) in segments the peer's MSS allows. */
+static int send_request(struct cx *cx, struct cx_conn *c, const char *data)
+{
+	const char *d = data != NULL ? data : REQUEST;
+	size_t len = strlen(d), off = 0;
+	uint16_t mss = c->synack.opt.mss_present ? c->synack.opt.mss : 536;
+	if (c->ts)
+		mss = (uint16_t)(mss - 12); /* MSS counts no options (RFC 9293 §3.7.1) */
+	while (off < len) {
+		uint16_t n = (uint16_t)(len - off > mss ? mss : len - off);
+		if (cx_send_on(cx, c, TCPF_PSH | TCPF_ACK, c->snd_nxt, c->rcv_nxt, d + off, n) < 0)
+			return -1;
+		c->snd_nxt += n;
+		off += n;
+	}
+	return 0;
+}
+
+static void run_default_mss(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	uint16_t lens[256];
+	size_t n = 0;
+	/* No options at all (a non-NULL empty list: NULL means our usual
+	 * ones): the peer must assume 536 (IPv4) or 1220 (IPv6). */
+	static const uint8_t none[1] = {0};
+	int rc = cx_connect(cx, cx->port, none, 0, &c);
+	if (rc < 0)
+		return error_v(cx, v);
+	if (rc == 0) {
+		v->result = CHECK_FAIL;
+		snprintf(v->detail, sizeof(v->detail), "a SYN without MSS was not answered");
+		return;
+	}
+	if (send_request(cx, &c, data) < 0 || read_peer(cx, &c, cx_answer_wait(cx) + NS_PER_S / 2, lens, &n, 256) < 0) {
+		cx_abort(cx, &c);
+		return error_v(cx, v);
+	}
+	cx_abort(cx, &c);
+	verdict_default_mss(lens, n, cx->dst.family == AF_INET6, v);
+}
+
+static void run_urgent(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	(void)data;
+	if (!open_conn(cx, &c, v))
+		return;
+	/* One urgent byte (the pointer names it, RFC 6093), then ordinary data. */
+	struct tx_segment s;
+	memset(&s, 0, sizeof(s));
+	s.sport = c.sport;
+	s.dport = c.dport;
+	s.seq = c.snd_nxt;
+	s.ack = c.rcv_nxt;
+	s.flags = TCPF_URG | TCPF_PSH | TCPF_ACK;
+	s.win = 501;
+	s.urp = 1;
+	s.payload = (const uint8_t *)"!";
+	s.payload_len = 1;
+	if (c.ts)
+		s.optlen = (uint8_t)tcpopt_build_ts(cx_tsval(cx), c.ts_recent, s.opt);
+	if (cx_send(cx, &s) < 0)
+		return error_v(cx, v);
+	c.snd_nxt++;
+	int rc = cx_data_acked(cx, &c, "after urgent\n", cx_answer_wait(cx));
+	if (rc < 0)
+		return error_v(cx, v);
+	if (rc != 2)
+		cx_abort(cx, &c);
+	verdict_urgent(rc == 1, rc == 2, v);
+}
+
+static void run_fin_ack(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt r[32];
+	if (!open_conn(cx, &c, v))
+		return;
+	/* With --data, the request first, then our FIN at once: whatever the
+	 * peer answers comes after it had our FIN, which shows the half-close
+	 * (§3.6: a FIN means no more data from us, not from the peer). Not
+	 * without: a server that closes first may rightly reset data that
+	 * arrives after its close (RFC 1122 §4.2.2.13). */
+	if (data != NULL && send_request(cx, &c, data) < 0)
+		return error_v(cx, v);
+	uint32_t fin = c.snd_nxt;
+	if (cx_send_on(cx, &c, TCPF_FIN | TCPF_ACK, fin, c.rcv_nxt, NULL, 0) < 0)
+		return error_v(cx, v);
+	c.snd_nxt++;
+	long n = cx_collect(cx, c.sport, c.dport, cx_answer_wait(cx), r, 32);
+	if (n < 0)
+		return error_v(cx, v);
+	cx_abort(cx, &c);
+	verdict_fin_acked(r, (size_t)n, fin, v);
+	/* New bytes the peer sent once it had our FIN (resent ones once). */
+	unsigned long after = 0;
+	bool seen = false;
+	uint32_t top = 0;
+	for (long i = 0; i < n; i++) {
+		uint32_t end = r[i].seq + r[i].len;
+		if (r[i].len == 0 || !(r[i].flags & TCPF_ACK) || r[i].ack != fin + 1)
+			continue;
+		if (!seen || (int32_t)(end - top) > 0) {
+			uint32_t from = seen && (int32_t)(top - r[i].seq) > 0 ? top : r[i].seq;
+			after += end - from;
+			top = end;
+			seen = true;
+		}
+	}
+	if (v->result == CHECK_PASS) {
+		size_t at = strlen(v->detail);
+		snprintf(v->detail + at, sizeof(v->detail) - at,
+			 after ? "; it still sent %lu bytes after it (half-close)"
+			       : "; it sent no data after it (half-close not exercised)",
+			 after);
+	}
+}
+
+static void skip(struct verdict *v, const char *why)
+{
+	v->result = CHECK_SKIP;
+	snprintf(v->detail, sizeof(v->detail), "%s", why);
+}
+
+static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt r;
+	(void)data;
+	if (!open_conn(cx, &c, v))
+		return;
+	if (cx_send_on(cx, &c, TCPF_FIN | TCPF_ACK, c.snd_nxt, c.rcv_nxt, NULL, 0) < 0)
+		return error_v(cx, v);
+	c.snd_nxt++;
+	int fin = read_peer(cx, &c, cx_answer_wait(cx) + NS_PER_S, NULL, NULL, 0);
+	if (fin < 0)
+		return error_v(cx, v);
+	if (fin == 0) {
+		cx_abort(cx, &c);
+		return skip(v, "the peer did not close after our FIN");
+	}
+	/* read_peer acknowledged its FIN: LAST_ACK is over. Wait for our ACK
+	 * to land, then send what a stale endpoint would. */
+	cx->w->ops->wait(cx->w->ctx, cx_now(cx) + 2 * cx->rtt_ns + 50 * NS_PER_MS);
+	if (cx_send_on(cx, &c, TCPF_ACK, c.snd_nxt, c.rcv_nxt, NULL, 0) < 0)
+		return error_v(cx, v);
+	int rc = first_answer(cx, c.sport, c.dport, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_after_close(rc ? &r : NULL, v);
+}
+
+/* After a probe on an open connection: is it still open? Data must be
+ * acknowledged. */
+static bool still_open(struct cx *cx, struct cx_conn *c)
+{
+	return cx_data_acked(cx, c, "still there?\n", cx_answer_wait(cx)) == 1;
+}
+
+/* After a probe on an open connection: the peer's first answer to it (1
+ * in *r, or 0), whether the connection then still carries data, and the
+ * connection freed. -1 on error. */
+static int answer_then_alive(struct cx *cx, struct cx_conn *c, struct cx_pkt *r, bool *open)
+{
+	int rc = first_answer(cx, c->sport, c->dport, r);
+	if (rc < 0)
+		return -1;
+	*open = still_open(cx, c);
+	cx_abort(cx, c);
+	return rc;
+}
+
+static void run_rst_in_window(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt r;
+	(void)data;
+	if (!open_conn(cx, &c, v))
+		return;
+	/* In the peer's receive window (our sequence space), one past RCV.NXT. */
+	if (cx_send_on(cx, &c, TCPF_RST, c.snd_nxt + 1, 0, NULL, 0) < 0)
+		return error_v(cx, v);
+	uint32_t nxt = c.snd_nxt;
+	bool open;
+	int rc = answer_then_alive(cx, &c, &r, &open);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_challenge(rc ? &r : NULL, nxt, open, "in-window RST", v);
+}
+
+static void run_rst_out_of_window(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt r;
+	(void)data;
+	if (!open_conn(cx, &c, v))
+		return;
+	if (cx_send_on(cx, &c, TCPF_RST, c.snd_nxt + FAR, 0, NULL, 0) < 0)
+		return error_v(cx, v);
+	bool open;
+	int rc = answer_then_alive(cx, &c, &r, &open);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_rst_ignored(rc ? &r : NULL, open, v);
+}
+
+static void run_syn_established(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt r;
+	(void)data;
+	if (!open_conn(cx, &c, v))
+		return;
+	struct tx_segment s;
+	memset(&s, 0, sizeof(s));
+	s.sport = c.sport;
+	s.dport = c.dport;
+	s.seq = c.snd_nxt + 12345; /* a new ISN, in the window or not: §4 says either */
+	s.flags = TCPF_SYN;
+	s.win = 64240;
+	if (cx_send(cx, &s) < 0)
+		return error_v(cx, v);
+	uint32_t nxt = c.snd_nxt;
+	bool open;
+	int rc = answer_then_alive(cx, &c, &r, &open);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_challenge(rc ? &r : NULL, nxt, open, "SYN in ESTABLISHED", v);
+}
+
+static void run_bad_ack_data(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt r[16];
+	(void)data;
+	if (!open_conn(cx, &c, v))
+		return;
+	static const char bad[] = "acknowledging the future\n";
+	uint16_t len = (uint16_t)strlen(bad);
+	if (cx_send_on(cx, &c, TCPF_PSH | TCPF_ACK, c.snd_nxt, c.rcv_nxt + FAR, bad, len) < 0)
+		return error_v(cx, v);
+	long n = cx_collect(cx, c.sport, c.dport, cx_answer_wait(cx), r, 16);
+	if (n < 0)
+		return error_v(cx, v);
+	cx_abort(cx, &c);
+	verdict_bad_ack_data(r, (size_t)n, c.snd_nxt, len, v);
+}
+
+static void run_out_of_window(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt r;
+	(void)data;
+	if (!open_conn(cx, &c, v))
+		return;
+	static const char far[] = "far ahead\n";
+	if (cx_send_on(cx, &c, TCPF_PSH | TCPF_ACK, c.snd_nxt + FAR, c.rcv_nxt, far,
+		       (uint16_t)strlen(far)) < 0)
+		return error_v(cx, v);
+	int rc = first_answer(cx, c.sport, c.dport, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	cx_abort(cx, &c);
+	verdict_unacceptable_ack(rc ? &r : NULL, c.snd_nxt, v);
+}
+
+static void run_time_wait(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt r;
+	if (!open_conn(cx, &c, v))
+		return;
+	if (data != NULL && send_request(cx, &c, data) < 0)
+		return error_v(cx, v);
+	int fin = read_peer(cx, &c, cx_answer_wait(cx) + NS_PER_S, NULL, NULL, 0);
+	if (fin < 0)
+		return error_v(cx, v);
+	if (fin == 0) {
+		cx_abort(cx, &c);
+		return skip(v, "the peer did not close first (try a server that does, or --data "
+			       "that asks it to)");
+	}
+	uint32_t fseq = c.snd_nxt;
+	if (cx_send_on(cx, &c, TCPF_FIN | TCPF_ACK, fseq, c.rcv_nxt, NULL, 0) < 0)
+		return error_v(cx, v);
+	c.snd_nxt++;
+	int rc = first_answer(cx, c.sport, c.dport, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	if (rc == 0 || (r.flags & TCPF_RST) || r.ack != fseq + 1) {
+		v->result = CHECK_FAIL;
+		snprintf(v->detail, sizeof(v->detail), "our FIN was not acknowledged before TIME_WAIT");
+		return;
+	}
+	/* As if that ACK were lost: our FIN again. */
+	if (cx_send_on(cx, &c, TCPF_FIN | TCPF_ACK, fseq, c.rcv_nxt, NULL, 0) < 0)
+		return error_v(cx, v);
+	rc = first_answer(cx, c.sport, c.dport, &r);
+	if (rc < 0)
+		return error_v(cx, v);
+	verdict_time_wait(rc ? &r : NULL, fseq, v);
+}
+
+static void run_synack_retrans(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct tx_segment s;
+	uint64_t t[8];
+	size_t n = 0;
+	uint8_t opt[40];
+	(void)data;
+	memset(&s, 0, sizeof(s));
+	s.sport = cx_port(cx);
+	s.dport = cx->port;
+	s.seq = cx_isn(cx);
+	s.flags = TCPF_SYN;
+	s.win = 64240;
+	s.optlen = default_opts(cx, cx_tsval(cx), opt);
+	memcpy(s.opt, opt, s.optlen);
+	if (cx_send(cx, &s) < 0)
+		return error_v(cx, v);
+	/* Linux resends at 1, 3, 7 s: 8 s shows three gaps. */
+	uint64_t until = cx_now(cx) + 8 * NS_PER_S + cx_answer_wait(cx);
+	for (;;) {
+		struct cx_pkt r;
+		int rc = cx_recv(cx, s.sport, s.dport, until, &r);
+		if (rc < 0)
+			return error_v(cx, v);
+		if (rc == 0)
+			break;
+		if ((r.flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK) && n < 8)
+			t[n++] = r.t_ns;
+	}
+	struct tx_segment rst;
+	memset(&rst, 0, sizeof(rst));
+	rst.sport = s.sport;
+	rst.dport = s.dport;
+	rst.seq = s.seq + 1;
+	rst.flags = TCPF_RST;
+	cx_send(cx, &rst);
+	if (n == 0) {
+		v->result = CHECK_ERROR;
+		snprintf(v->detail, sizeof(v->detail), "no SYN-ACK at all");
+		return;
+	}
+	verdict_synack_retrans(t, n, v);
+}
+
+static void run_isn(struct cx *cx, const char *data, struct verdict *v)
+{
+	enum { N = 12 };
+	uint32_t isn[N];
+	uint64_t t[N];
+	size_t n = 0;
+	uint8_t opt[40];
+	(void)data;
+	for (int i = 0; i < N; i++) {
+		uint32_t iss;
+		struct cx_pkt r;
+		uint64_t sent = cx_now(cx);
+		int rc = syn_probe(cx, cx->port, opt, default_opts(cx, cx_tsval(cx), opt), 0, false,
+				   &iss, &r);
+		if (rc < 0)
+			return error_v(cx, v);
+		if (rc == 1 && (r.flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK)) {
+			isn[n] = r.seq;
+			t[n++] = sent;
+		}
+		cx->w->ops->wait(cx->w->ctx, cx_now(cx) + 20 * NS_PER_MS);
+	}
+	verdict_isn(isn, t, n, v);
+}
+
+static const struct check_def suite[] = {
+	{"synack-ack", "RFC 9293 3.10.7.2", "the SYN-ACK acknowledges our ISN + 1", false, false,
+	 run_synack_ack},
+	{"synack-mss", "RFC 9293 3.7.1 (SHLD-5)", "the SYN-ACK carries an MSS option", false, false,
+	 run_synack_mss},
+	{"synack-unasked-options", "RFC 7323 2.2, 3.2; RFC 2018 2",
+	 "no window scale, SACK-permitted or timestamps unless the SYN offered them", false, false,
+	 run_synack_unasked},
+	{"synack-tsecr", "RFC 7323 3.2", "the SYN-ACK's TSecr echoes our TSval", false, false,
+	 run_synack_tsecr},
+	{"closed-syn-rst", "RFC 9293 3.10.7.1", "a SYN to a closed port gets RST+ACK, seq 0, ack ISN + 1",
+	 false, true, run_closed_syn},
+	{"closed-ack-rst", "RFC 9293 3.10.7.1", "an ACK to a closed port gets RST with seq = its ack",
+	 false, true, run_closed_ack},
+	{"closed-rst-silent", "RFC 9293 3.10.7.1", "a RST to a closed port gets no answer", false, true,
+	 run_closed_rst},
+	{"listen-ack-rst", "RFC 9293 3.10.7.2", "a stray ACK to a listening port gets RST with seq = its ack",
+	 false, false, run_listen_ack},
+	{"bad-checksum-ignored", "RFC 9293 3.1 (MUST-2, MUST-3)", "a SYN with a bad checksum is ignored",
+	 false, false, run_bad_checksum},
+	{"unknown-option-ignored", "RFC 9293 3.1 (MUST-6)",
+	 "an unknown option in a SYN is ignored and not echoed", false, false, run_unknown_option},
+	{"option-length-zero", "RFC 9293 3.1 (MUST-7)",
+	 "a zero option length does not break later connections", false, false, run_option_length},
+	{"reserved-bits-ignored", "RFC 9293 3.1", "reserved header bits in a SYN are ignored", false, false,
+	 run_reserved_bits},
+	{"default-mss", "RFC 9293 3.7.1 (MUST-14, MUST-15)",
+	 "without an MSS option the peer sends at most 536 (IPv4) / 1220 (IPv6) bytes a segment", false,
+	 false, run_default_mss},
+	{"urgent-data", "RFC 9293 3.8.5 (MUST-30, MUST-31)", "urgent data does not break the connection",
+	 false, false, run_urgent},
+	{"fin-acked", "RFC 9293 3.6", "our FIN is acknowledged with FIN seq + 1", false, false,
+	 run_fin_ack},
+	{"rst-after-close", "RFC 9293 3.10.7.4, 3.6",
+	 "after LAST_ACK is acknowledged, a further segment gets RST", false, false, run_after_close},
+	{"rst-in-window-challenge", "RFC 5961 3.2",
+	 "an in-window RST not at RCV.NXT draws a challenge ACK and does not close", false, false,
+	 run_rst_in_window},
+	{"rst-out-of-window-ignored", "RFC 5961 3.2; RFC 9293 3.10.7.4",
+	 "an out-of-window RST is ignored", false, false, run_rst_out_of_window},
+	{"syn-established-challenge", "RFC 5961 4", "a SYN in ESTABLISHED draws a challenge ACK", false,
+	 false, run_syn_established},
+	{"bad-ack-data-refused", "RFC 5961 5", "data with an unacceptable ACK is not accepted", false,
+	 false, run_bad_ack_data},
+	{"out-of-window-acked", "RFC 9293 3.10.7.4", "an out-of-window segment draws an ACK", false,
+	 false, run_out_of_window},
+	{"time-wait-fin-acked", "RFC 9293 3.10.7.4 (MUST-13)",
+	 "in TIME_WAIT the peer acknowledges a retransmitted FIN again", false, false, run_time_wait},
+	{"synack-retransmission", "RFC 6298 2, 5.5; RFC 9293 3.8.1",
+	 "a withheld ACK makes the SYN-ACK go again after about 1 s, then with backoff", true, false,
+	 run_synack_retrans},
+	{"isn-unpredictable", "RFC 6528 3; RFC 9293 3.4.1 (MUST-8, MUST-9)",
+	 "ISNs are neither constant nor clock-linear", true, false, run_isn},
+};
+
+const struct check_def *checks_all(size_t *n)
+{
+	*n = sizeof(suite) / sizeof(suite[0]);
+	return suite;
+}
+
+const struct check_def *checks_find(const char *id)
+{
+	for (size_t i = 0; i < sizeof(suite) / sizeof(suite[0]); i++)
+		if (strcmp(suite[i].id, id) == 0)
+			return &suite[i];
+	return NULL;
+}

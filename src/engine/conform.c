@@ -1,0 +1,188 @@
+/*
+ * conform: run the suite against each target port. See conform.h.
+ */
+#include "config.h"
+#include "engine/conform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/cx.h"
+#include "core/segment.h"
+
+#define NS_PER_MS 1000000ull
+
+/* Ports tried, in order, when a check needs a closed port and none was
+ * given: the target port's neighbours first (often closed on servers),
+ * then ports rarely served. The first that answers a SYN with RST is it. */
+static uint16_t find_closed(struct cx *cx)
+{
+	const uint16_t fixed[] = {1, 9, 65534, 47, 65000};
+	uint16_t cand[8];
+	size_t n = 0;
+	if (cx->port < 65535)
+		cand[n++] = (uint16_t)(cx->port + 1);
+	if (cx->port > 1)
+		cand[n++] = (uint16_t)(cx->port - 1);
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (fixed[i] != cx->port)
+			cand[n++] = fixed[i];
+	for (size_t i = 0; i < n; i++) {
+		struct tx_segment s;
+		struct cx_pkt r;
+		memset(&s, 0, sizeof(s));
+		s.sport = cx_port(cx);
+		s.dport = cand[i];
+		s.seq = cx_isn(cx);
+		s.flags = TCPF_SYN;
+		s.win = 64240;
+		if (cx_send(cx, &s) < 0)
+			return 0;
+		int rc = cx_recv(cx, s.sport, s.dport, cx_now(cx) + cx_answer_wait(cx), &r);
+		if (rc < 0)
+			return 0;
+		if (rc == 1 && (r.flags & TCPF_RST))
+			return cand[i];
+		if (rc == 1 && (r.flags & TCPF_SYN)) {
+			s.flags = TCPF_RST;
+			s.seq++;
+			cx_send(cx, &s); /* open after all: free it */
+		}
+	}
+	return 0;
+}
+
+static bool any_needs_closed(const struct conform_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nchecks; i++)
+		if (cfg->checks[i]->needs_closed)
+			return true;
+	return false;
+}
+
+static int one_port(const struct conform_config *cfg, struct cx *cx, const struct target *t,
+		    struct output *out, struct conform_result *res, char *err, size_t errlen)
+{
+	char abuf[NETADDR_STRLEN];
+	bool progress = !cfg->opt->out.quiet && isatty(STDERR_FILENO);
+	struct cx_conn c;
+
+	/* One handshake first: is the port open at all, and how far away. */
+	cx_evidence_reset(cx);
+	int rc = cx_connect(cx, cx->port, NULL, 0, &c);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", cx->err[0] ? cx->err : "interrupted");
+		return *cx->stop ? 0 : -1;
+	}
+	if (rc == 0 && (c.synack.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK)) {
+		/* A SYN-ACK, but a wrong one: the port is open, and synack-ack
+		 * will say what is wrong with it. Free the peer's entry. */
+		struct tx_segment s;
+		memset(&s, 0, sizeof(s));
+		s.sport = c.sport;
+		s.dport = c.dport;
+		s.seq = c.iss + 1;
+		s.flags = TCPF_RST;
+		cx_send(cx, &s);
+		if (cx->rtt_ns == 0)
+			cx->rtt_ns = 1000000; /* unknown: waits assume a short path */
+	} else if (rc == 0) {
+		snprintf(err, errlen, "%s port %u is not open: conform mode needs an open port",
+			 netaddr_str(&t->addr, abuf, sizeof(abuf)), cx->port);
+		return -1;
+	} else {
+		cx_abort(cx, &c);
+	}
+	if (cfg->opt->closed_port > 0)
+		cx->closed_port = (uint16_t)cfg->opt->closed_port;
+	else if (any_needs_closed(cfg))
+		cx->closed_port = find_closed(cx);
+
+	for (size_t i = 0; i < cfg->nchecks && !*cx->stop && !output_broken(out); i++) {
+		const struct check_def *d = cfg->checks[i];
+		struct verdict v;
+		memset(&v, 0, sizeof(v));
+		cx_evidence_reset(cx);
+		if (d->slow && !cfg->opt->out.quiet)
+			fprintf(stderr, "tcpshake: %s is slow (several seconds)...\n", d->id);
+		else if (progress)
+			fprintf(stderr, "tcpshake: [%zu/%zu] %s\n", i + 1, cfg->nchecks, d->id);
+		if (d->needs_closed && cx->closed_port == 0) {
+			v.result = CHECK_SKIP;
+			snprintf(v.detail, sizeof(v.detail),
+				 "no closed port found on the host (give --closed-port)");
+		} else {
+			cx->err[0] = '\0';
+			d->run(cx, cfg->opt->data, &v);
+		}
+		if (*cx->stop && v.result == CHECK_ERROR)
+			break; /* interrupted mid-check: not a result */
+		if (cx->failed) {
+			snprintf(err, errlen, "%s", cx->err);
+			return -1;
+		}
+		struct check_event ev = {
+			.host = t->host, .addr = t->addr, .port = cx->port, .id = d->id, .ref = d->ref,
+			.what = d->what, .result = v.result, .detail = v.detail, .evidence = cx->ev,
+			.nevidence = cx->nev, .t0_ns = cx->ev_t0, .index = i + 1, .total = cfg->nchecks,
+		};
+		output_check(out, &ev);
+		res->run++;
+		switch (v.result) {
+		case CHECK_PASS:
+			res->passed++;
+			break;
+		case CHECK_FAIL:
+			res->failed++;
+			break;
+		case CHECK_SKIP:
+			res->skipped++;
+			break;
+		case CHECK_ERROR:
+			res->errors++;
+			break;
+		}
+	}
+	return 0;
+}
+
+int conform_run(const struct conform_config *cfg, const struct wire *w, struct output *out,
+		const volatile sig_atomic_t *stop, struct conform_result *res, char *err,
+		size_t errlen)
+{
+	memset(res, 0, sizeof(*res));
+	struct cx cx;
+	memset(&cx, 0, sizeof(cx));
+	cx.w = w;
+	cx.stop = stop;
+	cx.sport_base = cfg->sport_base;
+	cx.nsports = cfg->nsports;
+	cx.ttl = (uint8_t)cfg->opt->ttl;
+	cx.tsval_base = cfg->tsval_base;
+	cx.t0 = w->ops->now(w->ctx);
+	cx.isn_state = (uint32_t)cx.t0 ^ cfg->tsval_base;
+	int rc = 0;
+	for (size_t ti = 0; ti < cfg->targets->n && rc == 0 && !*stop; ti++) {
+		const struct target *t = &cfg->targets->t[ti];
+		for (size_t pi = 0; pi < t->ports.n && rc == 0 && !*stop; pi++) {
+			cx.src = cfg->src[ti];
+			cx.dst = t->addr;
+			cx.port = t->ports.port[pi];
+			cx.mss = cfg->mss[ti];
+			cx.rtt_ns = 0;
+			cx.closed_port = 0;
+			cx.nqueue = 0;
+			if (pi == 0)
+				output_begin_target(out, t->host, &t->addr, t->ports.n);
+			output_begin(out, t->host, &t->addr, cx.port);
+			rc = one_port(cfg, &cx, t, out, res, err, errlen);
+		}
+	}
+	if (*stop)
+		res->interrupted = 1;
+	res->bad = cx.bad;
+	free(cx.ev);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/*
+ * cx: the conformance checks' toolkit over a struct wire. Crafted segments
+ * out, the peer's segments in (matched by our source port), a handshake
+ * helper, and the evidence log: every segment of the running check, both
+ * ways, which the report shows. Each check takes fresh source ports, so a
+ * late answer to one check never reaches another.
+ */
+#ifndef TCPSHAKE_CX_H
+#define TCPSHAKE_CX_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/connmodel.h"
+#include "core/netaddr.h"
+#include "core/verdict.h"
+#include "engine/wire.h"
+
+#define CX_QUEUE 32
+
+struct cx {
+	const struct wire *w;
+	const volatile sig_atomic_t *stop;
+	struct netaddr src, dst;
+	uint16_t port;        /* the open port under test */
+	uint16_t closed_port; /* a closed port of the same host; 0: none */
+	uint16_t sport_base, nsports, next;
+	uint16_t mss;         /* what we offer */
+	uint8_t ttl;
+	uint32_t tsval_base;
+	uint64_t t0;          /* the run's start, for the TSval clock */
+	uint64_t rtt_ns;      /* from the first handshake; waits scale with it */
+	uint32_t isn_state;
+	/* The running check's evidence. */
+	struct conn_seg *ev;
+	size_t nev, evcap;
+	uint64_t ev_t0;
+	/* Peer segments read while waiting for another port. */
+	struct cx_pkt queue[CX_QUEUE];
+	size_t nqueue;
+	unsigned long bad;
+	bool failed;
+	char err[200];
+};
+
+/* One connection a check opened. */
+struct cx_conn {
+	uint16_t sport, dport;
+	uint32_t iss, snd_nxt;
+	uint32_t irs, rcv_nxt;
+	bool ts;              /* timestamps agreed */
+	bool ws;              /* window scaling agreed (we offer 7) */
+	uint32_t ts_recent;
+	uint32_t peer_win;
+	struct cx_pkt synack;
+};
+
+uint64_t cx_now(struct cx *cx);
+/* A fresh source port of the block (round robin). */
+uint16_t cx_port(struct cx *cx);
+/* A fresh ISN. */
+uint32_t cx_isn(struct cx *cx);
+/* Our TSval now. */
+uint32_t cx_tsval(struct cx *cx);
+/* Start a new check's evidence. */
+void cx_evidence_reset(struct cx *cx);
+
+/* Send s (src, dst and ttl filled in here) and log it. 0, or -1 (cx->err). */
+int cx_send(struct cx *cx, struct tx_segment *s);
+/* The next peer segment to our port sport from dport, waiting until
+ * deadline: 1 (got *p), 0 (none by then), -1 (error, or stopped). */
+int cx_recv(struct cx *cx, uint16_t sport, uint16_t dport, uint64_t deadline, struct cx_pkt *p);
+/* Every peer segment to sport from dport for the next dur_ns (up to max of
+ * them in out). Returns how many, or -1. */
+long cx_collect(struct cx *cx, uint16_t sport, uint16_t dport, uint64_t dur_ns, struct cx_pkt *out,
+		size_t max);
+
+/* A handshake from a fresh port to dport with our SYN options (opt NULL:
+ * MSS, SACK-permitted, timestamps, window scale as Linux) and optional
+ * reserved bits. 1: established (ACK sent, *c filled); 0: no SYN-ACK
+ * (c->synack holds what came, if anything, flags 0 when nothing); -1. */
+int cx_connect(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t optlen, struct cx_conn *c);
+/* A segment on an open connection: seq/ack as given, timestamps when agreed. */
+int cx_send_on(struct cx *cx, struct cx_conn *c, uint8_t flags, uint32_t seq, uint32_t ack,
+	       const void *data, uint16_t len);
+/* Take the peer's segment p as an endpoint would: its timestamp, its bytes
+ * and FIN when in order (no reassembly), and an ACK (with our seq) when it
+ * carried any. Returns whether its FIN was taken. */
+bool cx_take(struct cx *cx, struct cx_conn *c, const struct cx_pkt *p, uint32_t seq);
+/* Data at snd_nxt, acked: 1 when the peer acknowledged it by deadline, 0
+ * when not, 2 when it reset the connection, -1 on error. */
+int cx_data_acked(struct cx *cx, struct cx_conn *c, const char *data, uint64_t wait_ns);
+/* RST the connection (best effort), to leave nothing half-open. */
+void cx_abort(struct cx *cx, struct cx_conn *c);
+/* A wait long enough for an answer: 4 RTT + 300 ms. */
+uint64_t cx_answer_wait(const struct cx *cx);
+
+#endif

@@ -1,0 +1,603 @@
+/*
+ * probe: syn mode's engine.
+ *
+ * One loop, one thread: send what the scheduler says is due, drain the
+ * capture, report probes whose timeout passed, then wait for the earlier of
+ * the next send and the next timeout. Every probe gets its own ISN from a
+ * keyed permutation of its index (isn.c), so a reply's ack - 1 (or an ICMP
+ * error's quoted seq) leads straight to the probe record; the record must then
+ * agree on the remote address and port, or the segment is not ours.
+ *
+ * Records live in a ring in send order. Their timeouts are in send order too
+ * (one -W for all), so expiring walks the ring from its oldest end. A record
+ * is kept for one more timeout after it is reported so late and duplicate
+ * answers are recognised and counted rather than mistaken for new ones.
+ */
+#include "config.h"
+#include "engine/probe.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/isn.h"
+#include "core/match.h"
+#include "core/sched.h"
+#include "core/segment.h"
+#include "core/stats.h"
+#include "core/tcpopt.h"
+
+#define NS_PER_MS 1000000.0
+/* Send at most this many probes before draining the capture and expiring
+ * timeouts, so a large sweep does not overflow the capture buffer before we
+ * read it, and a run whose sends are always due still reports its timeouts
+ * (and frees their records). */
+#define SEND_BURST 64
+/* How long to back off when the kernel's send queue is full. */
+#define ENOBUFS_BACKOFF_NS 1000000ull
+/* How long a full send queue may refuse us before we give up: a queue that
+ * stays full this long is not draining (a dead link, a stuck qdisc). */
+#define ENOBUFS_GIVEUP_NS 5000000000ull
+#define ENOBUFS_GIVEUP_S (ENOBUFS_GIVEUP_NS / 1000000000ull)
+
+struct rec {
+	uint32_t flow;
+	uint16_t sport;     /* source port of this probe */
+	uint32_t number;    /* probe number of its flow, from 1 */
+	uint64_t user_ns;   /* user-space time right after the send */
+	uint64_t kernel_ns; /* capture timestamp of our SYN; 0 until seen */
+	uint64_t deadline;  /* user_ns + timeout */
+	bool answered;
+	bool reported;
+};
+
+struct flow {
+	const struct target *t;
+	uint16_t port;
+	const struct netaddr *src;
+	uint16_t mss;
+	uint32_t sent, received, dup, badck, late;
+	uint32_t last_index; /* ring index of its newest probe */
+	bool any_sent;
+	bool seen_sa, seen_rst, seen_icmp;
+	struct stats rtt;
+};
+
+struct engine {
+	const struct probe_config *cfg;
+	const struct wire *w;
+	struct output *out;
+	struct probe_result *res;
+	const volatile sig_atomic_t *stop;
+	struct isn_gen isn;
+	struct sched sched;
+	struct flow *flows;
+	size_t nflows;
+	struct match_table table;
+	/* Ring of records: indices [head, tail) are live; slot = index % cap. */
+	struct rec *ring;
+	uint32_t cap, head, tail;
+	uint32_t scan;       /* oldest record that may be unreported */
+	uint32_t unreported; /* records not yet reported */
+	uint64_t timeout_ns;
+	char *err;
+	size_t errlen;
+};
+
+static struct rec *rec_at(struct engine *e, uint32_t index)
+{
+	if ((uint32_t)(index - e->head) >= (uint32_t)(e->tail - e->head))
+		return NULL;
+	return &e->ring[index % e->cap];
+}
+
+static int ring_push(struct engine *e, uint32_t *index)
+{
+	if (e->tail - e->head == e->cap) {
+		/* index % cap must survive the uint32 index wrapping, so cap stays
+		 * a power of two that fits: past 2^31 records we are out of memory. */
+		if (e->cap > UINT32_MAX / 2)
+			return -1;
+		uint32_t ncap = e->cap ? e->cap * 2 : 256;
+		struct rec *n = calloc(ncap, sizeof(*n));
+		if (n == NULL)
+			return -1;
+		for (uint32_t i = e->head; i != e->tail; i++)
+			n[i % ncap] = e->ring[i % e->cap];
+		free(e->ring);
+		e->ring = n;
+		e->cap = ncap;
+	}
+	*index = e->tail++;
+	memset(&e->ring[*index % e->cap], 0, sizeof(struct rec));
+	return 0;
+}
+
+static void fill_base(const struct flow *f, const struct rec *r, struct probe_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->host = f->t->host;
+	ev->addr = f->t->addr;
+	ev->port = f->port;
+	ev->sport = r->sport;
+	ev->seq = r->number;
+}
+
+static void report_timeout(struct engine *e, struct rec *r)
+{
+	struct flow *f = &e->flows[r->flow];
+	struct probe_event ev;
+	fill_base(f, r, &ev);
+	ev.state = PORT_FILTERED;
+	ev.reply = REPLY_NONE;
+	r->reported = true;
+	e->unreported--;
+	if (!e->cfg->opt->open_only)
+		output_probe(e->out, &ev);
+}
+
+/* Move the scan cursor past reported records: it then names the oldest
+ * unreported one (or tail), so no loop walks reported records twice. */
+static void advance_scan(struct engine *e)
+{
+	if ((uint32_t)(e->scan - e->head) > (uint32_t)(e->tail - e->head))
+		e->scan = e->head;
+	while (e->scan != e->tail && e->ring[e->scan % e->cap].reported)
+		e->scan++;
+}
+
+/* Report timeouts that passed and drop records older than one more timeout. */
+static void expire(struct engine *e, uint64_t now)
+{
+	advance_scan(e);
+	while (e->scan != e->tail) {
+		struct rec *r = &e->ring[e->scan % e->cap];
+		if (r->deadline > now)
+			break;
+		report_timeout(e, r);
+		e->scan++;
+		advance_scan(e);
+	}
+	while (e->head != e->scan) {
+		struct rec *r = &e->ring[e->head % e->cap];
+		if (r->deadline + e->timeout_ns > now)
+			break;
+		e->head++;
+	}
+}
+
+/* Send s, retrying while the interface queue is full. Returns 0 sent, 1 when
+ * *stop was set before it could go out (Ctrl-C must work even when the queue
+ * never drains), -1 with errno on a hard error or when the queue stayed full
+ * for ENOBUFS_GIVEUP_NS. */
+static int send_segment(struct engine *e, const struct tx_segment *s, uint64_t *sent_ns)
+{
+	bool refused = false;
+	uint64_t first = 0;
+	for (;;) {
+		if (e->w->ops->send(e->w->ctx, s, sent_ns) == 0)
+			return 0;
+		int why = errno;
+		if (why != ENOBUFS && why != EAGAIN && why != EINTR)
+			return -1;
+		if (*e->stop)
+			return 1;
+		uint64_t now = e->w->ops->now(e->w->ctx);
+		if (!refused) {
+			refused = true;
+			first = now;
+		} else if (now - first >= ENOBUFS_GIVEUP_NS) {
+			errno = why;
+			return -1;
+		}
+		/* Give the queue a moment; a signal ends the wait early. */
+		e->w->ops->wait(e->w->ctx, now + ENOBUFS_BACKOFF_NS);
+	}
+}
+
+static void base_segment(struct engine *e, const struct flow *f, uint16_t sport,
+			 struct tx_segment *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->src = *f->src;
+	s->dst = f->t->addr;
+	s->sport = sport;
+	s->dport = f->port;
+	s->ttl = (uint8_t)e->cfg->opt->ttl;
+}
+
+/* Send the next probe of flow fi. Returns 0 sent, 1 not sent because *stop
+ * was set, -1 on error (e->err filled). */
+static int send_probe(struct engine *e, size_t fi)
+{
+	struct flow *f = &e->flows[fi];
+	struct tx_segment s;
+	uint32_t index;
+	uint64_t sent_ns;
+	char abuf[NETADDR_STRLEN];
+
+	if (!f->any_sent) {
+		if (f->port == f->t->ports.port[0])
+			output_begin_target(e->out, f->t->host, &f->t->addr, f->t->ports.n);
+		output_begin(e->out, f->t->host, &f->t->addr, f->port);
+	}
+	if (ring_push(e, &index) < 0) {
+		snprintf(e->err, e->errlen, "out of memory");
+		return -1;
+	}
+	/* Consecutive probes of one target port take consecutive ports of the
+	 * block, so none shares a 4-tuple with a half-open predecessor. */
+	uint16_t sport = (uint16_t)(e->cfg->sport_base + f->sent % e->cfg->nsports);
+	base_segment(e, f, sport, &s);
+	s.seq = isn_encode(&e->isn, index);
+	s.flags = TCPF_SYN;
+	s.win = 64240; /* Linux's initial window */
+	s.optlen = (uint8_t)tcpopt_build(&e->cfg->opt->syn, f->mss, e->cfg->tsval_base + index, s.opt);
+	int rc = send_segment(e, &s, &sent_ns);
+	if (rc != 0) {
+		if (rc < 0 && (errno == ENOBUFS || errno == EAGAIN || errno == EINTR))
+			snprintf(e->err, e->errlen, "cannot send to %s port %u: the send queue stayed "
+				 "full for %llu s (%s)", netaddr_str(&f->t->addr, abuf, sizeof(abuf)),
+				 f->port, ENOBUFS_GIVEUP_S, strerror(errno));
+		else if (rc < 0)
+			snprintf(e->err, e->errlen, "cannot send to %s port %u: %s",
+				 netaddr_str(&f->t->addr, abuf, sizeof(abuf)), f->port, strerror(errno));
+		e->tail--; /* nothing went out */
+		return rc;
+	}
+	struct rec *r = rec_at(e, index);
+	r->flow = (uint32_t)fi;
+	r->sport = sport;
+	r->number = ++f->sent;
+	r->user_ns = sent_ns;
+	r->deadline = sent_ns + e->timeout_ns;
+	f->last_index = index;
+	f->any_sent = true;
+	e->unreported++;
+	return 0;
+}
+
+static void send_rst(struct engine *e, const struct flow *f, uint16_t sport, uint32_t seq)
+{
+	struct tx_segment s;
+	uint64_t sent_ns;
+	base_segment(e, f, sport, &s);
+	s.seq = seq;
+	s.flags = TCPF_RST;
+	/* Best effort: the server also times its half-open entry out. */
+	if (e->w->ops->send(e->w->ctx, &s, &sent_ns) == 0)
+		sched_charge(&e->sched, sent_ns);
+}
+
+static bool rec_belongs(struct engine *e, const struct rec *r, const struct match_hit *hit)
+{
+	const struct flow *f = &e->flows[r->flow];
+	return f->port == hit->rport && netaddr_eq(&f->t->addr, &hit->remote) &&
+	       netaddr_eq(f->src, &hit->local) && r->sport == hit->lport;
+}
+
+static void answer(struct engine *e, struct rec *r, const struct segment *seg,
+		   const struct wire_packet *pkt, enum reply_kind reply)
+{
+	struct flow *f = &e->flows[r->flow];
+	struct probe_event ev;
+
+	if (r->answered) {
+		f->dup++; /* a retransmitted SYN-ACK or a duplicated frame */
+		return;
+	}
+	if (r->reported) {
+		f->late++; /* came after its timeout was reported */
+		return;
+	}
+	r->answered = true;
+	r->reported = true;
+	e->unreported--;
+	f->received++;
+
+	fill_base(f, r, &ev);
+	ev.reply = reply;
+	ev.answered = true;
+	ev.ttl = seg->ttl;
+	if (r->kernel_ns != 0 && pkt->ts_ns >= r->kernel_ns) {
+		ev.rtt_ms = (double)(pkt->ts_ns - r->kernel_ns) / NS_PER_MS;
+		ev.ts_source = TS_KERNEL;
+	} else {
+		ev.rtt_ms = pkt->ts_ns >= r->user_ns ? (double)(pkt->ts_ns - r->user_ns) / NS_PER_MS : 0.0;
+		ev.ts_source = TS_USER;
+	}
+	if (reply == REPLY_ICMP) {
+		ev.state = PORT_FILTERED;
+		ev.icmp_type = seg->icmp_type;
+		ev.icmp_code = seg->icmp_code;
+		ev.icmp_from = seg->src;
+		f->seen_icmp = true;
+	} else {
+		ev.state = reply == REPLY_SA ? PORT_OPEN : PORT_CLOSED;
+		ev.win = seg->win;
+		ev.flags = seg->flags;
+		if (reply == REPLY_SA) {
+			ev.opt = seg->opt;
+			f->seen_sa = true;
+		} else {
+			f->seen_rst = true;
+		}
+	}
+	stats_add(&f->rtt, ev.rtt_ms);
+	if (!e->cfg->opt->open_only || ev.state == PORT_OPEN)
+		output_probe(e->out, &ev);
+}
+
+static void handle_reply(struct engine *e, const struct segment *seg, const struct match_hit *hit,
+			 const struct wire_packet *pkt)
+{
+	long fi = match_table_find(&e->table, &hit->remote, hit->rport);
+	if (fi < 0)
+		return; /* from an endpoint we never probed */
+	struct flow *f = &e->flows[fi];
+	if (seg->tcp_csum == CSUM_BAD) {
+		f->badck++;
+		return;
+	}
+	struct rec *r = NULL;
+	if (seg->flags & TCPF_ACK) {
+		r = rec_at(e, isn_decode(&e->isn, hit->key));
+		if (r != NULL && !rec_belongs(e, r, hit))
+			r = NULL;
+	} else if ((seg->flags & TCPF_RST) && f->any_sent) {
+		/* A bare RST carries no ack to name its probe: it answers the newest. */
+		r = rec_at(e, f->last_index);
+		if (r != NULL && r->sport != hit->lport)
+			r = NULL;
+	}
+	if (r == NULL)
+		return; /* ack names no probe of ours: not an answer */
+
+	uint8_t fl = seg->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST);
+	if (fl == (TCPF_SYN | TCPF_ACK)) {
+		/* Free the server's half-open entry even for duplicates: each SYN-ACK
+		 * retransmission means our last RST did not arrive. */
+		send_rst(e, f, r->sport, hit->key + 1);
+		answer(e, r, seg, pkt, REPLY_SA);
+	} else if (seg->flags & TCPF_RST) {
+		answer(e, r, seg, pkt, (seg->flags & TCPF_ACK) ? REPLY_RA : REPLY_R);
+	}
+}
+
+static bool in_block(const struct engine *e, uint16_t port)
+{
+	return (uint16_t)(port - e->cfg->sport_base) < e->cfg->nsports;
+}
+
+static void handle_packet(struct engine *e, const struct wire_packet *pkt)
+{
+	struct segment seg;
+	enum segment_reason why;
+	struct match_hit hit;
+	static const struct netaddr none; /* const: no mutable state */
+	enum segment_status st = segment_decode(pkt->data, pkt->caplen, pkt->linktype, &seg, &why);
+	if (st == SEGMENT_BAD) {
+		e->res->bad++;
+		return;
+	}
+	if (st != SEGMENT_OK)
+		return;
+	/* Targets may be reached from different local addresses (lo and a
+	 * veth, say) and each probe has its own source port, so our side is
+	 * read from the segment: whichever of its ports lies in our block.
+	 * When both do (a probe of a port inside our own block), the segment
+	 * is tried as sent by us first, then as received. rec_belongs then
+	 * checks the probe's own source address and port. */
+	struct netaddr cand_addr[2];
+	uint16_t cand_port[2];
+	int ncand = 0;
+	if (seg.kind == SEGMENT_KIND_ICMP_ERROR) {
+		cand_addr[ncand] = seg.quote.src;
+		cand_port[ncand++] = seg.quote.sport;
+	} else {
+		if (in_block(e, seg.sport)) {
+			cand_addr[ncand] = seg.src; /* sent by us: our SYNs and RSTs */
+			cand_port[ncand++] = seg.sport;
+		}
+		if (in_block(e, seg.dport)) {
+			cand_addr[ncand] = seg.dst;
+			cand_port[ncand++] = seg.dport;
+		}
+		/* The block is ours alone (portres.h): every TCP segment on it
+		 * belongs in --pcap, answers, duplicates and our RSTs alike. */
+		if (ncand > 0 && e->w->ops->record)
+			e->w->ops->record(e->w->ctx, pkt);
+	}
+	enum match_role role = MATCH_NONE;
+	for (int c = 0; c < ncand && role == MATCH_NONE; c++) {
+		if (!in_block(e, cand_port[c]))
+			continue;
+		const struct netaddr *l = &cand_addr[c];
+		role = match_classify(&seg, l->family == AF_INET ? l : &none,
+				      l->family == AF_INET6 ? l : &none, cand_port[c], &hit);
+		hit.lport = cand_port[c];
+	}
+	switch (role) {
+	case MATCH_OUR_SYN: {
+		struct rec *r = rec_at(e, isn_decode(&e->isn, hit.key));
+		if (r != NULL && rec_belongs(e, r, &hit) && r->kernel_ns == 0)
+			r->kernel_ns = pkt->ts_ns;
+		break;
+	}
+	case MATCH_REPLY:
+		handle_reply(e, &seg, &hit, pkt);
+		break;
+	case MATCH_ICMP: {
+		struct rec *r = rec_at(e, isn_decode(&e->isn, hit.key));
+		if (r != NULL && rec_belongs(e, r, &hit)) {
+			if (e->w->ops->record)
+				e->w->ops->record(e->w->ctx, pkt);
+			answer(e, r, &seg, pkt, REPLY_ICMP);
+		}
+		break;
+	}
+	case MATCH_NONE:
+		break;
+	}
+}
+
+static int drain(struct engine *e)
+{
+	struct wire_packet pkt;
+	int rc;
+	while ((rc = e->w->ops->next(e->w->ctx, &pkt)) == 1)
+		handle_packet(e, &pkt);
+	if (rc < 0) {
+		snprintf(e->err, e->errlen, "capture failed");
+		return -1;
+	}
+	return 0;
+}
+
+static void summarize(struct engine *e)
+{
+	for (size_t i = 0; i < e->nflows; i++) {
+		struct flow *f = &e->flows[i];
+		struct summary_event s;
+		memset(&s, 0, sizeof(s));
+		s.host = f->t->host;
+		s.addr = f->t->addr;
+		s.port = f->port;
+		s.sent = f->sent;
+		s.received = f->received;
+		s.loss_pct = f->sent ? 100.0 * (double)(f->sent - f->received) / (double)f->sent : 0.0;
+		s.state = f->seen_sa ? PORT_OPEN : f->seen_rst ? PORT_CLOSED : PORT_FILTERED;
+		stats_summarize(&f->rtt, &s.rtt);
+		s.duplicates = f->dup;
+		s.bad_checksum = f->badck;
+		s.late = f->late;
+		e->res->ports++;
+		if (s.state == PORT_OPEN)
+			e->res->ports_open++;
+		else if (e->cfg->opt->open_only)
+			continue; /* --open: a sweep reports what it found */
+		if (!f->any_sent) {
+			if (f->port == f->t->ports.port[0])
+				output_begin_target(e->out, f->t->host, &f->t->addr, f->t->ports.n);
+			output_begin(e->out, f->t->host, &f->t->addr, f->port);
+		}
+		output_summary(e->out, &s);
+	}
+}
+
+static int setup(struct engine *e)
+{
+	size_t n = target_list_ports(e->cfg->targets);
+	e->flows = calloc(n ? n : 1, sizeof(*e->flows));
+	if (e->flows == NULL || match_table_init(&e->table, n) < 0)
+		return -1;
+	for (size_t ti = 0; ti < e->cfg->targets->n; ti++) {
+		const struct target *t = &e->cfg->targets->t[ti];
+		for (size_t pi = 0; pi < t->ports.n; pi++) {
+			struct flow *f = &e->flows[e->nflows];
+			f->t = t;
+			f->port = t->ports.port[pi];
+			f->src = &e->cfg->src[ti];
+			f->mss = e->cfg->mss[ti];
+			stats_init(&f->rtt);
+			if (match_table_add(&e->table, &t->addr, f->port, e->nflows) < 0)
+				return -1;
+			e->nflows++;
+		}
+	}
+	return 0;
+}
+
+static void teardown(struct engine *e)
+{
+	for (size_t i = 0; i < e->nflows; i++)
+		stats_free(&e->flows[i].rtt);
+	free(e->flows);
+	match_table_free(&e->table);
+	free(e->ring);
+}
+
+int probe_run(const struct probe_config *cfg, const struct wire *w, struct output *out,
+	      const volatile sig_atomic_t *stop, struct probe_result *res, char *err, size_t errlen)
+{
+	struct engine e;
+	int rc = 0;
+
+	memset(&e, 0, sizeof(e));
+	memset(res, 0, sizeof(*res));
+	e.cfg = cfg;
+	e.w = w;
+	e.out = out;
+	e.res = res;
+	e.stop = stop;
+	e.err = err;
+	e.errlen = errlen;
+	e.timeout_ns = (uint64_t)(cfg->opt->timeout * 1e9);
+	if (cfg->isn_seed)
+		isn_seed(&e.isn, cfg->isn_seed);
+	else
+		isn_seed_random(&e.isn);
+	if (setup(&e) < 0) {
+		snprintf(err, errlen, "out of memory");
+		teardown(&e);
+		return -1;
+	}
+
+	sched_init(&e.sched, e.nflows, cfg->opt->count, (uint64_t)(cfg->opt->interval * 1e9),
+		   cfg->opt->rate, w->ops->now(w->ctx));
+	for (;;) {
+		if (*stop || output_broken(out)) {
+			res->interrupted = 1;
+			break;
+		}
+		uint64_t now = w->ops->now(w->ctx);
+		size_t fi;
+		uint64_t due;
+		bool more = sched_next(&e.sched, &fi, &due);
+		/* A burst ends after SEND_BURST sends even when more are due: with
+		 * sends always due (-c 0 -i 0.001 over many ports, rounds longer
+		 * than -i) timeouts must still be reported below. */
+		for (int burst = 0; more && due <= now && !*stop && burst < SEND_BURST; burst++) {
+			int sr = send_probe(&e, fi);
+			if (sr < 0) {
+				rc = -1;
+				goto done;
+			}
+			if (sr > 0)
+				break; /* stopped while the send queue was full */
+			sched_sent(&e.sched, now);
+			now = w->ops->now(w->ctx);
+			more = sched_next(&e.sched, &fi, &due);
+		}
+		if (drain(&e) < 0) {
+			rc = -1;
+			goto done;
+		}
+		now = w->ops->now(w->ctx);
+		expire(&e, now);
+		if (!more && e.unreported == 0)
+			break;
+
+		/* Sleep until the next send or the oldest pending timeout. */
+		uint64_t wake = UINT64_MAX;
+		if (more)
+			wake = due;
+		advance_scan(&e);
+		if (e.scan != e.tail && e.ring[e.scan % e.cap].deadline < wake)
+			wake = e.ring[e.scan % e.cap].deadline;
+		if (wake > now && w->ops->wait(w->ctx, wake) < 0 && errno != EINTR) {
+			snprintf(err, errlen, "wait failed: %s", strerror(errno));
+			rc = -1;
+			goto done;
+		}
+	}
+	/* Interrupted or finished: read what already arrived before summing up. */
+	if (drain(&e) < 0)
+		rc = -1;
+done:
+	summarize(&e);
+	teardown(&e);
+	return rc;
+}

@@ -1,0 +1,45 @@
+/*
+ * session: connect mode. For each target port, -c times, one connection made
+ * of crafted segments: SYN, SYN-ACK, ACK, the --data, then the close that
+ * --close asks for, with retransmission of our SYN, data and FIN. Every
+ * segment both ways goes to connmodel, which judges the peer; the engine
+ * only acts as a minimal, correct TCP endpoint would.
+ *
+ * Runs over a struct wire like probe.c, so unit tests can script it.
+ */
+#ifndef TCPSHAKE_SESSION_H
+#define TCPSHAKE_SESSION_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "core/cli.h"
+#include "out/output.h"
+#include "core/target.h"
+#include "engine/wire.h"
+
+struct session_config {
+	const struct options *opt;
+	const struct target_list *targets; /* resolved */
+	const struct netaddr *src;         /* per target: our source address */
+	const uint16_t *mss;               /* per target: MSS offered when the user set none */
+	uint16_t sport_base;               /* our source ports: one per connection, in turn */
+	uint16_t nsports;
+	uint32_t isn_seed;                 /* 0: random ISNs */
+	uint32_t tsval_base;               /* our timestamp clock's offset */
+};
+
+struct session_result {
+	size_t connections;   /* attempted */
+	size_t good;          /* handshake ok and teardown conformant */
+	int interrupted;
+	unsigned long bad;    /* frames that failed to decode */
+};
+
+/* Run every connection (or until *stop). Returns 0, or -1 with err on a
+ * runtime error (a send that kept failing, a capture error). */
+int session_run(const struct session_config *cfg, const struct wire *w, struct output *out,
+		const volatile sig_atomic_t *stop, struct session_result *res, char *err,
+		size_t errlen);
+
+#endif

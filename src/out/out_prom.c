@@ -1,0 +1,275 @@
+/*
+ * out_prom: Prometheus text exposition format 0.0.4, printed at the end.
+ *
+ * Meant for node_exporter's textfile collector (run tcpshake from cron into
+ * a temporary file, then rename it into the collector's directory) or any
+ * other scraper of the text format. Each metric family is printed once with
+ * its HELP and TYPE lines, then one sample per target port, labelled
+ * host/addr/port; so the summaries are kept until output_end. The RTT is a
+ * summary (quantiles 0.5/0.9/0.99, _sum, _count) in seconds, the base unit
+ * Prometheus asks for. After a runtime error no metric is printed at all,
+ * only a comment naming the error: a partial file would look like a port
+ * that went away.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out/output_impl.h"
+
+struct prom {
+	struct out_kept_list kept;
+	bool failed; /* an error was reported: print no metrics */
+	struct {
+		struct summary_event where; /* host, addr, port of the check */
+		const char *id;
+		enum check_result result;
+		char host[128];
+	} checks[64];
+	size_t nchecks;
+};
+
+static int prom_init(struct output *o)
+{
+	o->state = calloc(1, sizeof(struct prom));
+	return o->state != NULL ? 0 : -1;
+}
+
+static void prom_fini(struct output *o)
+{
+	struct prom *p = o->state;
+	out_kept_free(&p->kept);
+	free(p);
+}
+
+static void prom_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port)
+{
+}
+
+static void prom_probe(struct output *o, const struct probe_event *e)
+{
+}
+
+static void prom_summary(struct output *o, const struct summary_event *e)
+{
+	struct prom *p = o->state;
+	(void)out_kept_add(&p->kept, e); /* a loss sets kept.lost, reported at the end */
+}
+
+/* A comment line; the message made one line so it cannot end the comment. */
+static void put_comment_error(FILE *f, const char *message)
+{
+	fputs("# tcpshake error: ", f);
+	for (const char *c = message; *c != '\0'; c++)
+		fputc((unsigned char)*c < 0x20 ? ' ' : *c, f);
+	fputc('\n', f);
+	fflush(f);
+}
+
+/* Printed at once rather than at output_end: main ends the run right after
+ * an error, and the comment must reach the file either way. */
+static void prom_error(struct output *o, const char *message)
+{
+	struct prom *p = o->state;
+	p->failed = true;
+	put_comment_error(o->out, message);
+}
+
+/* A label value, escaped as the exposition format asks (\\, \", \n). */
+static void put_label_value(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* `name{host="..",addr="..",port=".."[,extra=".."]} ` */
+static void put_series(FILE *f, const char *name, const struct summary_event *e, const char *extra,
+		       const char *extra_value)
+{
+	char abuf[NETADDR_STRLEN];
+
+	fprintf(f, "%s{host=", name);
+	put_label_value(f, e->host);
+	fputs(",addr=", f);
+	put_label_value(f, netaddr_str(&e->addr, abuf, sizeof(abuf)));
+	fprintf(f, ",port=\"%u\"", (unsigned)e->port);
+	if (extra != NULL) {
+		fprintf(f, ",%s=", extra);
+		put_label_value(f, extra_value);
+	}
+	fputs("} ", f);
+}
+
+static void put_family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void put_seconds(FILE *f, double ms)
+{
+	fprintf(f, "%.9f\n", isfinite(ms) ? ms / 1000.0 : 0.0);
+}
+
+static bool has_rtt(const struct summary_event *e)
+{
+	return e->rtt.n > 0;
+}
+
+/* Conform mode: one series per check, 1 for the result it had. The
+ * check strings (id, result) are static; the host is copied. */
+static void prom_check(struct output *o, const struct check_event *e)
+{
+	struct prom *p = o->state;
+	if (p->nchecks >= sizeof(p->checks) / sizeof(p->checks[0]))
+		return;
+	struct summary_event *k = &p->checks[p->nchecks].where;
+	memset(k, 0, sizeof(*k));
+	snprintf(p->checks[p->nchecks].host, sizeof(p->checks[p->nchecks].host), "%s",
+		 e->host != NULL ? e->host : "");
+	k->host = p->checks[p->nchecks].host;
+	k->addr = e->addr;
+	k->port = e->port;
+	p->checks[p->nchecks].id = e->id;
+	p->checks[p->nchecks].result = e->result;
+	p->nchecks++;
+}
+
+static int prom_end_checks(struct output *o)
+{
+	struct prom *p = o->state;
+	FILE *f = o->out;
+	static const enum check_result results[] = {CHECK_PASS, CHECK_FAIL, CHECK_SKIP, CHECK_ERROR};
+	put_family(f, "tcpshake_check", "gauge",
+		   "Conformance check result: 1 for the result it had, 0 for the others.");
+	for (size_t i = 0; i < p->nchecks; i++)
+		for (size_t r = 0; r < 4; r++) {
+			char abuf[NETADDR_STRLEN];
+			const struct summary_event *w = &p->checks[i].where;
+			fputs("tcpshake_check{host=", f);
+			put_label_value(f, w->host);
+			fputs(",addr=", f);
+			put_label_value(f, netaddr_str(&w->addr, abuf, sizeof(abuf)));
+			fprintf(f, ",port=\"%u\",id=", (unsigned)w->port);
+			put_label_value(f, p->checks[i].id);
+			fputs(",result=", f);
+			put_label_value(f, check_result_name(results[r]));
+			fprintf(f, "} %d\n", p->checks[i].result == results[r]);
+		}
+	fflush(f);
+	return -1;
+}
+
+static int prom_end(struct output *o)
+{
+	struct prom *p = o->state;
+	const struct out_kept_list *l = &p->kept;
+	FILE *f = o->out;
+	bool any_rtt = false;
+	static const enum port_state states[] = { PORT_OPEN, PORT_CLOSED, PORT_FILTERED };
+
+	if (p->failed)
+		return -1;
+	if (l->lost) {
+		put_comment_error(f, "out of memory");
+		return -1;
+	}
+	if (l->n == 0)
+		return p->nchecks > 0 ? prom_end_checks(o) : -1;
+	for (size_t i = 0; i < l->n; i++)
+		any_rtt |= has_rtt(&l->v[i].e);
+
+	put_family(f, "tcpshake_up", "gauge", "1 if the port answered a SYN with a SYN-ACK, else 0.");
+	for (size_t i = 0; i < l->n; i++) {
+		put_series(f, "tcpshake_up", &l->v[i].e, NULL, NULL);
+		fprintf(f, "%d\n", l->v[i].e.state == PORT_OPEN);
+	}
+
+	put_family(f, "tcpshake_port_state", "gauge", "Port state: 1 for the state seen, 0 for the others.");
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
+			put_series(f, "tcpshake_port_state", &l->v[i].e, "state", port_state_name(states[s]));
+			fprintf(f, "%d\n", l->v[i].e.state == states[s]);
+		}
+
+	put_family(f, "tcpshake_probes_sent", "gauge", "SYN probes sent in this run.");
+	for (size_t i = 0; i < l->n; i++) {
+		put_series(f, "tcpshake_probes_sent", &l->v[i].e, NULL, NULL);
+		fprintf(f, "%u\n", (unsigned)l->v[i].e.sent);
+	}
+
+	put_family(f, "tcpshake_probes_received", "gauge", "SYN probes answered in this run.");
+	for (size_t i = 0; i < l->n; i++) {
+		put_series(f, "tcpshake_probes_received", &l->v[i].e, NULL, NULL);
+		fprintf(f, "%u\n", (unsigned)l->v[i].e.received);
+	}
+
+	put_family(f, "tcpshake_loss_ratio", "gauge", "Share of probes not answered, 0 to 1.");
+	for (size_t i = 0; i < l->n; i++) {
+		double r = l->v[i].e.loss_pct / 100.0;
+		put_series(f, "tcpshake_loss_ratio", &l->v[i].e, NULL, NULL);
+		fprintf(f, "%.9g\n", isfinite(r) ? r : 0.0);
+	}
+
+	put_family(f, "tcpshake_rtt_seconds", "summary", "Handshake RTT, from the SYN leaving to its answer (SYN-ACK, RST or ICMP error) arriving.");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct summary_event *e = &l->v[i].e;
+		if (has_rtt(e)) {
+			put_series(f, "tcpshake_rtt_seconds", e, "quantile", "0.5");
+			put_seconds(f, e->rtt.p50);
+			put_series(f, "tcpshake_rtt_seconds", e, "quantile", "0.9");
+			put_seconds(f, e->rtt.p90);
+			put_series(f, "tcpshake_rtt_seconds", e, "quantile", "0.99");
+			put_seconds(f, e->rtt.p99);
+			put_series(f, "tcpshake_rtt_seconds_sum", e, NULL, NULL);
+			put_seconds(f, e->rtt.avg * (double)e->rtt.n);
+		}
+		put_series(f, "tcpshake_rtt_seconds_count", e, NULL, NULL);
+		fprintf(f, "%zu\n", e->rtt.n);
+	}
+
+	if (any_rtt) {
+		static const struct {
+			const char *name, *help;
+		} fam[] = {
+			{ "tcpshake_rtt_min_seconds", "Smallest handshake RTT." },
+			{ "tcpshake_rtt_max_seconds", "Largest handshake RTT." },
+			{ "tcpshake_rtt_mdev_seconds", "Mean deviation of the handshake RTT, as ping's mdev." },
+		};
+		for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+			put_family(f, fam[k].name, "gauge", fam[k].help);
+			for (size_t i = 0; i < l->n; i++) {
+				const struct summary_event *e = &l->v[i].e;
+				if (!has_rtt(e))
+					continue;
+				put_series(f, fam[k].name, e, NULL, NULL);
+				put_seconds(f, k == 0 ? e->rtt.min : k == 1 ? e->rtt.max : e->rtt.mdev);
+			}
+		}
+	}
+	fflush(f);
+	return -1;
+}
+
+const struct out_ops out_prom_ops = {
+	.init = prom_init,
+	.fini = prom_fini,
+	.begin = prom_begin,
+	.probe = prom_probe,
+	.summary = prom_summary,
+	.check = prom_check,
+	.error = prom_error,
+	.end = prom_end,
+};

@@ -1,0 +1,218 @@
+/*
+ * out_text: ping-like lines for people, and for scripts that grep them.
+ *
+ * A header per target port, a line per probe as its outcome is known, and a
+ * ping-style statistics block per target port at the end. Every field is
+ * `name=value` so a line can be picked apart with a regular expression; the
+ * exact spellings are pinned by tests/unit/test_output.c and the integration
+ * tests. Lines are flushed as they are printed so `| grep --line-buffered`
+ * and friends see each probe when it happens. Quiet mode keeps only the
+ * statistics block.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "out/ladder.h"
+#include "out/output_impl.h"
+
+static int text_init(struct output *o)
+{
+	return 0;
+}
+
+static void text_fini(struct output *o)
+{
+}
+
+static void text_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port)
+{
+	char abuf[NETADDR_STRLEN];
+
+	if (o->cfg.quiet)
+		return;
+	fprintf(o->out, "TCPSHAKE %s (%s) port %u: %s\n", host, netaddr_str(addr, abuf, sizeof(abuf)),
+		(unsigned)port, out_mode_words(o));
+	fflush(o->out);
+}
+
+static void text_options(FILE *f, const struct tcp_options *opt)
+{
+	if (opt->mss_present)
+		fprintf(f, " mss=%u", (unsigned)opt->mss);
+	if (opt->wscale_present)
+		fprintf(f, " ws=%u", (unsigned)opt->wscale);
+	if (opt->sack_permitted)
+		fputs(" sack", f);
+	if (opt->ts_present)
+		fputs(" ts", f);
+}
+
+static void text_probe(struct output *o, const struct probe_event *e)
+{
+	char ap[OUT_ADDRPORT_LEN];
+	FILE *f = o->out;
+
+	if (o->cfg.quiet)
+		return;
+	fprintf(f, "%s %s seq=%u", port_state_name(e->state), out_addr_port(&e->addr, e->port, ap, sizeof(ap)),
+		(unsigned)e->seq);
+	if (!e->answered) {
+		fputs(" no reply\n", f);
+		fflush(f);
+		return;
+	}
+	if (e->reply == REPLY_ICMP) {
+		char nbuf[32], fbuf[NETADDR_STRLEN];
+		fprintf(f, " icmp=%s from %s ttl=%u rtt=%.3f ms",
+			icmp_error_name(e->addr.family, e->icmp_type, e->icmp_code, nbuf, sizeof(nbuf)),
+			netaddr_str(&e->icmp_from, fbuf, sizeof(fbuf)), (unsigned)e->ttl, e->rtt_ms);
+	} else {
+		char flags[9];
+		fprintf(f, " flags=%s ttl=%u win=%u rtt=%.3f ms", segment_flags_str(e->flags, flags),
+			(unsigned)e->ttl, (unsigned)e->win, e->rtt_ms);
+		if (e->reply == REPLY_SA)
+			text_options(f, &e->opt);
+	}
+	if (e->ts_source == TS_USER)
+		fputs(" (user-space timestamp)", f);
+	fputc('\n', f);
+	fflush(f);
+}
+
+static void text_summary(struct output *o, const struct summary_event *e)
+{
+	FILE *f = o->out;
+
+	if (!o->cfg.quiet)
+		fputc('\n', f);
+	fprintf(f, "--- %s port %u tcpshake statistics ---\n", e->host, (unsigned)e->port);
+	fprintf(f, "%u %s, %u answered, %.1f%% loss, port %s", (unsigned)e->sent,
+		out_is_connect(o) ? "connections" : "probes sent", (unsigned)e->received, e->loss_pct,
+		port_state_name(e->state));
+	if (e->duplicates)
+		fprintf(f, ", %u duplicate(s)", (unsigned)e->duplicates);
+	if (e->bad_checksum)
+		fprintf(f, ", %u bad checksum(s)", (unsigned)e->bad_checksum);
+	if (e->late)
+		fprintf(f, ", %u late", (unsigned)e->late);
+	fputc('\n', f);
+	if (e->rtt.n > 0) {
+		fprintf(f, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", e->rtt.min, e->rtt.avg,
+			e->rtt.max, e->rtt.mdev);
+		fprintf(f, "rtt p50/p90/p99 = %.3f/%.3f/%.3f ms\n", e->rtt.p50, e->rtt.p90, e->rtt.p99);
+	}
+	/* No flush: summaries come in one burst at the end; output_end flushes. */
+}
+
+static void text_session(struct output *o, const struct session_event *e)
+{
+	char ap[OUT_ADDRPORT_LEN];
+	FILE *f = o->out;
+
+	if (o->cfg.quiet)
+		return;
+	if (o->cfg.trace)
+		ladder_print(f, e);
+	fprintf(f, "%s connection=%u sport=%u handshake=%s", out_addr_port(&e->addr, e->port, ap, sizeof(ap)),
+		(unsigned)e->number, (unsigned)e->sport, handshake_name(e->handshake));
+	if (e->handshake == HS_UNREACHABLE) {
+		char nbuf[32], fbuf[NETADDR_STRLEN];
+		fprintf(f, " icmp=%s from %s",
+			icmp_error_name(e->addr.family, e->icmp_type, e->icmp_code, nbuf, sizeof(nbuf)),
+			netaddr_str(&e->icmp_from, fbuf, sizeof(fbuf)));
+	}
+	if (e->rtt_valid)
+		fprintf(f, " rtt=%.3f ms", e->rtt_ms);
+	fprintf(f, " close=%s teardown=%s segments=%zu sent=%llu B received=%llu B", e->close,
+		teardown_name(e->teardown), e->nsegs, (unsigned long long)e->bytes_out,
+		(unsigned long long)e->bytes_in);
+	if (e->retrans_out || e->retrans_in)
+		fprintf(f, " retransmissions=%u/%u", (unsigned)e->retrans_out, (unsigned)e->retrans_in);
+	if (e->time_wait_ms > 0)
+		fprintf(f, " time_wait=%.0f s (held %.3f s)", e->time_wait_ms / 1000.0,
+			e->time_wait_held_ms / 1000.0);
+	fputc('\n', f);
+	for (size_t i = 0; i < e->ndevs; i++) {
+		char buf[256];
+		fprintf(f, "  deviation %s: %s\n", deviation_name(e->devs[i].code),
+			deviation_format(&e->devs[i], buf, sizeof(buf)));
+	}
+	if (e->cause != NULL)
+		fprintf(f, "  cause: %s\n", e->cause);
+	if (o->cfg.print_data) {
+		/* C-style escapes keep one connection's data on one line. */
+		fputs("  data: \"", f);
+		for (size_t i = 0; i < e->data_in_len; i++) {
+			uint8_t b = e->data_in[i];
+			if (b == '\n')
+				fputs("\\n", f);
+			else if (b == '\r')
+				fputs("\\r", f);
+			else if (b == '\t')
+				fputs("\\t", f);
+			else if (b == '"' || b == '\\')
+				fprintf(f, "\\%c", b);
+			else if (b >= 0x20 && b < 0x7f)
+				fputc(b, f);
+			else
+				fprintf(f, "\\x%02x", b);
+		}
+		fputs("\"\n", f);
+	}
+	fflush(f);
+}
+
+/* --trace for a check: the segments that decided it, one a line. */
+static void text_evidence(FILE *f, const struct check_event *e)
+{
+	for (size_t i = 0; i < e->nevidence; i++) {
+		const struct conn_seg *s = &e->evidence[i];
+		char flags[9];
+		double t = s->t_ns >= e->t0_ns ? (double)(s->t_ns - e->t0_ns) / 1e6 : 0.0;
+		fprintf(f, "    %10.3f  %s  %-5s seq %-10u ack %-10u len %u\n", t,
+			s->dir == CONN_OUT ? "-->" : "<--", segment_flags_str(s->flags, flags),
+			(unsigned)s->seq, (unsigned)((s->flags & TCPF_ACK) ? s->ack : 0), (unsigned)s->len);
+	}
+}
+
+static void text_check(struct output *o, const struct check_event *e)
+{
+	FILE *f = o->out;
+	if (e->index == 1)
+		fprintf(f, "%-26s %-6s %-34s %s\n", "CHECK", "RESULT", "REFERENCE", "DETAIL");
+	if (!o->cfg.quiet || e->result == CHECK_FAIL || e->result == CHECK_ERROR) {
+		fprintf(f, "%-26s %-6s %-34s %s\n", e->id, check_result_name(e->result), e->ref,
+			e->detail);
+		if (o->cfg.trace)
+			text_evidence(f, e);
+	}
+	if (e->index == e->total)
+		fprintf(f, "%zu checks: %zu passed, %zu failed, %zu skipped, %zu errors\n",
+			e->total, o->port_checks[CHECK_PASS], o->port_checks[CHECK_FAIL],
+			o->port_checks[CHECK_SKIP], o->port_checks[CHECK_ERROR]);
+	fflush(f);
+}
+
+static void text_error(struct output *o, const char *message)
+{
+	/* main prints the one `tcpshake: ...` line on stderr. */
+}
+
+static int text_end(struct output *o)
+{
+	return -1;
+}
+
+const struct out_ops out_text_ops = {
+	.init = text_init,
+	.fini = text_fini,
+	.begin = text_begin,
+	.probe = text_probe,
+	.summary = text_summary,
+	.session = text_session,
+	.check = text_check,
+	.error = text_error,
+	.end = text_end,
+};

@@ -1,0 +1,200 @@
+/*
+ * output: the public face of the formatters, and what they share.
+ *
+ * output_new picks the table of the chosen format (output_impl.h) and every
+ * other call goes through it, so the engine never knows which format runs.
+ * There is no global state: two outputs can run side by side (tests do).
+ * Also here: the address:port spelling all text formats use, and the list
+ * of kept summaries nagios and prom print at the end.
+ */
+#include "config.h"
+#include "out/output.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "out/output_impl.h"
+
+static const struct out_ops *ops_for(enum out_format f)
+{
+	switch (f) {
+	case OUT_TEXT:
+		return &out_text_ops;
+	case OUT_JSON:
+		return &out_json_ops;
+	case OUT_NAGIOS:
+		return &out_nagios_ops;
+	case OUT_PROM:
+		return &out_prom_ops;
+	}
+	return &out_text_ops;
+}
+
+struct output *output_new(const struct output_config *cfg, FILE *out)
+{
+	struct output *o = calloc(1, sizeof(*o));
+	if (o == NULL)
+		return NULL;
+	o->cfg = *cfg;
+	o->out = out;
+	o->ops = ops_for(cfg->format);
+	o->end_status = -1;
+	if (o->ops->init(o) < 0) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+void output_free(struct output *o)
+{
+	if (o == NULL)
+		return;
+	o->ops->fini(o);
+	free(o);
+}
+
+void output_begin_target(struct output *o, const char *host, const struct netaddr *addr,
+			 size_t nports)
+{
+	char abuf[NETADDR_STRLEN];
+	o->multi_port = nports > 1;
+	/* Only the text format has headers; JSON, nagios and prom need none. */
+	if (o->ended || !o->multi_port || o->cfg.format != OUT_TEXT || o->cfg.quiet)
+		return;
+	fprintf(o->out, "TCPSHAKE %s (%s): %zu ports, %s\n", host,
+		netaddr_str(addr, abuf, sizeof(abuf)), nports, out_mode_words(o));
+}
+
+void output_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port)
+{
+	if (!o->ended && !o->multi_port)
+		o->ops->begin(o, host, addr, port);
+}
+
+void output_probe(struct output *o, const struct probe_event *e)
+{
+	if (!o->ended)
+		o->ops->probe(o, e);
+}
+
+void output_summary(struct output *o, const struct summary_event *e)
+{
+	if (!o->ended)
+		o->ops->summary(o, e);
+}
+
+void output_session(struct output *o, const struct session_event *e)
+{
+	if (!o->ended && o->ops->session != NULL)
+		o->ops->session(o, e);
+}
+
+void output_check(struct output *o, const struct check_event *e)
+{
+	if (o->ended)
+		return;
+	if (e->index == 1)
+		memset(o->port_checks, 0, sizeof(o->port_checks));
+	if ((unsigned)e->result < 4) {
+		o->checks[e->result]++;
+		o->port_checks[e->result]++;
+	}
+	if (o->ops->check != NULL)
+		o->ops->check(o, e);
+}
+
+void output_error(struct output *o, const char *message)
+{
+	if (!o->ended)
+		o->ops->error(o, message != NULL ? message : "unknown error");
+}
+
+int output_end(struct output *o)
+{
+	if (!o->ended) {
+		o->end_status = o->ops->end(o);
+		o->ended = true;
+		fflush(o->out);
+	}
+	return o->end_status;
+}
+
+const char *out_mode_words(const struct output *o)
+{
+	const char *m = o->cfg.mode_name;
+	if (m != NULL && strcmp(m, "connect") == 0)
+		return "crafted connections";
+	if (m != NULL && strcmp(m, "conform") == 0)
+		return "conformance checks";
+	return "SYN probes";
+}
+
+bool output_broken(const struct output *o)
+{
+	return ferror(o->out) != 0;
+}
+
+bool out_is_connect(const struct output *o)
+{
+	return o->cfg.mode_name != NULL && strcmp(o->cfg.mode_name, "connect") == 0;
+}
+
+const char *out_addr_port(const struct netaddr *a, uint16_t port, char *buf, size_t len)
+{
+	char abuf[NETADDR_STRLEN];
+	const char *s = netaddr_str(a, abuf, sizeof(abuf));
+	if (a->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", s, (unsigned)port);
+	else
+		snprintf(buf, len, "%s:%u", s, (unsigned)port);
+	return buf;
+}
+
+int out_kept_add(struct out_kept_list *l, const struct summary_event *e)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 8;
+		struct out_kept *nv = ncap > SIZE_MAX / sizeof(*nv) ? NULL : realloc(l->v, ncap * sizeof(*nv));
+		if (nv == NULL) {
+			l->lost = true;
+			return -1;
+		}
+		l->v = nv;
+		l->cap = ncap;
+	}
+	char *host = strdup(e->host != NULL ? e->host : "");
+	if (host == NULL) {
+		l->lost = true;
+		return -1;
+	}
+	struct out_kept *k = &l->v[l->n++];
+	k->e = *e;
+	k->host = host;
+	k->e.host = host;
+	return 0;
+}
+
+void out_kept_free(struct out_kept_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].host);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+char *out_one_line(const char *s)
+{
+	char *c = strdup(s);
+	if (c == NULL)
+		return NULL;
+	for (char *p = c; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+		else if (*p == '|')
+			*p = '/';
+	}
+	return c;
+}

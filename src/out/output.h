@@ -1,0 +1,51 @@
+/*
+ * output: formatters over the event stream, one per format (out_*.c).
+ *
+ * The engine calls output_begin once per target port, output_probe for each
+ * probe, output_summary at each target port's end, output_error for a runtime
+ * error, and output_end once. Text and JSON print as events come; nagios and
+ * prom gather summaries and print at output_end.
+ */
+#ifndef TCPSHAKE_OUTPUT_H
+#define TCPSHAKE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/event.h"
+#include "core/outconfig.h"
+
+struct output;
+
+/* A new formatter writing to out (not owned). NULL on no memory. */
+struct output *output_new(const struct output_config *cfg, FILE *out);
+void output_free(struct output *o);
+
+/* Before the first probe of a target (a host with its ports): a target of
+ * several ports gets one text header for all of them, not one per port. */
+void output_begin_target(struct output *o, const char *host, const struct netaddr *addr,
+			 size_t nports);
+/* Before the first probe of a target port (text prints a header line unless
+ * the target has several ports). */
+void output_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port);
+void output_probe(struct output *o, const struct probe_event *e);
+void output_summary(struct output *o, const struct summary_event *e);
+/* One connection of connect mode, with its segments and verdict. */
+void output_session(struct output *o, const struct session_event *e);
+/* One check of conform mode. */
+void output_check(struct output *o, const struct check_event *e);
+/* A runtime error; JSON emits {"type":"error"}; text prints nothing (main prints to stderr). */
+void output_error(struct output *o, const char *message);
+/* Finish. Returns the exit status the format dictates: for nagios the
+ * OK/WARNING/CRITICAL status from thresholds and port states; for the other
+ * formats -1 (main decides). */
+int output_end(struct output *o);
+
+/* Whether writing to the output failed (a closed pipe): engines stop then,
+ * as `tcpshake -c 0 | head -1` expects. */
+bool output_broken(const struct output *o);
+
+/* JSON string escaping into buf (always NUL-terminated); exposed for tests. */
+void output_json_escape(const char *s, char *buf, size_t len);
+
+#endif

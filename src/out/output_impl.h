@@ -1,0 +1,89 @@
+/*
+ * output_impl: the contract between output.c and the formatters out_*.c.
+ *
+ * output.c owns the struct output and dispatches each public call through a
+ * small table of function pointers, one table per format; a formatter keeps
+ * whatever it needs in o->state, which its init allocates and its fini frees.
+ * Text and JSON print as events come; nagios and prom keep copies of the
+ * summaries (events only lend their strings) and print at the end. The few
+ * helpers every formatter needs (address:port text, kept summaries) live in
+ * output.c and are declared here, not in output.h, because nothing outside
+ * the output family should use them.
+ */
+#ifndef TCPSHAKE_OUTPUT_IMPL_H
+#define TCPSHAKE_OUTPUT_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/event.h"
+#include "out/output.h"
+
+struct out_ops {
+	/* Allocate o->state (may leave it NULL); 0, or -1 on no memory. */
+	int (*init)(struct output *o);
+	/* Free o->state; called once, also when end was never called. */
+	void (*fini)(struct output *o);
+	void (*begin)(struct output *o, const char *host, const struct netaddr *addr, uint16_t port);
+	void (*probe)(struct output *o, const struct probe_event *e);
+	void (*summary)(struct output *o, const struct summary_event *e);
+	/* One crafted connection (connect mode); NULL: the format ignores it. */
+	void (*session)(struct output *o, const struct session_event *e);
+	/* One conformance check (conform mode); NULL: the format ignores it. */
+	void (*check)(struct output *o, const struct check_event *e);
+	void (*error)(struct output *o, const char *message);
+	/* Print what was gathered; the status output_end returns. */
+	int (*end)(struct output *o);
+};
+
+struct output {
+	const struct out_ops *ops;
+	struct output_config cfg; /* a copy; its mode_name stays borrowed */
+	FILE *out;                /* not owned */
+	void *state;              /* the formatter's own */
+	bool ended;               /* output_end ran: later calls do nothing */
+	bool multi_port;          /* the current target has several ports (text: one header) */
+	int end_status;           /* what it returned */
+	size_t checks[4];         /* conform: checks by result (enum check_result), all ports */
+	size_t port_checks[4];    /* the same for the current target port */
+};
+
+extern const struct out_ops out_text_ops;
+extern const struct out_ops out_json_ops;
+extern const struct out_ops out_nagios_ops;
+extern const struct out_ops out_prom_ops;
+
+/* Room for "[" IPv6 "]:" port. */
+#define OUT_ADDRPORT_LEN (NETADDR_STRLEN + 8)
+
+/* What the run does, for text headers: "SYN probes", "crafted connections"... */
+const char *out_mode_words(const struct output *o);
+/* Whether the run is connect mode. */
+bool out_is_connect(const struct output *o);
+
+/* "192.0.2.1:80" or "[2001:db8::1]:80" into buf; returns buf. */
+const char *out_addr_port(const struct netaddr *a, uint16_t port, char *buf, size_t len);
+
+/* A summary kept until output_end, its host copied (owned). */
+struct out_kept {
+	struct summary_event e; /* e.host points at host */
+	char *host;
+};
+
+struct out_kept_list {
+	struct out_kept *v;
+	size_t n, cap;
+	bool lost; /* a summary could not be kept (no memory) */
+};
+
+/* Append a copy of e; 0, or -1 on no memory (then lost is set). */
+int out_kept_add(struct out_kept_list *l, const struct summary_event *e);
+void out_kept_free(struct out_kept_list *l);
+
+/* Copy of s for one line of text: control characters become spaces, and
+ * '|' (which starts nagios perfdata) becomes '/'. NULL on no memory. */
+char *out_one_line(const char *s);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * priv: capability checks and the irreversible drop, with the raw capset
+ * syscall so no libcap is needed.
+ */
+#include "config.h"
+#include "sys/priv.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+bool priv_can_raw(void)
+{
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0)
+		return !(errno == EPERM || errno == EACCES);
+	close(fd);
+	return true;
+}
+
+void priv_missing_message(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		snprintf(exe, sizeof(exe), "tcpshake");
+	else
+		exe[n] = '\0';
+	snprintf(buf, len,
+		 "raw sockets and capture need CAP_NET_RAW: run as root, or grant it with "
+		 "'setcap cap_net_raw,cap_net_admin+ep %s'", exe);
+}
+
+int priv_drop(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	memset(data, 0, sizeof(data));
+#ifdef PR_CAP_AMBIENT
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+#endif
+	if (syscall(SYS_capset, &hdr, data) < 0) {
+		snprintf(err, errlen, "cannot drop capabilities: %s", strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}

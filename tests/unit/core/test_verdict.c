@@ -1,0 +1,1227 @@
+/*
+ * Unit tests for verdict: the pure decisions of conform mode, fed recorded
+ * segments (struct cx_pkt filled by hand) as checks.c would pass them. Each
+ * function gets a passing input and every failing input it tells apart;
+ * each test asserts the result and the numbers its detail line must name.
+ *
+ * Conventions: our ISN is ISS, our next sequence number (the peer's
+ * RCV.NXT) SND_NXT, our FIN's sequence number FIN; pkt("SA", seq, ack)
+ * parses flag letters (S SYN, A ACK, F FIN, R RST, P PSH).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/segment.h"
+#include "core/verdict.h"
+
+#define ISS 1000u
+#define IRS 5000u
+#define SND_NXT 3000u
+#define FIN 2000u
+#define MS 1000000ull /* ns */
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static uint8_t parse_flags(const char *f)
+{
+	uint8_t v = 0;
+	for (; *f; f++) {
+		switch (*f) {
+		case 'S': v |= TCPF_SYN; break;
+		case 'A': v |= TCPF_ACK; break;
+		case 'F': v |= TCPF_FIN; break;
+		case 'R': v |= TCPF_RST; break;
+		case 'P': v |= TCPF_PSH; break;
+		default: fail_msg("bad flag letter '%c'", *f);
+		}
+	}
+	return v;
+}
+
+/* A segment of the peer (port 80) to our port 40000. */
+static struct cx_pkt pkt(const char *flags, uint32_t seq, uint32_t ack)
+{
+	struct cx_pkt p;
+	memset(&p, 0, sizeof(p));
+	p.sport = 80;
+	p.dport = 40000;
+	p.flags = parse_flags(flags);
+	p.seq = seq;
+	p.ack = ack;
+	p.win = 64240;
+	return p;
+}
+
+/* A SYN-ACK of ours acknowledged right, with an MSS option only. */
+static struct cx_pkt synack(void)
+{
+	struct cx_pkt p = pkt("SA", IRS, ISS + 1);
+	p.opt.mss_present = true;
+	p.opt.mss = 1460;
+	return p;
+}
+
+static void expect_verdict(const struct verdict *v, enum check_result r, const char *const *subs,
+			   const char *file, int line)
+{
+	if (v->result != r) {
+		print_error("result %s, want %s (detail \"%s\")\n", check_result_name(v->result),
+			    check_result_name(r), v->detail);
+		_fail(file, line);
+	}
+	for (; *subs != NULL; subs++) {
+		if (strstr(v->detail, *subs) == NULL) {
+			print_error("detail \"%s\" lacks \"%s\"\n", v->detail, *subs);
+			_fail(file, line);
+		}
+	}
+}
+
+/* The verdict is r and its detail contains every string given. */
+#define EXPECT(v, r, ...)                                                                      \
+	expect_verdict(&(v), (r), (const char *const[]){__VA_ARGS__, NULL}, __FILE__, __LINE__)
+/* The detail does not mention s. */
+#define LACKS(v, s) assert_null(strstr((v).detail, (s)))
+
+/* ---- names -------------------------------------------------------------- */
+
+/* The result names are what the outputs print. */
+static void test_result_names(void **state)
+{
+	(void)state;
+	assert_string_equal(check_result_name(CHECK_PASS), "pass");
+	assert_string_equal(check_result_name(CHECK_FAIL), "fail");
+	assert_string_equal(check_result_name(CHECK_SKIP), "skip");
+	assert_string_equal(check_result_name(CHECK_ERROR), "error");
+	assert_string_equal(check_result_name((enum check_result)42), "?");
+}
+
+/* ---- synack-ack --------------------------------------------------------- */
+
+/* No answer to our SYN fails. */
+static void test_synack_ack_none(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_synack_ack(NULL, ISS, &v);
+	EXPECT(v, CHECK_FAIL, "no SYN-ACK");
+}
+
+/* A RST instead of a SYN-ACK fails, naming the flags. */
+static void test_synack_ack_rst(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("RA", 0, ISS + 1);
+	(void)state;
+	verdict_synack_ack(&p, ISS, &v);
+	EXPECT(v, CHECK_FAIL, "answered RA instead of SYN-ACK");
+}
+
+/* A SYN-ACK with RST also set is no SYN-ACK. */
+static void test_synack_ack_syn_rst(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("SRA", IRS, ISS + 1);
+	(void)state;
+	verdict_synack_ack(&p, ISS, &v);
+	EXPECT(v, CHECK_FAIL, "answered SRA instead of SYN-ACK");
+}
+
+/* ack = ISN (not ISN + 1) fails with expected and actual. */
+static void test_synack_ack_isn(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("SA", IRS, ISS);
+	(void)state;
+	verdict_synack_ack(&p, ISS, &v);
+	EXPECT(v, CHECK_FAIL, "expected 1001 (ISN + 1)", "got 1000");
+}
+
+/* ack = ISN + 1 passes. */
+static void test_synack_ack_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	verdict_synack_ack(&p, ISS, &v);
+	EXPECT(v, CHECK_PASS, "ack = ISN + 1 (1001)");
+}
+
+/* ISN 0xFFFFFFFF: ack 0 is ISN + 1 and passes; ack 0xFFFFFFFF fails. */
+static void test_synack_ack_wrap(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("SA", IRS, 0);
+	(void)state;
+	verdict_synack_ack(&p, 0xFFFFFFFFu, &v);
+	EXPECT(v, CHECK_PASS, "(0)");
+	p.ack = 0xFFFFFFFFu;
+	verdict_synack_ack(&p, 0xFFFFFFFFu, &v);
+	EXPECT(v, CHECK_FAIL, "expected 0 (ISN + 1)", "got 4294967295");
+}
+
+/* ---- synack-mss --------------------------------------------------------- */
+
+/* No answer, or a RST, fails before the option is looked at. */
+static void test_synack_mss_no_synack(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("R", 0, 0);
+	(void)state;
+	verdict_synack_mss(NULL, &v);
+	EXPECT(v, CHECK_FAIL, "no SYN-ACK");
+	verdict_synack_mss(&p, &v);
+	EXPECT(v, CHECK_FAIL, "answered R instead of SYN-ACK");
+}
+
+/* A SYN-ACK without MSS fails. */
+static void test_synack_mss_missing(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("SA", IRS, ISS + 1);
+	(void)state;
+	verdict_synack_mss(&p, &v);
+	EXPECT(v, CHECK_FAIL, "no MSS option");
+}
+
+/* A SYN-ACK with MSS passes and names it. */
+static void test_synack_mss_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	verdict_synack_mss(&p, &v);
+	EXPECT(v, CHECK_PASS, "MSS 1460");
+}
+
+/* ---- synack-unasked-options --------------------------------------------- */
+
+/* No SYN-ACK fails. */
+static void test_unasked_none(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_synack_unasked(NULL, &v);
+	EXPECT(v, CHECK_FAIL, "no SYN-ACK");
+}
+
+/* Window scale alone, unasked, fails and is the only one named. */
+static void test_unasked_wscale(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	p.opt.wscale_present = true;
+	p.opt.wscale = 7;
+	verdict_synack_unasked(&p, &v);
+	EXPECT(v, CHECK_FAIL, "did not offer: window-scale");
+	LACKS(v, "SACK");
+	LACKS(v, "timestamps");
+}
+
+/* SACK-permitted alone, unasked, fails. */
+static void test_unasked_sack(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	p.opt.sack_permitted = true;
+	verdict_synack_unasked(&p, &v);
+	EXPECT(v, CHECK_FAIL, "did not offer: SACK-permitted");
+	LACKS(v, "window-scale");
+	LACKS(v, "timestamps");
+}
+
+/* Timestamps alone, unasked, fail. */
+static void test_unasked_ts(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	p.opt.ts_present = true;
+	p.opt.tsval = 77;
+	verdict_synack_unasked(&p, &v);
+	EXPECT(v, CHECK_FAIL, "did not offer: timestamps");
+	LACKS(v, "window-scale");
+	LACKS(v, "SACK");
+}
+
+/* All three are listed together. */
+static void test_unasked_all(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	p.opt.wscale_present = p.opt.sack_permitted = p.opt.ts_present = true;
+	verdict_synack_unasked(&p, &v);
+	EXPECT(v, CHECK_FAIL, ": window-scale SACK-permitted timestamps");
+}
+
+/* MSS only passes. */
+static void test_unasked_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	verdict_synack_unasked(&p, &v);
+	EXPECT(v, CHECK_PASS, "none of");
+}
+
+/* ---- synack-tsecr ------------------------------------------------------- */
+
+/* No SYN-ACK fails. */
+static void test_tsecr_none(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_synack_tsecr(NULL, 12345, &v);
+	EXPECT(v, CHECK_FAIL, "no SYN-ACK");
+}
+
+/* A SYN-ACK without timestamps is a skip. */
+static void test_tsecr_no_ts(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	verdict_synack_tsecr(&p, 12345, &v);
+	EXPECT(v, CHECK_SKIP, "does not use timestamps");
+}
+
+/* A TSecr other than our TSval fails with both. */
+static void test_tsecr_wrong(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	p.opt.ts_present = true;
+	p.opt.tsval = 999;
+	p.opt.tsecr = 0;
+	verdict_synack_tsecr(&p, 12345, &v);
+	EXPECT(v, CHECK_FAIL, "expected 12345 (our TSval)", "got 0");
+}
+
+/* TSecr = our TSval passes. */
+static void test_tsecr_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	p.opt.ts_present = true;
+	p.opt.tsval = 999;
+	p.opt.tsecr = 12345;
+	verdict_synack_tsecr(&p, 12345, &v);
+	EXPECT(v, CHECK_PASS, "echoes our TSval 12345");
+}
+
+/* ---- closed-syn-rst ----------------------------------------------------- */
+
+/* No answer from a closed port fails. */
+static void test_closed_syn_none(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_closed_syn(NULL, ISS, &v);
+	EXPECT(v, CHECK_FAIL, "no answer");
+}
+
+/* A RST without ACK fails: a SYN has no ACK to take seq from. */
+static void test_closed_syn_rst_no_ack(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("R", 0, ISS + 1);
+	(void)state;
+	verdict_closed_syn(&p, ISS, &v);
+	EXPECT(v, CHECK_FAIL, "answered R instead of RST+ACK");
+}
+
+/* A SYN-ACK (the port is open after all) fails. */
+static void test_closed_syn_synack(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	verdict_closed_syn(&p, ISS, &v);
+	EXPECT(v, CHECK_FAIL, "answered SA instead of RST+ACK");
+}
+
+/* RST+ACK with seq other than 0 fails. */
+static void test_closed_syn_seq(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("RA", 7, ISS + 1);
+	(void)state;
+	verdict_closed_syn(&p, ISS, &v);
+	EXPECT(v, CHECK_FAIL, "seq: expected 0, got 7");
+}
+
+/* RST+ACK with ack = ISN (the SYN not counted) fails. */
+static void test_closed_syn_ack(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("RA", 0, ISS);
+	(void)state;
+	verdict_closed_syn(&p, ISS, &v);
+	EXPECT(v, CHECK_FAIL, "ack: expected 1001 (ISN + 1), got 1000");
+}
+
+/* RST+ACK, seq 0, ack ISN + 1 passes, also across the wrap. */
+static void test_closed_syn_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("RA", 0, ISS + 1);
+	(void)state;
+	verdict_closed_syn(&p, ISS, &v);
+	EXPECT(v, CHECK_PASS, "seq 0, ack = ISN + 1");
+	p.ack = 0;
+	verdict_closed_syn(&p, 0xFFFFFFFFu, &v);
+	EXPECT(v, CHECK_PASS, "ack = ISN + 1");
+}
+
+/* ---- closed-ack-rst / listen-ack-rst ------------------------------------ */
+
+/* No RST to a stray ACK fails. */
+static void test_stray_ack_none(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_stray_ack(NULL, 5000, &v);
+	EXPECT(v, CHECK_FAIL, "no RST");
+}
+
+/* Something other than a RST fails, naming the flags. */
+static void test_stray_ack_not_rst(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("A", 5000, 1);
+	(void)state;
+	verdict_stray_ack(&p, 5000, &v);
+	EXPECT(v, CHECK_FAIL, "answered A instead of RST");
+}
+
+/* A RST whose seq is not our ack fails. */
+static void test_stray_ack_wrong_seq(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("R", 0, 0);
+	(void)state;
+	verdict_stray_ack(&p, 5000, &v);
+	EXPECT(v, CHECK_FAIL, "seq: expected 5000 (our ack), got 0");
+}
+
+/* RST|ACK with the right seq fails: the form is <SEQ=SEG.ACK><CTL=RST>. */
+static void test_stray_ack_rst_ack(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("RA", 5000, 1);
+	(void)state;
+	verdict_stray_ack(&p, 5000, &v);
+	EXPECT(v, CHECK_FAIL, "RST carries ACK");
+}
+
+/* A bare RST with seq = our ack passes. */
+static void test_stray_ack_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("R", 5000, 0);
+	(void)state;
+	verdict_stray_ack(&p, 5000, &v);
+	EXPECT(v, CHECK_PASS, "seq = our ack (5000)");
+}
+
+/* ---- closed-rst-silent -------------------------------------------------- */
+
+/* No answer to a RST passes; any answer fails. */
+static void test_rst_silent(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("RA", 0, 1);
+	(void)state;
+	verdict_rst_silent(NULL, &v);
+	EXPECT(v, CHECK_PASS, "no answer");
+	verdict_rst_silent(&p, &v);
+	EXPECT(v, CHECK_FAIL, "answered with RA");
+}
+
+/* ---- bad-checksum-ignored ----------------------------------------------- */
+
+#define BADSUM "a SYN with a bad checksum"
+
+/* Without a SYN-ACK to the control SYN nothing can be told: error. */
+static void test_ignored_no_control(void **state)
+{
+	struct verdict v;
+	struct cx_pkt rst = pkt("RA", 0, ISS + 1);
+	(void)state;
+	verdict_ignored_then_ok(NULL, NULL, BADSUM, &v);
+	EXPECT(v, CHECK_ERROR, "control SYN got no SYN-ACK");
+	verdict_ignored_then_ok(NULL, &rst, BADSUM, &v);
+	EXPECT(v, CHECK_ERROR, "control SYN got no SYN-ACK");
+}
+
+/* An answer to the bad segment fails. */
+static void test_ignored_answered(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r = synack(), ctl = synack();
+	(void)state;
+	verdict_ignored_then_ok(&r, &ctl, BADSUM, &v);
+	EXPECT(v, CHECK_FAIL, BADSUM " was answered with SA");
+}
+
+/* Silence, then a SYN-ACK to the control, passes. */
+static void test_ignored_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt ctl = synack();
+	(void)state;
+	verdict_ignored_then_ok(NULL, &ctl, BADSUM, &v);
+	EXPECT(v, CHECK_PASS, BADSUM " ignored");
+}
+
+/* ---- unknown-option-ignored / reserved-bits-ignored --------------------- */
+
+#define UNK "unknown option kind 79"
+
+/* No SYN-ACK, or a RST, fails. */
+static void test_normal_no_synack(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("RA", 0, ISS + 1);
+	(void)state;
+	verdict_synack_normal(NULL, ISS, UNK, &v);
+	EXPECT(v, CHECK_FAIL, "no SYN-ACK");
+	verdict_synack_normal(&p, ISS, UNK, &v);
+	EXPECT(v, CHECK_FAIL, "answered RA instead of SYN-ACK");
+}
+
+/* A wrong ack fails with both numbers. */
+static void test_normal_wrong_ack(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("SA", IRS, ISS);
+	(void)state;
+	verdict_synack_normal(&p, ISS, UNK, &v);
+	EXPECT(v, CHECK_FAIL, UNK ": ack expected 1001, got 1000");
+}
+
+/* An unknown option echoed in the SYN-ACK fails. */
+static void test_normal_echo(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	p.opt.unknown = 1;
+	verdict_synack_normal(&p, ISS, UNK, &v);
+	EXPECT(v, CHECK_FAIL, "echoes 1 unknown option(s)");
+}
+
+/* Reserved bits set in the SYN-ACK fail. */
+static void test_normal_reserved(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	p.reserved = 0x0e;
+	verdict_synack_normal(&p, ISS, "reserved bits 0xe", &v);
+	EXPECT(v, CHECK_FAIL, "sets reserved bits 0xe");
+}
+
+/* A plain SYN-ACK of ISN + 1 passes. */
+static void test_normal_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	verdict_synack_normal(&p, ISS, UNK, &v);
+	EXPECT(v, CHECK_PASS, UNK ": a normal SYN-ACK");
+}
+
+/* ---- option-length-zero ------------------------------------------------- */
+
+/* A failed later connection fails, naming what the bad SYN drew. */
+static void test_survived_fail(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("RA", 0, ISS + 1);
+	(void)state;
+	verdict_survived(&p, false, &v);
+	EXPECT(v, CHECK_FAIL, "answer: RA", "next connection failed");
+	verdict_survived(NULL, false, &v);
+	EXPECT(v, CHECK_FAIL, "answer: ignored");
+}
+
+/* Whatever the answer, a working later connection passes. */
+static void test_survived_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = synack();
+	(void)state;
+	verdict_survived(&p, true, &v);
+	EXPECT(v, CHECK_PASS, "drew SA", "worked");
+	verdict_survived(NULL, true, &v);
+	EXPECT(v, CHECK_PASS, "drew ignored");
+}
+
+/* ---- fin-acked ---------------------------------------------------------- */
+
+/* No answer at all fails. */
+static void test_fin_acked_none(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_fin_acked(NULL, 0, FIN, &v);
+	EXPECT(v, CHECK_FAIL, "no ACK of FIN seq + 1 (2001) among 0 answer(s)");
+}
+
+/* A RST among the answers fails. */
+static void test_fin_acked_rst(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[1] = {pkt("RA", IRS, FIN + 1)};
+	(void)state;
+	verdict_fin_acked(r, 1, FIN, &v);
+	EXPECT(v, CHECK_FAIL, "answered with RA");
+}
+
+/* An ack past the FIN fails. */
+static void test_fin_acked_beyond(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[1] = {pkt("A", IRS, FIN + 2)};
+	(void)state;
+	verdict_fin_acked(r, 1, FIN, &v);
+	EXPECT(v, CHECK_FAIL, "ack 2002 is beyond our FIN (expected 2001)");
+}
+
+/* Only an ack of the FIN's own seq (the FIN not counted) fails. */
+static void test_fin_acked_short(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[1] = {pkt("A", IRS, FIN)};
+	(void)state;
+	verdict_fin_acked(r, 1, FIN, &v);
+	EXPECT(v, CHECK_FAIL, "(2001) among 1 answer(s)");
+}
+
+/* An older ACK, then FIN+ACK of FIN + 1, passes. */
+static void test_fin_acked_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[2] = {pkt("PA", IRS, FIN), pkt("FA", IRS + 10, FIN + 1)};
+	(void)state;
+	verdict_fin_acked(r, 2, FIN, &v);
+	EXPECT(v, CHECK_PASS, "FIN seq + 1");
+}
+
+/* FIN at 0xFFFFFFFF: ack 0 passes, ack 1 is beyond. */
+static void test_fin_acked_wrap(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[2] = {pkt("A", IRS, 0xFFFFFFFFu), pkt("A", IRS, 0)};
+	(void)state;
+	verdict_fin_acked(r, 2, 0xFFFFFFFFu, &v);
+	EXPECT(v, CHECK_PASS, "FIN seq + 1");
+	r[1].ack = 1;
+	verdict_fin_acked(r, 2, 0xFFFFFFFFu, &v);
+	EXPECT(v, CHECK_FAIL, "ack 1 is beyond our FIN (expected 0)");
+}
+
+/* ---- rst-in-window-challenge / syn-established-challenge ---------------- */
+
+#define INWIN "in-window RST"
+
+/* No reply fails. */
+static void test_challenge_none(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_challenge(NULL, SND_NXT, true, INWIN, &v);
+	EXPECT(v, CHECK_FAIL, INWIN ": no challenge ACK");
+}
+
+/* A RST reply fails. */
+static void test_challenge_rst(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("R", SND_NXT, 0);
+	(void)state;
+	verdict_challenge(&p, SND_NXT, false, INWIN, &v);
+	EXPECT(v, CHECK_FAIL, INWIN ": answered R");
+}
+
+/* An ACK of anything but SND.NXT fails. */
+static void test_challenge_wrong_ack(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("A", IRS, SND_NXT - 1);
+	(void)state;
+	verdict_challenge(&p, SND_NXT, true, INWIN, &v);
+	EXPECT(v, CHECK_FAIL, "expected an ACK of 3000, got A ack 2999");
+}
+
+/* A SYN-ACK for the new SYN in ESTABLISHED is no challenge ACK. */
+static void test_challenge_synack(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("SA", IRS, SND_NXT + 12345 + 1);
+	(void)state;
+	verdict_challenge(&p, SND_NXT, true, "SYN in ESTABLISHED", &v);
+	EXPECT(v, CHECK_FAIL, "SYN in ESTABLISHED: expected an ACK of 3000, got SA ack 15346");
+}
+
+/* A segment without ACK fails even if its ack field matches. */
+static void test_challenge_no_ack_bit(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("P", IRS, SND_NXT);
+	(void)state;
+	verdict_challenge(&p, SND_NXT, true, INWIN, &v);
+	EXPECT(v, CHECK_FAIL, "expected an ACK of 3000, got P ack 3000");
+}
+
+/* The right ACK, but the connection gone, fails. */
+static void test_challenge_closed(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("A", IRS, SND_NXT);
+	(void)state;
+	verdict_challenge(&p, SND_NXT, false, INWIN, &v);
+	EXPECT(v, CHECK_FAIL, "the connection was closed");
+}
+
+/* ACK of SND.NXT and the connection open passes. */
+static void test_challenge_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("A", IRS, SND_NXT);
+	(void)state;
+	verdict_challenge(&p, SND_NXT, true, INWIN, &v);
+	EXPECT(v, CHECK_PASS, INWIN ": challenge ACK (ack 3000), connection open");
+}
+
+/* ---- bad-ack-data-refused ----------------------------------------------- */
+
+/* No answer, or an ACK of our seq (data not taken), passes. */
+static void test_bad_ack_data_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[1] = {pkt("A", IRS, SND_NXT)};
+	(void)state;
+	verdict_bad_ack_data(NULL, 0, SND_NXT, 25, &v);
+	EXPECT(v, CHECK_PASS, "(0 answer(s))");
+	verdict_bad_ack_data(r, 1, SND_NXT, 25, &v);
+	EXPECT(v, CHECK_PASS, "(1 answer(s))");
+}
+
+/* An ACK covering the data fails. */
+static void test_bad_ack_data_accepted(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[2] = {pkt("A", IRS, SND_NXT), pkt("A", IRS, SND_NXT + 25)};
+	(void)state;
+	verdict_bad_ack_data(r, 2, SND_NXT, 25, &v);
+	EXPECT(v, CHECK_FAIL, "acknowledged (ack 3025)");
+}
+
+/* An ACK of part of the data also means it was accepted (RFC 5961 §5.2:
+ * such a segment MUST be discarded): it must fail. */
+static void test_bad_ack_data_partly_accepted(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[1] = {pkt("A", IRS, SND_NXT + 10)};
+	(void)state;
+	verdict_bad_ack_data(r, 1, SND_NXT, 25, &v);
+	EXPECT(v, CHECK_FAIL, "(ack 3010)");
+}
+
+/* Our seq just below the wrap: ack 9 (= seq + 25) fails, ack = seq passes. */
+static void test_bad_ack_data_wrap(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[1] = {pkt("A", IRS, 9)};
+	(void)state;
+	verdict_bad_ack_data(r, 1, 0xFFFFFFF0u, 25, &v);
+	EXPECT(v, CHECK_FAIL, "(ack 9)");
+	r[0].ack = 0xFFFFFFF0u;
+	verdict_bad_ack_data(r, 1, 0xFFFFFFF0u, 25, &v);
+	EXPECT(v, CHECK_PASS, "not accepted");
+}
+
+/* ---- rst-out-of-window-ignored ------------------------------------------ */
+
+/* Silence and the connection open pass. */
+static void test_rst_ignored_pass(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_rst_ignored(NULL, true, &v);
+	EXPECT(v, CHECK_PASS, "ignored, connection open");
+}
+
+/* A RST in reply fails. */
+static void test_rst_ignored_answered_rst(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("RA", IRS, SND_NXT);
+	(void)state;
+	verdict_rst_ignored(&p, true, &v);
+	EXPECT(v, CHECK_FAIL, "answered with RA");
+}
+
+/* The connection closed by it fails. */
+static void test_rst_ignored_closed(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_rst_ignored(NULL, false, &v);
+	EXPECT(v, CHECK_FAIL, "closed the connection");
+}
+
+/* ---- out-of-window-acked ------------------------------------------------ */
+
+/* No ACK fails. */
+static void test_unacceptable_none(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_unacceptable_ack(NULL, SND_NXT, &v);
+	EXPECT(v, CHECK_FAIL, "no ACK");
+}
+
+/* A RST (with or without ACK) fails. */
+static void test_unacceptable_rst(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("RA", IRS, SND_NXT);
+	(void)state;
+	verdict_unacceptable_ack(&p, SND_NXT, &v);
+	EXPECT(v, CHECK_FAIL, "answered RA instead of an ACK");
+	p = pkt("R", SND_NXT, 0);
+	verdict_unacceptable_ack(&p, SND_NXT, &v);
+	EXPECT(v, CHECK_FAIL, "answered R instead of an ACK");
+}
+
+/* An ACK that moved (the segment taken) fails. */
+static void test_unacceptable_moved(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("A", IRS, SND_NXT + 10);
+	(void)state;
+	verdict_unacceptable_ack(&p, SND_NXT, &v);
+	EXPECT(v, CHECK_FAIL, "expected 3000 (unchanged), got 3010");
+}
+
+/* An ACK of SND.NXT passes, also at 0 after the wrap. */
+static void test_unacceptable_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("A", IRS, SND_NXT);
+	(void)state;
+	verdict_unacceptable_ack(&p, SND_NXT, &v);
+	EXPECT(v, CHECK_PASS, "ACK 3000");
+	p.ack = 0;
+	verdict_unacceptable_ack(&p, 0, &v);
+	EXPECT(v, CHECK_PASS, "ACK 0");
+}
+
+/* ---- urgent-data -------------------------------------------------------- */
+
+/* A reset fails, no ACK fails, acknowledged passes. */
+static void test_urgent(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_urgent(false, true, &v);
+	EXPECT(v, CHECK_FAIL, "reset the connection");
+	verdict_urgent(false, false, &v);
+	EXPECT(v, CHECK_FAIL, "not acknowledged");
+	verdict_urgent(true, false, &v);
+	EXPECT(v, CHECK_PASS, "acknowledged");
+}
+
+/* ---- rst-after-close ---------------------------------------------------- */
+
+/* Nothing, or a non-RST, fails; a RST passes. */
+static void test_after_close(void **state)
+{
+	struct verdict v;
+	struct cx_pkt a = pkt("A", IRS, SND_NXT), r = pkt("R", SND_NXT, 0);
+	(void)state;
+	verdict_after_close(NULL, &v);
+	EXPECT(v, CHECK_FAIL, "drew nothing");
+	verdict_after_close(&a, &v);
+	EXPECT(v, CHECK_FAIL, "drew A (expected RST)");
+	verdict_after_close(&r, &v);
+	EXPECT(v, CHECK_PASS, "drew RST");
+}
+
+/* ---- time-wait-fin-acked ------------------------------------------------ */
+
+/* No answer fails. */
+static void test_time_wait_none(void **state)
+{
+	struct verdict v;
+	(void)state;
+	verdict_time_wait(NULL, FIN, &v);
+	EXPECT(v, CHECK_FAIL, "not acknowledged");
+}
+
+/* A RST in TIME_WAIT fails. */
+static void test_time_wait_rst(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("R", FIN + 1, 0);
+	(void)state;
+	verdict_time_wait(&p, FIN, &v);
+	EXPECT(v, CHECK_FAIL, "reset in TIME_WAIT");
+}
+
+/* An ACK of the wrong number fails with both. */
+static void test_time_wait_wrong(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("A", IRS, FIN);
+	(void)state;
+	verdict_time_wait(&p, FIN, &v);
+	EXPECT(v, CHECK_FAIL, "expected 2001, got A ack 2000");
+}
+
+/* An ACK of FIN + 1 passes, also across the wrap. */
+static void test_time_wait_pass(void **state)
+{
+	struct verdict v;
+	struct cx_pkt p = pkt("A", IRS, FIN + 1);
+	(void)state;
+	verdict_time_wait(&p, FIN, &v);
+	EXPECT(v, CHECK_PASS, "acknowledged again");
+	p.ack = 0;
+	verdict_time_wait(&p, 0xFFFFFFFFu, &v);
+	EXPECT(v, CHECK_PASS, "acknowledged again");
+}
+
+/* ---- synack-retransmission ---------------------------------------------- */
+
+/* One SYN-ACK only: never retransmitted. */
+static void test_retrans_none(void **state)
+{
+	struct verdict v;
+	uint64_t t[1] = {0};
+	(void)state;
+	verdict_synack_retrans(t, 1, &v);
+	EXPECT(v, CHECK_FAIL, "never retransmitted");
+}
+
+/* A first resend after 0.3 s is too early. */
+static void test_retrans_early(void **state)
+{
+	struct verdict v;
+	uint64_t t[3] = {0, 300 * MS, 900 * MS};
+	(void)state;
+	verdict_synack_retrans(t, 3, &v);
+	EXPECT(v, CHECK_FAIL, "first retransmission after 0.30 s", "gaps 0.30 0.60 s");
+}
+
+/* A first resend after 5 s is too late. */
+static void test_retrans_late(void **state)
+{
+	struct verdict v;
+	uint64_t t[2] = {0, 5000 * MS};
+	(void)state;
+	verdict_synack_retrans(t, 2, &v);
+	EXPECT(v, CHECK_FAIL, "after 5.00 s", "gaps 5.00 s");
+}
+
+/* Gaps 1, 1, 1 s: no backoff. */
+static void test_retrans_no_backoff(void **state)
+{
+	struct verdict v;
+	uint64_t t[4] = {0, 1000 * MS, 2000 * MS, 3000 * MS};
+	(void)state;
+	verdict_synack_retrans(t, 4, &v);
+	EXPECT(v, CHECK_FAIL, "no exponential backoff: gaps 1.00 1.00 1.00 s");
+}
+
+/* Gaps 1, 2, 4 s (Linux) pass. */
+static void test_retrans_pass(void **state)
+{
+	struct verdict v;
+	uint64_t t[4] = {0, 1000 * MS, 3000 * MS, 7000 * MS};
+	(void)state;
+	verdict_synack_retrans(t, 4, &v);
+	EXPECT(v, CHECK_PASS, "gaps 1.00 2.00 4.00 s");
+}
+
+/* The accepted first gap is 0.8 to 3 s inclusive. */
+static void test_retrans_bounds(void **state)
+{
+	struct verdict v;
+	uint64_t lo[2] = {0, 800 * MS}, hi[2] = {0, 3000 * MS}, over[2] = {0, 3010 * MS};
+	(void)state;
+	verdict_synack_retrans(lo, 2, &v);
+	EXPECT(v, CHECK_PASS, "gaps 0.80 s");
+	verdict_synack_retrans(hi, 2, &v);
+	EXPECT(v, CHECK_PASS, "gaps 3.00 s");
+	verdict_synack_retrans(over, 2, &v);
+	EXPECT(v, CHECK_FAIL, "after 3.01 s");
+}
+
+/* ---- isn-unpredictable -------------------------------------------------- */
+
+/* Send times (ms) of seven SYNs, about 20 ms apart plus a varying RTT. */
+static const uint64_t T_MS[7] = {0, 21, 43, 62, 85, 104, 126};
+
+static void times(uint64_t t[7])
+{
+	for (int i = 0; i < 7; i++)
+		t[i] = T_MS[i] * MS;
+}
+
+/* Fewer than 5 SYN-ACKs: error. */
+static void test_isn_too_few(void **state)
+{
+	struct verdict v;
+	uint32_t isn[4] = {1, 2, 3, 4};
+	uint64_t t[7];
+	(void)state;
+	times(t);
+	verdict_isn(isn, t, 4, &v);
+	EXPECT(v, CHECK_ERROR, "only 4 SYN-ACKs");
+}
+
+/* The same increment every time fails. */
+static void test_isn_constant(void **state)
+{
+	struct verdict v;
+	uint32_t isn[7];
+	uint64_t t[7];
+	(void)state;
+	times(t);
+	for (int i = 0; i < 7; i++)
+		isn[i] = 5000u + 64000u * (uint32_t)i;
+	verdict_isn(isn, t, 7, &v);
+	EXPECT(v, CHECK_FAIL, "constant ISN increment 64000 over 7 SYNs");
+}
+
+/* isn = 1000 + 250 per ms of t: on the clock, fails. */
+static void test_isn_clock(void **state)
+{
+	struct verdict v;
+	uint32_t isn[7];
+	uint64_t t[7];
+	(void)state;
+	times(t);
+	for (int i = 0; i < 7; i++)
+		isn[i] = 1000u + 250u * (uint32_t)T_MS[i];
+	verdict_isn(isn, t, 7, &v);
+	EXPECT(v, CHECK_FAIL, "predictable", "0.25 per us");
+}
+
+/* The same clock crossing 2^32 still fails. */
+static void test_isn_clock_wrap(void **state)
+{
+	struct verdict v;
+	uint32_t isn[7];
+	uint64_t t[7];
+	(void)state;
+	times(t);
+	for (int i = 0; i < 7; i++)
+		isn[i] = 0xFFFFC000u + 250u * (uint32_t)T_MS[i];
+	verdict_isn(isn, t, 7, &v);
+	EXPECT(v, CHECK_FAIL, "predictable", "0.25 per us");
+}
+
+/* 4.4BSD-style: 64000 per connection plus 128 per ms, fails. */
+static void test_isn_bsd(void **state)
+{
+	struct verdict v;
+	uint32_t isn[7];
+	uint64_t t[7];
+	(void)state;
+	times(t);
+	isn[0] = 77;
+	for (int i = 1; i < 7; i++)
+		isn[i] = isn[i - 1] + 64000u + 128u * (uint32_t)(T_MS[i] - T_MS[i - 1]);
+	verdict_isn(isn, t, 7, &v);
+	EXPECT(v, CHECK_FAIL, "predictable");
+}
+
+/* A large step per connection plus a clock: the increments stay within a
+ * 1000-wide band, as predictable as the above (RFC 6528 §3): must fail. */
+static void test_isn_step_plus_clock(void **state)
+{
+	struct verdict v;
+	uint32_t isn[7];
+	uint64_t t[7];
+	(void)state;
+	times(t);
+	isn[0] = 77;
+	for (int i = 1; i < 7; i++)
+		isn[i] = isn[i - 1] + 2000000u + 250u * (uint32_t)(T_MS[i] - T_MS[i - 1]);
+	verdict_isn(isn, t, 7, &v);
+	EXPECT(v, CHECK_FAIL, "ISN");
+}
+
+/* Random ISNs (RFC 6528: hash of the 4-tuple, fresh port each) pass. */
+static void test_isn_random(void **state)
+{
+	struct verdict v;
+	uint32_t isn[7] = {0x3a9f12c4u, 0x91e0b7d2u, 0x0c44a1e9u, 0xe7d20f31u,
+			   0x5b6c8a07u, 0xa2f3d915u, 0x1f7e4c60u};
+	uint64_t t[7];
+	(void)state;
+	times(t);
+	verdict_isn(isn, t, 7, &v);
+	EXPECT(v, CHECK_PASS, "increments from", "off any clock line");
+}
+
+/* ---- default-mss -------------------------------------------------------- */
+
+/* IPv4: a 537-byte segment fails. */
+static void test_mss_v4_fail(void **state)
+{
+	struct verdict v;
+	uint16_t lens[2] = {537, 100};
+	(void)state;
+	verdict_default_mss(lens, 2, false, &v);
+	EXPECT(v, CHECK_FAIL, "a 537-byte segment", "default MSS 536");
+}
+
+/* IPv4: segments of 536 and less, 1172 bytes in all, pass. */
+static void test_mss_v4_pass(void **state)
+{
+	struct verdict v;
+	uint16_t lens[3] = {536, 536, 100};
+	(void)state;
+	verdict_default_mss(lens, 3, false, &v);
+	EXPECT(v, CHECK_PASS, "1172 bytes in segments of at most 536 (default MSS 536)");
+}
+
+/* IPv6: 1220-byte segments pass, a 1221-byte one fails. */
+static void test_mss_v6(void **state)
+{
+	struct verdict v;
+	uint16_t ok[2] = {1220, 1220}, big[2] = {1221, 10};
+	(void)state;
+	verdict_default_mss(ok, 2, true, &v);
+	EXPECT(v, CHECK_PASS, "2440 bytes in segments of at most 1220 (default MSS 1220)");
+	verdict_default_mss(big, 2, true, &v);
+	EXPECT(v, CHECK_FAIL, "a 1221-byte segment", "default MSS 1220");
+}
+
+/* No more data than one default MSS: a skip. */
+static void test_mss_too_little(void **state)
+{
+	struct verdict v;
+	uint16_t lens[2] = {300, 236}, v6[1] = {1000};
+	(void)state;
+	verdict_default_mss(lens, 2, false, &v);
+	EXPECT(v, CHECK_SKIP, "sent 536 bytes: too few");
+	verdict_default_mss(NULL, 0, false, &v);
+	EXPECT(v, CHECK_SKIP, "sent 0 bytes");
+	verdict_default_mss(v6, 1, true, &v);
+	EXPECT(v, CHECK_SKIP, "sent 1000 bytes");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_result_names),
+		cmocka_unit_test(test_synack_ack_none),
+		cmocka_unit_test(test_synack_ack_rst),
+		cmocka_unit_test(test_synack_ack_syn_rst),
+		cmocka_unit_test(test_synack_ack_isn),
+		cmocka_unit_test(test_synack_ack_pass),
+		cmocka_unit_test(test_synack_ack_wrap),
+		cmocka_unit_test(test_synack_mss_no_synack),
+		cmocka_unit_test(test_synack_mss_missing),
+		cmocka_unit_test(test_synack_mss_pass),
+		cmocka_unit_test(test_unasked_none),
+		cmocka_unit_test(test_unasked_wscale),
+		cmocka_unit_test(test_unasked_sack),
+		cmocka_unit_test(test_unasked_ts),
+		cmocka_unit_test(test_unasked_all),
+		cmocka_unit_test(test_unasked_pass),
+		cmocka_unit_test(test_tsecr_none),
+		cmocka_unit_test(test_tsecr_no_ts),
+		cmocka_unit_test(test_tsecr_wrong),
+		cmocka_unit_test(test_tsecr_pass),
+		cmocka_unit_test(test_closed_syn_none),
+		cmocka_unit_test(test_closed_syn_rst_no_ack),
+		cmocka_unit_test(test_closed_syn_synack),
+		cmocka_unit_test(test_closed_syn_seq),
+		cmocka_unit_test(test_closed_syn_ack),
+		cmocka_unit_test(test_closed_syn_pass),
+		cmocka_unit_test(test_stray_ack_none),
+		cmocka_unit_test(test_stray_ack_not_rst),
+		cmocka_unit_test(test_stray_ack_wrong_seq),
+		cmocka_unit_test(test_stray_ack_rst_ack),
+		cmocka_unit_test(test_stray_ack_pass),
+		cmocka_unit_test(test_rst_silent),
+		cmocka_unit_test(test_ignored_no_control),
+		cmocka_unit_test(test_ignored_answered),
+		cmocka_unit_test(test_ignored_pass),
+		cmocka_unit_test(test_normal_no_synack),
+		cmocka_unit_test(test_normal_wrong_ack),
+		cmocka_unit_test(test_normal_echo),
+		cmocka_unit_test(test_normal_reserved),
+		cmocka_unit_test(test_normal_pass),
+		cmocka_unit_test(test_survived_fail),
+		cmocka_unit_test(test_survived_pass),
+		cmocka_unit_test(test_fin_acked_none),
+		cmocka_unit_test(test_fin_acked_rst),
+		cmocka_unit_test(test_fin_acked_beyond),
+		cmocka_unit_test(test_fin_acked_short),
+		cmocka_unit_test(test_fin_acked_pass),
+		cmocka_unit_test(test_fin_acked_wrap),
+		cmocka_unit_test(test_challenge_none),
+		cmocka_unit_test(test_challenge_rst),
+		cmocka_unit_test(test_challenge_wrong_ack),
+		cmocka_unit_test(test_challenge_synack),
+		cmocka_unit_test(test_challenge_no_ack_bit),
+		cmocka_unit_test(test_challenge_closed),
+		cmocka_unit_test(test_challenge_pass),
+		cmocka_unit_test(test_bad_ack_data_pass),
+		cmocka_unit_test(test_bad_ack_data_accepted),
+		cmocka_unit_test(test_bad_ack_data_partly_accepted),
+		cmocka_unit_test(test_bad_ack_data_wrap),
+		cmocka_unit_test(test_rst_ignored_pass),
+		cmocka_unit_test(test_rst_ignored_answered_rst),
+		cmocka_unit_test(test_rst_ignored_closed),
+		cmocka_unit_test(test_unacceptable_none),
+		cmocka_unit_test(test_unacceptable_rst),
+		cmocka_unit_test(test_unacceptable_moved),
+		cmocka_unit_test(test_unacceptable_pass),
+		cmocka_unit_test(test_urgent),
+		cmocka_unit_test(test_after_close),
+		cmocka_unit_test(test_time_wait_none),
+		cmocka_unit_test(test_time_wait_rst),
+		cmocka_unit_test(test_time_wait_wrong),
+		cmocka_unit_test(test_time_wait_pass),
+		cmocka_unit_test(test_retrans_none),
+		cmocka_unit_test(test_retrans_early),
+		cmocka_unit_test(test_retrans_late),
+		cmocka_unit_test(test_retrans_no_backoff),
+		cmocka_unit_test(test_retrans_pass),
+		cmocka_unit_test(test_retrans_bounds),
+		cmocka_unit_test(test_isn_too_few),
+		cmocka_unit_test(test_isn_constant),
+		cmocka_unit_test(test_isn_clock),
+		cmocka_unit_test(test_isn_clock_wrap),
+		cmocka_unit_test(test_isn_bsd),
+		cmocka_unit_test(test_isn_step_plus_clock),
+		cmocka_unit_test(test_isn_random),
+		cmocka_unit_test(test_mss_v4_fail),
+		cmocka_unit_test(test_mss_v4_pass),
+		cmocka_unit_test(test_mss_v6),
+		cmocka_unit_test(test_mss_too_little),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,821 @@
+/*
+ * Unit tests for session: connect mode's engine over a scripted fake wire.
+ *
+ * The fake plays the network and a small scripted TCP peer. Every segment
+ * the engine sends is recorded, shows up in the "capture" at once (the
+ * kernel's copy of our own segment, stamped with the send time), and the
+ * peer reacts to it by queueing its answers RTT (10 ms) later. Time moves
+ * only when the engine waits, to the deadline or the next frame due, so
+ * every RTT, retransmission time and timeout is exact.
+ *
+ * The engine's verdict is read from its JSON output (one "session" line);
+ * what it sent is read from the fake's record.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "core/cli.h"
+#include "../pktbuild.h"
+#include "core/segment.h"
+#include "engine/session.h"
+
+#define US 1000ull
+#define MS 1000000ull
+#define SEC 1000000000ull
+#define T0 (1700000000ull * SEC)
+#define RTT (10 * MS)
+#define PEER_ISS 5000u
+#define OUR_ADDR "192.0.2.1"
+#define PEER_ADDR "192.0.2.10"
+#define PEER_PORT 80
+#define SPORT 40000
+
+/* ---- The scripted peer ------------------------------------------------- */
+
+struct peer {
+	/* Script. */
+	unsigned drop_syns;       /* ignore this many of our SYNs */
+	bool refuse;              /* answer the SYN with RST|ACK */
+	bool silent;              /* never answer anything */
+	unsigned drop_fins;       /* ignore this many of our FINs */
+	unsigned drop_data;       /* ignore this many of our data segments */
+	bool never_fin;           /* ACK our FIN but never send its own */
+	const char *send_data;    /* on our handshake ACK: send this, then FIN */
+	uint16_t win;             /* the window it advertises */
+	bool no_opts;             /* SYN-ACK without options */
+	uint64_t fin_again_after; /* resend its FIN this long after the first (0: never) */
+	bool badck_synack;        /* a corrupted SYN-ACK RTT/2 before the real one */
+	bool badck_after_hs;      /* corrupted RST and data RTT/2 after our handshake ACK */
+	/* State. */
+	bool synced, fin_sent;
+	uint32_t snd_nxt, rcv_nxt, fin_seq;
+	char rcvd[64];            /* our bytes, in sequence */
+	size_t nrcvd;
+};
+
+struct frame {
+	uint64_t ts;
+	bool from_peer, good, has_ack;
+	uint32_t ack;
+	size_t len;
+	uint8_t buf[512];
+};
+
+struct sent {
+	struct tx_segment seg;
+	uint64_t t;
+};
+
+struct fake {
+	uint64_t now;
+	struct frame q[128]; /* by time, first come first out among equal times */
+	size_t nq;
+	struct frame cur;
+	struct sent sent[64];
+	size_t nsent;
+	struct peer p;
+	uint16_t sport;
+	/* Our bytes in flight: the peer's highest ack the engine has read. */
+	bool una_set;
+	uint32_t una_seen, max_inflight;
+	/* Set *stop (as a signal would, wait() failing with EINTR) when the
+	 * clock would reach stop_at. */
+	volatile sig_atomic_t *stop;
+	uint64_t stop_at;
+	unsigned long idle_calls; /* now() calls since the clock last moved */
+};
+
+static void enqueue(struct fake *f, uint64_t ts, const struct pkt_spec *s, bool from_peer)
+{
+	assert_true(f->nq < sizeof(f->q) / sizeof(f->q[0]));
+	size_t i = f->nq;
+	while (i > 0 && f->q[i - 1].ts > ts)
+		i--;
+	memmove(&f->q[i + 1], &f->q[i], (f->nq - i) * sizeof(f->q[0]));
+	f->nq++;
+	struct frame *fr = &f->q[i];
+	fr->ts = ts;
+	fr->from_peer = from_peer;
+	fr->good = s->tcp_csum == PKT_CSUM_GOOD;
+	fr->has_ack = (s->flags & TCPF_ACK) != 0;
+	fr->ack = s->ack;
+	fr->len = pkt_build(s, fr->buf, sizeof(fr->buf));
+	assert_true(fr->len > 0);
+}
+
+/* The peer sends a segment, arriving at time at. */
+static void peer_tx(struct fake *f, uint64_t at, uint8_t flags, uint32_t seq, uint32_t ack,
+		    const char *data, enum pkt_csum ck)
+{
+	struct pkt_spec s;
+	pkt_defaults(&s);
+	s.src = PEER_ADDR;
+	s.dst = OUR_ADDR;
+	s.sport = PEER_PORT;
+	s.dport = f->sport;
+	s.seq = seq;
+	s.ack = ack;
+	s.flags = flags;
+	s.win = f->p.win;
+	if ((flags & TCPF_SYN) && !f->p.no_opts) {
+		s.tcp_opts = pkt_linux_synack_opts;
+		s.tcp_opts_len = sizeof(pkt_linux_synack_opts);
+	}
+	s.payload = (const uint8_t *)data;
+	s.payload_len = data ? strlen(data) : 0;
+	s.tcp_csum = ck;
+	enqueue(f, at, &s, true);
+}
+
+/* The capture's copy of our own segment, stamped with the send time. */
+static void own_copy(struct fake *f, const struct tx_segment *seg)
+{
+	struct pkt_spec s;
+	char src[NETADDR_STRLEN], dst[NETADDR_STRLEN];
+	pkt_defaults(&s);
+	netaddr_str(&seg->src, src, sizeof(src));
+	netaddr_str(&seg->dst, dst, sizeof(dst));
+	s.src = src;
+	s.dst = dst;
+	s.sport = seg->sport;
+	s.dport = seg->dport;
+	s.seq = seg->seq;
+	s.ack = seg->ack;
+	s.flags = seg->flags;
+	s.win = seg->win;
+	s.tcp_opts = seg->opt;
+	s.tcp_opts_len = seg->optlen;
+	s.payload = seg->payload;
+	s.payload_len = seg->payload_len;
+	enqueue(f, f->now, &s, false);
+}
+
+/* The peer's reaction to one segment of ours (a minimal correct TCP,
+ * bent by its script). */
+static void peer_react(struct fake *f, const struct tx_segment *seg)
+{
+	struct peer *p = &f->p;
+	uint64_t at = f->now + RTT;
+	if (p->silent || (seg->flags & TCPF_RST))
+		return;
+	if (seg->flags & TCPF_SYN) {
+		if (p->drop_syns > 0) {
+			p->drop_syns--;
+			return;
+		}
+		if (p->refuse) {
+			peer_tx(f, at, TCPF_RST | TCPF_ACK, 0, seg->seq + 1, NULL, PKT_CSUM_GOOD);
+			return;
+		}
+		p->rcv_nxt = seg->seq + 1;
+		p->snd_nxt = PEER_ISS + 1;
+		if (p->badck_synack)
+			peer_tx(f, at - RTT / 2, TCPF_SYN | TCPF_ACK, PEER_ISS, seg->seq + 1, NULL,
+				PKT_CSUM_BAD);
+		peer_tx(f, at, TCPF_SYN | TCPF_ACK, PEER_ISS, seg->seq + 1, NULL, PKT_CSUM_GOOD);
+		return;
+	}
+	if (!(seg->flags & TCPF_ACK))
+		return;
+	if (!p->synced) {
+		if (seg->ack != PEER_ISS + 1)
+			return;
+		p->synced = true;
+		if (p->badck_after_hs) {
+			peer_tx(f, at - RTT / 2, TCPF_RST | TCPF_ACK, p->snd_nxt, seg->seq, NULL,
+				PKT_CSUM_BAD);
+			peer_tx(f, at - RTT / 2, TCPF_PSH | TCPF_ACK, p->snd_nxt, seg->seq, "evil",
+				PKT_CSUM_BAD);
+		}
+		if (p->send_data) {
+			peer_tx(f, at, TCPF_PSH | TCPF_ACK, p->snd_nxt, p->rcv_nxt, p->send_data,
+				PKT_CSUM_GOOD);
+			p->snd_nxt += (uint32_t)strlen(p->send_data);
+			peer_tx(f, at, TCPF_FIN | TCPF_ACK, p->snd_nxt, p->rcv_nxt, NULL, PKT_CSUM_GOOD);
+			p->fin_seq = p->snd_nxt++;
+			p->fin_sent = true;
+		}
+	}
+	if (seg->payload_len > 0) {
+		if (p->drop_data > 0) {
+			p->drop_data--;
+			return;
+		}
+		/* Take what lies at rcv_nxt (trimming what is repeated). */
+		uint32_t off = p->rcv_nxt - seg->seq;
+		if ((int32_t)off >= 0 && off < seg->payload_len) {
+			size_t n = seg->payload_len - off;
+			assert_true(p->nrcvd + n < sizeof(p->rcvd));
+			memcpy(p->rcvd + p->nrcvd, seg->payload + off, n);
+			p->nrcvd += n;
+			p->rcv_nxt += (uint32_t)n;
+		}
+		if (!(seg->flags & TCPF_FIN))
+			peer_tx(f, at, TCPF_ACK, p->snd_nxt, p->rcv_nxt, NULL, PKT_CSUM_GOOD);
+	}
+	if (seg->flags & TCPF_FIN) {
+		if (p->drop_fins > 0) {
+			p->drop_fins--;
+			return;
+		}
+		if (seg->seq + seg->payload_len == p->rcv_nxt)
+			p->rcv_nxt++;
+		peer_tx(f, at, TCPF_ACK, p->snd_nxt, p->rcv_nxt, NULL, PKT_CSUM_GOOD);
+		if (!p->never_fin && !p->fin_sent) {
+			p->fin_seq = p->snd_nxt++;
+			p->fin_sent = true;
+			peer_tx(f, at, TCPF_FIN | TCPF_ACK, p->fin_seq, p->rcv_nxt, NULL, PKT_CSUM_GOOD);
+			if (p->fin_again_after)
+				peer_tx(f, at + p->fin_again_after, TCPF_FIN | TCPF_ACK, p->fin_seq,
+					p->rcv_nxt, NULL, PKT_CSUM_GOOD);
+		}
+	}
+}
+
+static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
+{
+	struct fake *f = ctx;
+	assert_true(f->nsent < sizeof(f->sent) / sizeof(f->sent[0]));
+	struct sent *s = &f->sent[f->nsent++];
+	s->seg = *seg;
+	s->seg.payload = NULL; /* borrowed: not kept */
+	s->t = f->now;
+	*sent_ns = f->now;
+	f->sport = seg->sport;
+	if (seg->payload_len > 0 && f->una_set) {
+		uint32_t inflight = seg->seq + seg->payload_len - f->una_seen;
+		if (inflight > f->max_inflight)
+			f->max_inflight = inflight;
+	}
+	own_copy(f, seg);
+	peer_react(f, seg);
+	return 0;
+}
+
+static int fake_wait(void *ctx, uint64_t deadline)
+{
+	struct fake *f = ctx;
+	uint64_t to = deadline;
+	int rc = 0;
+	if (f->nq > 0 && f->q[0].ts <= deadline) {
+		to = f->q[0].ts;
+		rc = 1;
+	}
+	if (to < f->now)
+		to = f->now;
+	if (f->stop != NULL && f->stop_at != 0 && to >= f->stop_at) {
+		f->now = f->stop_at > f->now ? f->stop_at : f->now;
+		f->idle_calls = 0;
+		*f->stop = 1;
+		errno = EINTR;
+		return -1;
+	}
+	if (to > f->now)
+		f->idle_calls = 0;
+	f->now = to;
+	if (f->now - T0 > 1000 * SEC)
+		fail_msg("the engine waits forever");
+	return rc;
+}
+
+static int fake_next(void *ctx, struct wire_packet *pkt)
+{
+	struct fake *f = ctx;
+	if (f->nq == 0 || f->q[0].ts > f->now)
+		return 0;
+	f->cur = f->q[0];
+	memmove(&f->q[0], &f->q[1], (f->nq - 1) * sizeof(f->q[0]));
+	f->nq--;
+	f->idle_calls = 0;
+	if (f->cur.from_peer && f->cur.good && f->cur.has_ack &&
+	    (!f->una_set || (int32_t)(f->cur.ack - f->una_seen) > 0)) {
+		f->una_seen = f->cur.ack;
+		f->una_set = true;
+	}
+	pkt->data = f->cur.buf;
+	pkt->caplen = f->cur.len;
+	pkt->linktype = SEGMENT_LINK_RAW;
+	pkt->ts_ns = f->cur.ts;
+	return 1;
+}
+
+static uint64_t fake_now(void *ctx)
+{
+	struct fake *f = ctx;
+	if (++f->idle_calls > 100000)
+		fail_msg("the engine spins without waiting");
+	return f->now;
+}
+
+static const struct wire_ops fake_ops = {
+	.send = fake_send, .wait = fake_wait, .next = fake_next, .now = fake_now, .record = NULL,
+};
+
+static struct fake *new_fake(void)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	f->now = T0;
+	f->p.win = 64240;
+	return f;
+}
+
+/* ---- One run ----------------------------------------------------------- */
+
+struct run {
+	struct fake *f;
+	struct options o;
+	struct target_list tl;
+	struct netaddr src;
+	uint16_t mss;
+	char *out;
+	size_t outlen;
+	struct session_result res;
+	int rc;
+	char err[256];
+	char line[16384]; /* the session line */
+	uint32_t iss;     /* our ISN: the first SYN's seq */
+};
+
+/* Run `tcpshake -m connect --json [args] 192.0.2.10:80` against r->f. */
+static void run_session(struct run *r, const char *const *args, volatile sig_atomic_t *stop)
+{
+	char *argv[32];
+	int argc = 0;
+	argv[argc++] = (char *)"tcpshake";
+	argv[argc++] = (char *)"-m";
+	argv[argc++] = (char *)"connect";
+	argv[argc++] = (char *)"--json";
+	for (size_t i = 0; args && args[i]; i++)
+		argv[argc++] = (char *)args[i];
+	argv[argc++] = (char *)PEER_ADDR ":80";
+	argv[argc] = NULL;
+	assert_int_equal(cli_parse(argc, argv, &r->o, r->err, sizeof(r->err)), CLI_OK);
+	memset(&r->tl, 0, sizeof(r->tl));
+	assert_int_equal(targets_from_args(r->o.targets, r->o.ntargets, r->o.ports, &r->tl, r->err,
+					   sizeof(r->err)), 0);
+	assert_int_equal(netaddr_parse(r->tl.t[0].host, &r->tl.t[0].addr), 0);
+	assert_int_equal(netaddr_parse(OUR_ADDR, &r->src), 0);
+	r->mss = 1460;
+	FILE *mf = open_memstream(&r->out, &r->outlen);
+	assert_non_null(mf);
+	struct output *out = output_new(&r->o.out, mf);
+	assert_non_null(out);
+	struct wire w = {&fake_ops, r->f};
+	struct session_config sc = {
+		.opt = &r->o, .targets = &r->tl, .src = &r->src, .mss = &r->mss,
+		.sport_base = SPORT, .nsports = 1, .isn_seed = 1234, .tsval_base = 1,
+	};
+	volatile sig_atomic_t never = 0;
+	r->rc = session_run(&sc, &w, out, stop ? stop : &never, &r->res, r->err, sizeof(r->err));
+	output_end(out);
+	output_free(out);
+	fclose(mf);
+	/* The session line. */
+	const char *p = strstr(r->out, "{\"type\":\"session\"");
+	assert_non_null(p);
+	size_t n = strcspn(p, "\n");
+	assert_true(n < sizeof(r->line));
+	memcpy(r->line, p, n);
+	r->line[n] = '\0';
+	assert_true(r->f->nsent > 0);
+	r->iss = r->f->sent[0].seg.seq;
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	target_list_free(&r->tl);
+	free(r->f);
+}
+
+/* The raw text of a top-level key's value in a JSON line: "\"ok\"", "10.000000",
+ * "null"... (keys that occur once only). */
+static const char *jfield(const char *line, const char *key, char *buf, size_t len)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	const char *p = strstr(line, pat);
+	if (p == NULL)
+		return NULL;
+	p += strlen(pat);
+	size_t n = 0;
+	bool in_str = false;
+	while (p[n] != '\0' && (in_str || (p[n] != ',' && p[n] != '}')) && n + 1 < len) {
+		if (p[n] == '"')
+			in_str = !in_str;
+		n++;
+	}
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+#define assert_field(line, key, want)                                                  \
+	do {                                                                           \
+		char fb_[256];                                                         \
+		assert_non_null(jfield((line), (key), fb_, sizeof(fb_)));               \
+		assert_string_equal(fb_, (want));                                      \
+	} while (0)
+
+/* Occurrences of needle in text. */
+static int count_of(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The deviations array's text. */
+static const char *deviations(const struct run *r, char *buf, size_t len)
+{
+	const char *p = strstr(r->line, "\"deviations\":[");
+	assert_non_null(p);
+	size_t n = strcspn(p, "]") + 1;
+	assert_true(n < len);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Our i-th segment: flags, seq and ack relative to both ISNs, length. */
+static void assert_seg(const struct run *r, size_t i, uint8_t flags, uint32_t rseq, uint32_t rack,
+		       uint16_t len)
+{
+	assert_true(i < r->f->nsent);
+	const struct tx_segment *s = &r->f->sent[i].seg;
+	char want[16], got[16];
+	segment_flags_str(flags, want);
+	segment_flags_str(s->flags, got);
+	assert_string_equal(got, want);
+	assert_int_equal(s->seq, r->iss + rseq);
+	assert_int_equal(s->ack, (flags & TCPF_ACK) ? PEER_ISS + rack : 0);
+	assert_int_equal(s->payload_len, len);
+	assert_int_equal(s->sport, SPORT);
+	assert_int_equal(s->dport, PEER_PORT);
+}
+
+/* When our i-th segment went out, in ms from T0. */
+static uint64_t sent_ms(const struct run *r, size_t i)
+{
+	assert_true(i < r->f->nsent);
+	return (r->f->sent[i].t - T0) / MS;
+}
+
+/* ---- The scenarios ----------------------------------------------------- */
+
+/* Active close with --data against a conformant peer: S, A, PA(5), FA, A;
+ * RTT from the capture timestamps exactly the fake's 10 ms; FIN once the
+ * data is acknowledged and four RTTs + 20 ms have passed quietly; TIME_WAIT
+ * held for --time-wait 0.2, and a FIN the peer sends again meanwhile gets
+ * an ACK. */
+static void test_active_close_with_data(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char dv[1024];
+	r.f->p.fin_again_after = 100 * MS;
+	const char *args[] = {"--data", "hello", "--time-wait", "0.2", "-W", "2", NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.f->nsent, 6);
+	assert_seg(&r, 0, TCPF_SYN, 0, 0, 0);
+	assert_seg(&r, 1, TCPF_ACK, 1, 1, 0);
+	assert_seg(&r, 2, TCPF_PSH | TCPF_ACK, 1, 1, 5);
+	assert_seg(&r, 3, TCPF_FIN | TCPF_ACK, 6, 1, 0);
+	assert_seg(&r, 4, TCPF_ACK, 7, 2, 0);
+	assert_seg(&r, 5, TCPF_ACK, 7, 2, 0); /* the resent FIN's ACK */
+	assert_int_equal(sent_ms(&r, 1), 10);
+	assert_int_equal(sent_ms(&r, 2), 10);
+	assert_int_equal(sent_ms(&r, 3), 80); /* data ACKed at 20 ms + 60 ms quiet */
+	assert_int_equal(sent_ms(&r, 4), 90);
+	assert_int_equal(sent_ms(&r, 5), 190);
+	assert_memory_equal(r.f->p.rcvd, "hello", 5);
+	assert_int_equal(r.f->p.nrcvd, 5);
+	/* TIME_WAIT from 90 ms, held 200 ms: the run ends at 290 ms. */
+	assert_int_equal(r.f->now, T0 + 290 * MS);
+	assert_field(r.line, "handshake", "\"ok\"");
+	assert_field(r.line, "rtt_ms", "10.000000");
+	assert_field(r.line, "ts_source", "\"kernel\"");
+	assert_field(r.line, "close", "\"active\"");
+	assert_field(r.line, "teardown", "\"conformant\"");
+	assert_string_equal(deviations(&r, dv, sizeof(dv)), "\"deviations\":[]");
+	assert_field(r.line, "bytes_sent", "5");
+	assert_field(r.line, "bytes_received", "0");
+	assert_field(r.line, "retransmissions_sent", "0");
+	assert_field(r.line, "retransmissions_received", "1");
+	assert_field(r.line, "time_wait_ms", "240000");
+	assert_field(r.line, "time_wait_held_ms", "200.000000");
+	assert_field(r.line, "cause", "null");
+	/* Every segment both ways logged: 6 ours; SA, A, A, FA, FA again. */
+	assert_int_equal(count_of(r.line, "\"dir\":\"out\""), 6);
+	assert_int_equal(count_of(r.line, "\"dir\":\"in\""), 5);
+	assert_int_equal(r.res.connections, 1);
+	assert_int_equal(r.res.good, 1);
+	assert_int_equal(r.res.interrupted, 0);
+	run_free(&r);
+}
+
+/* Our SYN lost twice: resent 1 s after the first, then 2 s after that
+ * (exponential backoff from the initial RTO of 1 s under -W 10); the third
+ * is answered, and the RTT is measured from that last SYN. */
+static void test_syn_lost_twice_backoff(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	r.f->p.drop_syns = 2;
+	const char *args[] = {"-W", "10", NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_seg(&r, i, TCPF_SYN, 0, 0, 0);
+	assert_int_equal(sent_ms(&r, 0), 0);
+	assert_int_equal(sent_ms(&r, 1), 1000);
+	assert_int_equal(sent_ms(&r, 2), 3000);
+	assert_seg(&r, 3, TCPF_ACK, 1, 1, 0);
+	assert_int_equal(sent_ms(&r, 3), 3010);
+	assert_seg(&r, 4, TCPF_FIN | TCPF_ACK, 1, 1, 0); /* no data: FIN at once */
+	assert_seg(&r, 5, TCPF_ACK, 2, 2, 0);
+	assert_int_equal(r.f->nsent, 6);
+	assert_field(r.line, "handshake", "\"ok\"");
+	assert_field(r.line, "rtt_ms", "10.000000");
+	assert_field(r.line, "teardown", "\"conformant\"");
+	assert_field(r.line, "retransmissions_sent", "2");
+	run_free(&r);
+}
+
+/* -W 0.5 shortens the initial RTO to 0.25 s: against silence, a SYN at 0
+ * and one at 250 ms, then the handshake times out at 500 ms. */
+static void test_short_timeout_syn_rto(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char b[1024];
+	r.f->p.silent = true;
+	const char *args[] = {"-W", "0.5", NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.f->nsent, 2);
+	assert_seg(&r, 0, TCPF_SYN, 0, 0, 0);
+	assert_seg(&r, 1, TCPF_SYN, 0, 0, 0);
+	assert_int_equal(sent_ms(&r, 1), 250);
+	assert_int_equal(r.f->now, T0 + 500 * MS);
+	assert_field(r.line, "handshake", "\"timeout\"");
+	assert_field(r.line, "rtt_ms", "null");
+	assert_field(r.line, "teardown", "\"none\"");
+	assert_int_equal(r.res.good, 0);
+	const char *sum = strstr(r.out, "{\"type\":\"summary\"");
+	assert_non_null(sum);
+	assert_non_null(jfield(sum, "state", b, sizeof(b)));
+	assert_string_equal(b, "\"filtered\"");
+	run_free(&r);
+}
+
+/* RST|ACK to our SYN: refused, no teardown, and nothing more sent. */
+static void test_refused(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char b[1024];
+	r.f->p.refuse = true;
+	run_session(&r, NULL, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.f->nsent, 1);
+	assert_seg(&r, 0, TCPF_SYN, 0, 0, 0);
+	assert_field(r.line, "handshake", "\"refused\"");
+	assert_field(r.line, "teardown", "\"none\"");
+	assert_field(r.line, "rtt_ms", "null"); /* man page: null unless ok */
+	/* It ended on the RST, at 10 ms, without waiting for anything. */
+	assert_int_equal(r.f->now, T0 + 10 * MS);
+	const char *sum = strstr(r.out, "{\"type\":\"summary\"");
+	assert_non_null(sum);
+	assert_non_null(jfield(sum, "state", b, sizeof(b)));
+	assert_string_equal(b, "\"closed\"");
+	run_free(&r);
+}
+
+/* Our FIN lost once: sent again one RTO (1 s under -W 5) later, identical;
+ * the close then finishes conformant. */
+static void test_fin_lost_once(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	r.f->p.drop_fins = 1;
+	const char *args[] = {"-W", "5", "--time-wait", "0", NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.f->nsent, 5);
+	assert_seg(&r, 0, TCPF_SYN, 0, 0, 0);
+	assert_seg(&r, 1, TCPF_ACK, 1, 1, 0);
+	assert_seg(&r, 2, TCPF_FIN | TCPF_ACK, 1, 1, 0);
+	assert_seg(&r, 3, TCPF_FIN | TCPF_ACK, 1, 1, 0);
+	assert_seg(&r, 4, TCPF_ACK, 2, 2, 0);
+	assert_int_equal(sent_ms(&r, 2), 10);
+	assert_int_equal(sent_ms(&r, 3), 1010);
+	assert_int_equal(sent_ms(&r, 4), 1020);
+	assert_field(r.line, "teardown", "\"conformant\"");
+	assert_field(r.line, "retransmissions_sent", "1");
+	run_free(&r);
+}
+
+/* A peer window of 4 bytes (SYN-ACK window 4, no options, so no scaling)
+ * with --data of 10 bytes: never more than 4 bytes unacknowledged; the
+ * peer gets all 10 in order, in segments of 4, 4 and 2. */
+static void test_small_peer_window(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	r.f->p.win = 4;
+	r.f->p.no_opts = true;
+	const char *args[] = {"--data", "0123456789", NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.f->max_inflight, 4);
+	assert_int_equal(r.f->p.nrcvd, 10);
+	assert_memory_equal(r.f->p.rcvd, "0123456789", 10);
+	assert_seg(&r, 2, TCPF_PSH | TCPF_ACK, 1, 1, 4);
+	assert_seg(&r, 3, TCPF_PSH | TCPF_ACK, 5, 1, 4);
+	assert_seg(&r, 4, TCPF_PSH | TCPF_ACK, 9, 1, 2);
+	assert_int_equal(sent_ms(&r, 3), 20);
+	assert_int_equal(sent_ms(&r, 4), 30);
+	assert_seg(&r, 5, TCPF_FIN | TCPF_ACK, 11, 1, 0);
+	assert_field(r.line, "bytes_sent", "10");
+	assert_field(r.line, "retransmissions_sent", "0");
+	assert_field(r.line, "teardown", "\"conformant\"");
+	run_free(&r);
+}
+
+/* The same 4-byte window, and the first data segment is lost: the
+ * retransmission must stay within the window too (RFC 9293 §3.8.6: never
+ * more than the window allows; man page: "no more at once than the peer's
+ * window allows"). */
+static void test_small_peer_window_retransmission(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	r.f->p.win = 4;
+	r.f->p.no_opts = true;
+	r.f->p.drop_data = 1;
+	const char *args[] = {"--data", "0123456789", "-W", "5", NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_seg(&r, 2, TCPF_PSH | TCPF_ACK, 1, 1, 4);
+	assert_int_equal(sent_ms(&r, 3), 1010);
+	assert_seg(&r, 3, TCPF_PSH | TCPF_ACK, 1, 1, 4); /* the retransmission: 4 bytes */
+	assert_int_equal(r.f->max_inflight, 4);
+	assert_int_equal(r.f->p.nrcvd, 10);
+	assert_memory_equal(r.f->p.rcvd, "0123456789", 10);
+	assert_field(r.line, "teardown", "\"conformant\"");
+	run_free(&r);
+}
+
+/* Passive close: after the handshake the peer sends 5 bytes and its FIN;
+ * we ACK each at once, cumulatively (the FIN's ACK covers the data too),
+ * send our FIN (LAST_ACK), and its ACK ends the session: conformant. */
+static void test_passive_close(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char dv[1024];
+	r.f->p.send_data = "world";
+	const char *args[] = {"--close", "passive", NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.f->nsent, 5);
+	assert_seg(&r, 0, TCPF_SYN, 0, 0, 0);
+	assert_seg(&r, 1, TCPF_ACK, 1, 1, 0);
+	assert_seg(&r, 2, TCPF_ACK, 1, 6, 0);  /* the data */
+	assert_seg(&r, 3, TCPF_ACK, 1, 7, 0);  /* data and FIN */
+	assert_seg(&r, 4, TCPF_FIN | TCPF_ACK, 1, 7, 0);
+	assert_int_equal(sent_ms(&r, 2), 20);
+	assert_int_equal(sent_ms(&r, 4), 20);
+	/* The peer's ACK of our FIN at 30 ms ends it: no TIME_WAIT. */
+	assert_int_equal(r.f->now, T0 + 30 * MS);
+	assert_field(r.line, "close", "\"passive\"");
+	assert_field(r.line, "teardown", "\"conformant\"");
+	assert_string_equal(deviations(&r, dv, sizeof(dv)), "\"deviations\":[]");
+	assert_field(r.line, "bytes_received", "5");
+	assert_field(r.line, "time_wait_ms", "null");
+	assert_field(r.line, "cause", "null");
+	assert_int_equal(r.res.good, 1);
+	run_free(&r);
+}
+
+/* The peer ACKs our FIN but never sends its own (-W 0.5): incomplete with
+ * fin-never-sent, given up 0.5 s after the last progress (its ACK at
+ * 20 ms), and a final RST|ACK frees the peer. */
+static void test_peer_never_fins(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char dv[1024];
+	r.f->p.never_fin = true;
+	const char *args[] = {"-W", "0.5", NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.f->nsent, 4);
+	assert_seg(&r, 2, TCPF_FIN | TCPF_ACK, 1, 1, 0);
+	assert_seg(&r, 3, TCPF_RST | TCPF_ACK, 2, 1, 0);
+	assert_int_equal(sent_ms(&r, 3), 520);
+	assert_field(r.line, "teardown", "\"incomplete\"");
+	deviations(&r, dv, sizeof(dv));
+	assert_non_null(strstr(dv, "\"code\":\"fin-never-sent\""));
+	assert_int_equal(count_of(dv, "\"code\":"), 1);
+	assert_field(r.line, "cause", "\"the close did not finish within the timeout\"");
+	/* The RST is shown last in the segments. */
+	const char *last = NULL;
+	for (const char *q = r.line; (q = strstr(q, "{\"t_ms\":")) != NULL; q++)
+		last = q;
+	assert_non_null(last);
+	assert_true(strncmp(strstr(last, "\"flags\":"), "\"flags\":\"RA\"", 12) == 0);
+	assert_int_equal(r.res.good, 0);
+	run_free(&r);
+}
+
+/* Ctrl-C mid-session (while our data waits for its ACK): session_run
+ * returns at once, with res.interrupted set and the connection reported
+ * as interrupted; -c 0 would otherwise go on forever. */
+static void test_stop_mid_session(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	volatile sig_atomic_t stop = 0;
+	r.f->stop = &stop;
+	r.f->stop_at = T0 + 15 * MS;
+	const char *args[] = {"-c", "0", "--data", "hello", NULL};
+	run_session(&r, args, &stop);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.res.interrupted, 1);
+	assert_int_equal(r.res.connections, 1);
+	assert_int_equal(r.f->now, T0 + 15 * MS); /* no waiting after the stop */
+	assert_field(r.line, "handshake", "\"ok\"");
+	assert_field(r.line, "teardown", "\"incomplete\"");
+	assert_field(r.line, "cause", "\"interrupted\"");
+	/* S, A, PA; then the RST that frees the peer. */
+	assert_int_equal(r.f->nsent, 4);
+	assert_seg(&r, 2, TCPF_PSH | TCPF_ACK, 1, 1, 5);
+	assert_seg(&r, 3, TCPF_RST | TCPF_ACK, 6, 1, 0);
+	assert_non_null(strstr(r.out, "{\"type\":\"summary\""));
+	run_free(&r);
+}
+
+/* Frames with a bad TCP checksum from the peer are no segments: a corrupted
+ * SYN-ACK 5 ms early does not end the handshake (the RTT is the good one's
+ * 10 ms), and a corrupted RST and data segment after it neither reset the
+ * connection nor get an ACK nor show in the log. */
+static void test_bad_checksum_ignored(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	r.f->p.badck_synack = true;
+	r.f->p.badck_after_hs = true;
+	run_session(&r, NULL, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.f->nsent, 4);
+	assert_seg(&r, 0, TCPF_SYN, 0, 0, 0);
+	assert_seg(&r, 1, TCPF_ACK, 1, 1, 0);
+	assert_int_equal(sent_ms(&r, 1), 10);
+	assert_seg(&r, 2, TCPF_FIN | TCPF_ACK, 1, 1, 0);
+	assert_seg(&r, 3, TCPF_ACK, 2, 2, 0);
+	assert_field(r.line, "handshake", "\"ok\"");
+	assert_field(r.line, "rtt_ms", "10.000000");
+	assert_field(r.line, "teardown", "\"conformant\"");
+	assert_field(r.line, "bytes_received", "0");
+	assert_field(r.line, "cause", "null");
+	/* Logged from the peer: SA, A, FA only. */
+	assert_int_equal(count_of(r.line, "\"dir\":\"in\""), 3);
+	assert_int_equal(count_of(r.line, "\"flags\":\"RA\""), 0);
+	/* A bad checksum is a decoded frame, not a malformed one. */
+	assert_int_equal(r.res.bad, 0);
+	run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_active_close_with_data),
+		cmocka_unit_test(test_syn_lost_twice_backoff),
+		cmocka_unit_test(test_short_timeout_syn_rto),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_fin_lost_once),
+		cmocka_unit_test(test_small_peer_window),
+		cmocka_unit_test(test_small_peer_window_retransmission),
+		cmocka_unit_test(test_passive_close),
+		cmocka_unit_test(test_peer_never_fins),
+		cmocka_unit_test(test_stop_mid_session),
+		cmocka_unit_test(test_bad_checksum_ignored),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
