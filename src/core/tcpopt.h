@@ -3,6 +3,8 @@
  *
  * Pure. Default order is Linux's (MSS, SACK-permitted, timestamps, NOP,
  * window scale), so a probe looks like an ordinary client to middleboxes.
+ * The description of what to offer (struct syn_options) is defined here,
+ * not by the CLI that fills it, so this module depends on nothing above it.
  */
 #ifndef TCPSHAKE_TCPOPT_H
 #define TCPSHAKE_TCPOPT_H
