@@ -398,6 +398,23 @@ static void test_boundaries(void **state)
 	assert_true(o.interval == 0.5);
 }
 
+/* Each bound after the two arguments before it ("--format", "nagios"). */
+static void check_bounds(const struct bound *b, size_t n, const char *pre1, const char *pre2)
+{
+	struct options o;
+	char err[ERRBUF];
+
+	for (size_t i = 0; i < n; i++) {
+		char *argv[] = { "tcpshake", (char *)pre1, (char *)pre2, (char *)b[i].opt,
+				 (char *)b[i].val, "h", NULL };
+		enum cli_status st = parse_argv(argv, &o, err, sizeof(err));
+
+		if (st != (b[i].ok ? CLI_OK : CLI_ERROR))
+			fail_msg("%s '%s': expected %s, got %d (%s)", b[i].opt, b[i].val,
+				 b[i].ok ? "ok" : "error", st, err);
+	}
+}
+
 static void test_threshold_boundaries(void **state)
 {
 	static const struct bound b[] = {
@@ -412,15 +429,7 @@ static void test_threshold_boundaries(void **state)
 	struct options o;
 	char err[ERRBUF];
 
-	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-		char *argv[] = { "tcpshake", "--format", "nagios", (char *)b[i].opt,
-				 (char *)b[i].val, "h", NULL };
-		enum cli_status st = parse_argv(argv, &o, err, sizeof(err));
-
-		if (st != (b[i].ok ? CLI_OK : CLI_ERROR))
-			fail_msg("%s '%s': expected %s, got %d (%s)", b[i].opt, b[i].val,
-				 b[i].ok ? "ok" : "error", st, err);
-	}
+	check_bounds(b, sizeof(b) / sizeof(b[0]), "--format", "nagios");
 	assert_int_equal(PARSE(&o, err, "--format", "nagios", "--warning", "0,5", "h"), CLI_ERROR);
 	assert_string_equal(err,
 			    "invalid warning '0,5': expected RTT_MS[,LOSS_PCT], RTT_MS above 0 and up to 600000, LOSS_PCT from 0 to 100 (fractions allowed)");
@@ -812,15 +821,7 @@ static void test_tolerance_boundaries(void **state)
 	char err[ERRBUF];
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-		char *argv[] = { "tcpshake", "--script", "s.pkt", (char *)b[i].opt,
-				 (char *)b[i].val, "h", NULL };
-		enum cli_status st = parse_argv(argv, &o, err, sizeof(err));
-
-		if (st != (b[i].ok ? CLI_OK : CLI_ERROR))
-			fail_msg("%s '%s': expected %s, got %d (%s)", b[i].opt, b[i].val,
-				 b[i].ok ? "ok" : "error", st, err);
-	}
+	check_bounds(b, sizeof(b) / sizeof(b[0]), "--script", "s.pkt");
 	assert_int_equal(PARSE(&o, err, "--script", "s", "--tolerance", "x", "h"), CLI_ERROR);
 	assert_string_equal(err,
 			    "invalid tolerance 'x': expected milliseconds from 0 to 60000 (fractions allowed)");
