@@ -827,6 +827,32 @@ static void test_tolerance_boundaries(void **state)
 			    "invalid tolerance 'x': expected milliseconds from 0 to 60000 (fractions allowed)");
 }
 
+/* getopt_long now returns a code of its own for every long option, also
+ * those with a short form: errors about the long form name the long form. */
+static void test_long_form_errors(void **state)
+{
+	struct options o;
+	char err[ERRBUF];
+	(void)state;
+
+	assert_int_equal(PARSE(&o, err, "--ipv4=1", "h"), CLI_ERROR);
+	assert_string_equal(err, "option '--ipv4' takes no argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "--quiet=", "h"), CLI_ERROR);
+	assert_string_equal(err, "option '--quiet' takes no argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "h", "--mode"), CLI_ERROR);
+	assert_string_equal(err, "option '--mode' needs an argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "h", "-m"), CLI_ERROR);
+	assert_string_equal(err, "option '-m' needs an argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "h", "--scr"), CLI_ERROR);
+	assert_string_equal(err, "option '--script' needs an argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "--strict-options=yes", "h"), CLI_ERROR);
+	assert_string_equal(err,
+			    "option '--strict-options' takes no argument (try 'tcpshake --help')");
+	/* The prescan still finds --help by its long name and a prefix. */
+	assert_int_equal(PARSE(&o, err, "-c", "x", "--he"), CLI_HELP);
+	assert_int_equal(PARSE(&o, err, "--vers", "-c", "x"), CLI_VERSION);
+}
+
 /* ---- the option table --------------------------------------------------- */
 
 /* Every option of the table is in --help, with its short form when it has
@@ -910,6 +936,7 @@ int main(void)
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_script_options),
 		cmocka_unit_test(test_tolerance_boundaries),
+		cmocka_unit_test(test_long_form_errors),
 		cmocka_unit_test(test_every_option_in_help),
 		cmocka_unit_test(test_table_names_unique),
 	};
