@@ -1,6 +1,6 @@
 /*
  * main: parse, pick the mode, open what needs privileges, drop them, run,
- * and turn the outcome into the exit status of cli-contract.md.
+ * and turn the outcome into the documented exit status (man page, EXIT STATUS).
  *
  * The only file that prints errors or exits. Order follows OpenBSD ping:
  * everything that can be checked without privileges is checked first (so a

@@ -1,5 +1,5 @@
 /*
- * cli: the option table of ../shared/cli-contract.md, parsed and validated.
+ * cli: the command-line options (the table in cli_table.c), parsed and validated.
  *
  * Pure: fills struct options or writes one line of what is wrong (and what is
  * allowed) into err. Never prints, never exits: main does that. Every option
