@@ -2,7 +2,7 @@
  * event: what the engines report and the formatters print.
  *
  * Output modules see only these value structs, never capture or session
- * internals (architecture.md). Strings are borrowed for the call's duration.
+ * internals (docs/architecture.md). Strings are borrowed for the call's duration.
  */
 #ifndef TCPSHAKE_EVENT_H
 #define TCPSHAKE_EVENT_H
