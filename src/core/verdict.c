@@ -408,8 +408,37 @@ void verdict_fin_acked(const struct cx_pkt *r, size_t n, uint32_t fin_seq, struc
 		}
 		acked = acked || r[i].ack == fin_seq + 1;
 	}
-	if (!acked)
+	if (!acked) {
 		say(v, CHECK_FAIL, "no ACK of FIN seq + 1 (%u) among %zu answer(s)", fin_seq + 1, n);
+		return;
+	}
+	unsigned long after = fin_data_after(r, n, fin_seq);
+	if (after > 0)
+		say(v, CHECK_PASS, "FIN acknowledged with FIN seq + 1; it still sent %lu bytes after it "
+				   "(half-close)", after);
 	else
-		say(v, CHECK_PASS, "FIN acknowledged with FIN seq + 1");
+		say(v, CHECK_PASS, "FIN acknowledged with FIN seq + 1; it sent no data after it "
+				   "(half-close not exercised)");
+}
+
+unsigned long fin_data_after(const struct cx_pkt *r, size_t n, uint32_t fin_seq)
+{
+	unsigned long after = 0;
+	bool seen = false;
+	uint32_t top = 0; /* the end of the highest byte seen so far */
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].len == 0 || (r[i].flags & TCPF_RST))
+			continue;
+		uint32_t end = r[i].seq + r[i].len;
+		bool covers = (r[i].flags & TCPF_ACK) && (int32_t)(r[i].ack - (fin_seq + 1)) >= 0;
+		if (covers) {
+			uint32_t from = seen && (int32_t)(top - r[i].seq) > 0 ? top : r[i].seq;
+			if ((int32_t)(end - from) > 0)
+				after += end - from;
+		}
+		if (!seen || (int32_t)(end - top) > 0)
+			top = end;
+		seen = true;
+	}
+	return after;
 }

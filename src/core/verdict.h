@@ -65,8 +65,16 @@ void verdict_synack_normal(const struct cx_pkt *synack, uint32_t iss, const char
  * a normal connection afterwards must work (control_ok). */
 void verdict_survived(const struct cx_pkt *first, bool control_ok, struct verdict *v);
 /* Our FIN at fin_seq: some answer acknowledges exactly fin_seq + 1 and
- * none goes beyond (§3.6); replies are what came after it. */
+ * none goes beyond (§3.6); replies are what came after it, in capture
+ * order. A pass also says how many bytes the peer sent once it had our FIN
+ * (fin_data_after): the half-close at work, or not exercised. */
 void verdict_fin_acked(const struct cx_pkt *replies, size_t n, uint32_t fin_seq, struct verdict *v);
+/* New bytes the peer sent after it had our FIN at fin_seq: by causality,
+ * only a segment whose ack covers the FIN (ack >= fin_seq + 1) was sent
+ * after the FIN arrived. Bytes already seen in a segment that did not
+ * acknowledge it crossed our FIN on the wire, and stay crossed when they
+ * are retransmitted later with the newer ack; resent bytes count once. */
+unsigned long fin_data_after(const struct cx_pkt *replies, size_t n, uint32_t fin_seq);
 
 /* The challenge ACK of RFC 5961 (§3.2 RST, §4 SYN, §5 bad ACK): an ACK
  * with ack = our snd_nxt and no RST, then the connection still alive

@@ -621,6 +621,45 @@ static void test_fin_acked_pass(void **state)
 	EXPECT(v, CHECK_PASS, "FIN seq + 1");
 }
 
+/* A segment of the peer carrying len bytes. */
+static struct cx_pkt data_pkt(uint32_t seq, uint32_t ack, uint16_t len)
+{
+	struct cx_pkt p = pkt("PA", seq, ack);
+	p.len = len;
+	return p;
+}
+
+/* Data that came after the FIN was acknowledged: the half-close. */
+static void test_fin_acked_half_close(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[2] = {pkt("A", IRS, FIN + 1), data_pkt(IRS, FIN + 1, 100)};
+	(void)state;
+	verdict_fin_acked(r, 2, FIN, &v);
+	EXPECT(v, CHECK_PASS, "FIN seq + 1; it still sent 100 bytes after it (half-close)");
+}
+
+/* Data that crossed our FIN (its ack, FIN, does not cover the FIN) shows
+ * no half-close, nor does its retransmission once the FIN is acknowledged:
+ * those bytes were sent before the peer had our FIN. Only the 50 new bytes
+ * of a longer retransmission count. */
+static void test_fin_acked_crossing_data(void **state)
+{
+	struct verdict v;
+	struct cx_pkt r[4] = {data_pkt(IRS, FIN, 100), pkt("A", IRS + 100, FIN + 1),
+			      data_pkt(IRS, FIN + 1, 100), data_pkt(IRS, FIN + 1, 150)};
+	(void)state;
+	verdict_fin_acked(r, 3, FIN, &v);
+	EXPECT(v, CHECK_PASS, "FIN seq + 1; it sent no data after it (half-close not exercised)");
+	LACKS(v, "still sent");
+	assert_int_equal(fin_data_after(r, 3, FIN), 0);
+	assert_int_equal(fin_data_after(r, 4, FIN), 50);
+	/* Retransmitted twice after the FIN: counted once. */
+	r[2] = data_pkt(IRS + 100, FIN + 1, 30);
+	r[3] = data_pkt(IRS + 100, FIN + 1, 30);
+	assert_int_equal(fin_data_after(r, 4, FIN), 30);
+}
+
 /* FIN at 0xFFFFFFFF: ack 0 passes, ack 1 is beyond. */
 static void test_fin_acked_wrap(void **state)
 {
@@ -632,6 +671,16 @@ static void test_fin_acked_wrap(void **state)
 	r[1].ack = 1;
 	verdict_fin_acked(r, 2, 0xFFFFFFFFu, &v);
 	EXPECT(v, CHECK_FAIL, "ack 1 is beyond our FIN (expected 0)");
+}
+
+/* Crossed and later data across the peer's sequence wrap: 0xFFFFFFF0
+ * plus 32 bytes crossed our FIN (at 0xFFFFFFFF), 16 more after it. */
+static void test_fin_acked_data_wrap(void **state)
+{
+	struct cx_pkt r[3] = {data_pkt(0xFFFFFFF0u, 0xFFFFFFFFu, 32), pkt("A", 16, 0),
+			      data_pkt(0xFFFFFFF0u, 0, 48)};
+	(void)state;
+	assert_int_equal(fin_data_after(r, 3, 0xFFFFFFFFu), 16);
 }
 
 /* ---- rst-in-window-challenge / syn-established-challenge ---------------- */
@@ -1202,6 +1251,9 @@ int main(void)
 		cmocka_unit_test(test_fin_acked_short),
 		cmocka_unit_test(test_fin_acked_pass),
 		cmocka_unit_test(test_fin_acked_wrap),
+		cmocka_unit_test(test_fin_acked_half_close),
+		cmocka_unit_test(test_fin_acked_crossing_data),
+		cmocka_unit_test(test_fin_acked_data_wrap),
 		cmocka_unit_test(test_challenge_none),
 		cmocka_unit_test(test_challenge_rst),
 		cmocka_unit_test(test_challenge_wrong_ack),
