@@ -38,6 +38,10 @@ enum behaviour {
 	B_DUP,        /* SYN-ACK twice */
 	B_WRONG_ACK,  /* SYN-ACK acknowledging something else */
 	B_WRONG_SRC,  /* SYN-ACK from another address with the right ack */
+	B_SLIRP,      /* SYN-ACK; our kernel's RST goes out too (no socket for
+		       * it), and every RST is answered with RST|ACK (seq 0,
+		       * ack = its seq), as libslirp answers a RST to a port it
+		       * has just closed */
 };
 
 struct frame {
@@ -110,10 +114,24 @@ static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 	*sent_ns = f->now;
 	if (f->stop_after_sends && f->nsent == f->stop_at)
 		fake_stop(f);
-	if (seg->flags != TCPF_SYN)
-		return 0;
 	addr_text(&seg->src, src);
 	addr_text(&seg->dst, dst);
+	if (seg->flags == TCPF_RST && f->beh[seg->dport] == B_SLIRP) {
+		struct pkt_spec ra;
+		pkt_defaults(&ra);
+		ra.src = dst;
+		ra.dst = src;
+		ra.sport = seg->dport;
+		ra.dport = seg->sport;
+		ra.seq = 0;
+		ra.ack = seg->seq;
+		ra.flags = TCPF_RST | TCPF_ACK;
+		ra.win = 0;
+		enqueue(f, t + 1 * US + f->rtt[seg->dport], &ra);
+		return 0;
+	}
+	if (seg->flags != TCPF_SYN)
+		return 0;
 
 	struct pkt_spec syn;
 	pkt_defaults(&syn);
@@ -181,6 +199,31 @@ static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 		r.src = "10.0.0.99";
 		enqueue(f, at, &r);
 		break;
+	case B_SLIRP: {
+		enqueue(f, at, &r);
+		/* Our kernel has no socket for the SYN-ACK: its RST (seq =
+		 * the SYN-ACK's ack) is in the capture at once, and the peer
+		 * answers it a RTT later. */
+		struct pkt_spec krst;
+		pkt_defaults(&krst);
+		krst.src = src;
+		krst.dst = dst;
+		krst.sport = seg->sport;
+		krst.dport = seg->dport;
+		krst.seq = seg->seq + 1;
+		krst.ack = 0;
+		krst.flags = TCPF_RST;
+		krst.win = 0;
+		enqueue(f, at + 1 * US, &krst);
+		struct pkt_spec ra = r;
+		ra.seq = 0;
+		ra.flags = TCPF_RST | TCPF_ACK;
+		ra.win = 0;
+		ra.tcp_opts = NULL;
+		ra.tcp_opts_len = 0;
+		enqueue(f, at + 2 * US + f->rtt[seg->dport], &ra);
+		break;
+	}
 	}
 	return 0;
 }
@@ -463,6 +506,31 @@ static void test_duplicate_counted_once(void **state)
 	free(r.f);
 }
 
+/* The libslirp sequence: SYN, SYN-ACK, our RST and our kernel's RST, and
+ * the peer's RST|ACK (ack = ISN + 1, so it names the probe) to each. Those
+ * answer our RSTs, not the probe: no duplicates, every probe open. */
+static void test_answers_to_our_rsts_not_duplicates(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char b[1024];
+	r.f->beh[80] = B_SLIRP;
+	r.interval = 0.01;
+	run_probe(&r, "192.0.2.10", "80", 3, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.res.ports_open, 1);
+	for (int i = 0; i < 3; i++) {
+		assert_non_null(line_with(r.out, "\"type\":\"probe\"", i, b, sizeof(b)));
+		assert_non_null(strstr(b, "\"state\":\"open\",\"reply\":\"SA\""));
+	}
+	assert_non_null(line_with(r.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"sent\":3,\"received\":3"));
+	assert_non_null(strstr(b, "\"duplicates\":0"));
+	/* A retransmitted SYN-ACK is still one (test_duplicate_counted_once). */
+	run_free(&r);
+	free(r.f);
+}
+
 static void test_late_answer_counted_not_answered(void **state)
 {
 	(void)state;
@@ -657,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_bad_checksum_ignored_and_counted),
 		cmocka_unit_test(test_open_only_reports_open_ports),
 		cmocka_unit_test(test_duplicate_counted_once),
+		cmocka_unit_test(test_answers_to_our_rsts_not_duplicates),
 		cmocka_unit_test(test_late_answer_counted_not_answered),
 		cmocka_unit_test(test_foreign_replies_ignored),
 		cmocka_unit_test(test_replies_out_of_order_match_their_probes),
