@@ -95,6 +95,23 @@ static void fake_stop(struct fake *f)
 	}
 }
 
+/* A TCP segment between the text addresses src and dst (a RST with
+ * window 0); the rest as pkt_defaults has it. */
+static void tcp_spec(struct pkt_spec *s, const char *src, const char *dst, uint16_t sport,
+		     uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	pkt_defaults(s);
+	s->src = src;
+	s->dst = dst;
+	s->sport = sport;
+	s->dport = dport;
+	s->seq = seq;
+	s->ack = ack;
+	s->flags = flags;
+	if (flags & TCPF_RST)
+		s->win = 0;
+}
+
 static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 {
 	struct fake *f = ctx;
@@ -118,15 +135,7 @@ static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 	addr_text(&seg->dst, dst);
 	if (seg->flags == TCPF_RST && f->beh[seg->dport] == B_SLIRP) {
 		struct pkt_spec ra;
-		pkt_defaults(&ra);
-		ra.src = dst;
-		ra.dst = src;
-		ra.sport = seg->dport;
-		ra.dport = seg->sport;
-		ra.seq = 0;
-		ra.ack = seg->seq;
-		ra.flags = TCPF_RST | TCPF_ACK;
-		ra.win = 0;
+		tcp_spec(&ra, dst, src, seg->dport, seg->sport, 0, seg->seq, TCPF_RST | TCPF_ACK);
 		enqueue(f, t + 1 * US + f->rtt[seg->dport], &ra);
 		return 0;
 	}
@@ -134,26 +143,12 @@ static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 		return 0;
 
 	struct pkt_spec syn;
-	pkt_defaults(&syn);
-	syn.src = src;
-	syn.dst = dst;
-	syn.sport = seg->sport;
-	syn.dport = seg->dport;
-	syn.seq = seg->seq;
-	syn.ack = 0;
-	syn.flags = TCPF_SYN;
+	tcp_spec(&syn, src, dst, seg->sport, seg->dport, seg->seq, 0, TCPF_SYN);
 	if (!f->no_syn_copy)
 		enqueue(f, t + 1 * US, &syn);
 
 	struct pkt_spec r;
-	pkt_defaults(&r);
-	r.src = dst;
-	r.dst = src;
-	r.sport = seg->dport;
-	r.dport = seg->sport;
-	r.seq = 777;
-	r.ack = seg->seq + 1;
-	r.flags = TCPF_SYN | TCPF_ACK;
+	tcp_spec(&r, dst, src, seg->dport, seg->sport, 777, seg->seq + 1, TCPF_SYN | TCPF_ACK);
 	r.tcp_opts = pkt_linux_synack_opts;
 	r.tcp_opts_len = sizeof(pkt_linux_synack_opts);
 	uint64_t at = t + 1 * US + f->rtt[seg->dport];
@@ -204,23 +199,10 @@ static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 		/* Our kernel has no socket for the SYN-ACK: its RST (seq =
 		 * the SYN-ACK's ack) is in the capture at once, and the peer
 		 * answers it a RTT later. */
-		struct pkt_spec krst;
-		pkt_defaults(&krst);
-		krst.src = src;
-		krst.dst = dst;
-		krst.sport = seg->sport;
-		krst.dport = seg->dport;
-		krst.seq = seg->seq + 1;
-		krst.ack = 0;
-		krst.flags = TCPF_RST;
-		krst.win = 0;
+		struct pkt_spec krst, ra;
+		tcp_spec(&krst, src, dst, seg->sport, seg->dport, seg->seq + 1, 0, TCPF_RST);
 		enqueue(f, at + 1 * US, &krst);
-		struct pkt_spec ra = r;
-		ra.seq = 0;
-		ra.flags = TCPF_RST | TCPF_ACK;
-		ra.win = 0;
-		ra.tcp_opts = NULL;
-		ra.tcp_opts_len = 0;
+		tcp_spec(&ra, dst, src, seg->dport, seg->sport, 0, seg->seq + 1, TCPF_RST | TCPF_ACK);
 		enqueue(f, at + 2 * US + f->rtt[seg->dport], &ra);
 		break;
 	}
