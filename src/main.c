@@ -139,19 +139,23 @@ static int run_status(struct run *r, int rc, const char *err, bool all_good)
 static int run_conform(struct run *r, const struct wire *w, char *err, size_t errlen)
 {
 	struct conform_config cc = {
-		.opt = &r->o,
 		.targets = &r->targets,
 		.src = r->src,
 		.mss = r->mss,
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
 		.tsval_base = random_u32(),
+		.ttl = (uint8_t)r->o.ttl,
+		.closed_port = (uint16_t)r->o.closed_port,
+		.data = r->o.data,
+		.quiet = r->o.out.quiet,
+		.guarded = r->guard != NULL,
 		.checks = r->checks,
 		.nchecks = r->nchecks,
 	};
 	if (r->guard == NULL)
 		fprintf(stderr, "tcpshake: warning: conform mode without the RST guard: the checks "
-				"that need a connection will fail\n");
+				"that need a connection will be skipped\n");
 	struct conform_result res;
 	int rc = conform_run(&cc, w, r->out, &stop_requested, &res, err, errlen);
 	return run_status(r, rc, err, res.failed == 0 && res.errors == 0 && !res.interrupted);

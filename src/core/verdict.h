@@ -65,8 +65,16 @@ void verdict_synack_normal(const struct cx_pkt *synack, uint32_t iss, const char
  * a normal connection afterwards must work (control_ok). */
 void verdict_survived(const struct cx_pkt *first, bool control_ok, struct verdict *v);
 /* Our FIN at fin_seq: some answer acknowledges exactly fin_seq + 1 and
- * none goes beyond (§3.6); replies are what came after it. */
+ * none goes beyond (§3.6); replies are what came after it, in capture
+ * order. A pass also says how many bytes the peer sent once it had our FIN
+ * (fin_data_after): the half-close at work, or not exercised. */
 void verdict_fin_acked(const struct cx_pkt *replies, size_t n, uint32_t fin_seq, struct verdict *v);
+/* New bytes the peer sent after it had our FIN at fin_seq: by causality,
+ * only a segment whose ack covers the FIN (ack >= fin_seq + 1) was sent
+ * after the FIN arrived. Bytes already seen in a segment that did not
+ * acknowledge it crossed our FIN on the wire, and stay crossed when they
+ * are retransmitted later with the newer ack; resent bytes count once. */
+unsigned long fin_data_after(const struct cx_pkt *replies, size_t n, uint32_t fin_seq);
 
 /* The challenge ACK of RFC 5961 (§3.2 RST, §4 SYN, §5 bad ACK): an ACK
  * with ack = our snd_nxt and no RST, then the connection still alive
@@ -89,10 +97,37 @@ void verdict_after_close(const struct cx_pkt *reply, struct verdict *v);
 /* The peer in TIME_WAIT answers our retransmitted FIN with an ACK of
  * fin_seq + 1, not a RST (§3.10.7.4, MUST-13). */
 void verdict_time_wait(const struct cx_pkt *reply, uint32_t fin_seq, struct verdict *v);
-/* SYN-ACK retransmissions when our ACK is withheld: times (ns, from the
- * first SYN-ACK) of n SYN-ACKs. The first resend after 1 s (0.8 to 3 s
- * accepted: RFC 6298 §2.1 and stacks' own clocks), later gaps growing
- * (backoff, RFC 6298 §5.5; RFC 9293 §3.8.1). */
+/*
+ * SYN-ACK retransmissions when our ACK is withheld (synack-retransmission).
+ *
+ * RFC 6298 2.1 lets a stack start from any RTO above 1 s (1 s is the
+ * recommendation, RFC 1122's 3 s still allowed); 2.4 puts 1 s as the floor.
+ * Stacks differ widely: Linux resends its SYN-ACK after 1 s, lwIP after
+ * about 3 s, 4.4BSD-derived stacks such as libslirp after 6 s (a 3 s
+ * smoothed-RTT default with its variance). So the first retransmission is
+ * awaited SYNACK_RETRANS_FIRST_NS after the first SYN-ACK: twice the
+ * slowest of those, so a doubled 6 s (or RFC 1122's 3 s doubled twice) is
+ * still seen; waiting longer costs every stack that never retransmits that
+ * much more time and tells nothing new. Once it came, the second is awaited
+ * for twice that gap plus a second (a doubling, RFC 6298 5.5), at most
+ * SYNACK_RETRANS_SECOND_NS; two gaps are enough to judge, so the watch ends
+ * there (Linux: about 3 s, libslirp about 18 s).
+ *
+ * Gaps are compared within SYNACK_RETRANS_TOL_NS: the gaps are differences
+ * of two capture timestamps of the peer's segments, so path jitter and the
+ * peer's timer granularity (a jiffy) blur them by a few milliseconds.
+ */
+#define SYNACK_RETRANS_FIRST_NS (12 * 1000000000ull)
+#define SYNACK_RETRANS_SECOND_NS (13 * 1000000000ull)
+#define SYNACK_RETRANS_TOL_NS (50 * 1000000ull)
+
+/* The capture time (the clock of t_ns) until which to keep watching for
+ * SYN-ACKs, given the n >= 1 seen so far at t_ns; 0 once two gaps are seen. */
+uint64_t synack_retrans_watch_until(const uint64_t *t_ns, size_t n);
+/* Judge n SYN-ACKs seen at t_ns (capture times), watched as
+ * synack_retrans_watch_until says: the first gap at least 1 s (RFC 6298
+ * 2.4), the second longer than the first (backoff, 5.5; RFC 9293 3.8.1).
+ * None resent within the first watch fails. The detail names every gap. */
 void verdict_synack_retrans(const uint64_t *t_ns, size_t n, struct verdict *v);
 /* ISNs of n SYN-ACKs to SYNs sent at t_ns: not constant or linear
  * increments (RFC 6528 §3, MUST-8/9). */

@@ -19,6 +19,9 @@ struct check_def {
 	const char *what;
 	bool slow;
 	bool needs_closed; /* needs a closed port of the host */
+	/* Needs the peer to keep the connection (or half-open entry) the check
+	 * crafts: without the RST guard our own kernel resets it. */
+	bool needs_guard;
 	/* Run against cx; fill v. data is --data (may be NULL). */
 	void (*run)(struct cx *cx, const char *data, struct verdict *v);
 };

@@ -14,6 +14,34 @@
 
 #define NS_PER_MS 1000000ull
 
+/* What a port of the host does with a SYN: -1 error, 0 no answer, 1 RST,
+ * 2 SYN-ACK (an open port: its half-open entry is freed at once). */
+static int syn_knock(struct cx *cx, uint16_t port)
+{
+	struct tx_segment s;
+	struct cx_pkt r;
+	memset(&s, 0, sizeof(s));
+	s.sport = cx_port(cx);
+	s.dport = port;
+	s.seq = cx_isn(cx);
+	s.flags = TCPF_SYN;
+	s.win = 64240;
+	if (cx_send(cx, &s) < 0)
+		return -1;
+	int rc = cx_recv(cx, s.sport, s.dport, cx_now(cx) + cx_answer_wait(cx), &r);
+	if (rc <= 0)
+		return rc;
+	if (r.flags & TCPF_RST)
+		return 1;
+	if ((r.flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK)) {
+		s.flags = TCPF_RST;
+		s.seq++;
+		cx_send(cx, &s);
+		return 2;
+	}
+	return 0; /* something else: not a closed port's answer either */
+}
+
 /* Ports tried, in order, when a check needs a closed port and none was
  * given: the target port's neighbours first (often closed on servers),
  * then ports rarely served. The first that answers a SYN with RST is it. */
@@ -30,27 +58,39 @@ static uint16_t find_closed(struct cx *cx)
 		if (fixed[i] != cx->port)
 			cand[n++] = fixed[i];
 	for (size_t i = 0; i < n; i++) {
-		struct tx_segment s;
-		struct cx_pkt r;
-		memset(&s, 0, sizeof(s));
-		s.sport = cx_port(cx);
-		s.dport = cand[i];
-		s.seq = cx_isn(cx);
-		s.flags = TCPF_SYN;
-		s.win = 64240;
-		if (cx_send(cx, &s) < 0)
-			return 0;
-		int rc = cx_recv(cx, s.sport, s.dport, cx_now(cx) + cx_answer_wait(cx), &r);
+		int rc = syn_knock(cx, cand[i]);
 		if (rc < 0)
 			return 0;
-		if (rc == 1 && (r.flags & TCPF_RST))
+		if (rc == 1)
 			return cand[i];
-		if (rc == 1 && (r.flags & TCPF_SYN)) {
-			s.flags = TCPF_RST;
-			s.seq++;
-			cx_send(cx, &s); /* open after all: free it */
-		}
 	}
+	return 0;
+}
+
+/* The closed port the closed-* checks use: the one given, when a SYN to it
+ * draws a RST, or one found. 0 with the reason in why when there is none:
+ * a given port that is filtered or open would make those checks blame the
+ * server for our choice. */
+static uint16_t closed_port(const struct conform_config *cfg, struct cx *cx, char *why,
+			    size_t whylen)
+{
+	if (cfg->closed_port == 0) {
+		uint16_t p = find_closed(cx);
+		if (p == 0)
+			snprintf(why, whylen, "no closed port found on the host (give --closed-port)");
+		return p;
+	}
+	int rc = syn_knock(cx, cfg->closed_port);
+	if (rc == 1)
+		return cfg->closed_port;
+	if (rc == 0)
+		snprintf(why, whylen, "port %u filtered: no answer, pick a closed port",
+			 cfg->closed_port);
+	else if (rc == 2)
+		snprintf(why, whylen, "port %u is open, pick a closed port", cfg->closed_port);
+	else
+		snprintf(why, whylen, "port %u could not be tried: %.60s", cfg->closed_port,
+			 cx->err[0] ? cx->err : "interrupted");
 	return 0;
 }
 
@@ -66,7 +106,7 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 		    struct output *out, struct conform_result *res, char *err, size_t errlen)
 {
 	char abuf[NETADDR_STRLEN];
-	bool progress = !cfg->opt->out.quiet && isatty(STDERR_FILENO);
+	bool progress = !cfg->quiet && isatty(STDERR_FILENO);
 	struct cx_conn c;
 
 	/* One handshake first: is the port open at all, and how far away. */
@@ -95,27 +135,34 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 	} else {
 		cx_abort(cx, &c);
 	}
-	if (cfg->opt->closed_port > 0)
-		cx->closed_port = (uint16_t)cfg->opt->closed_port;
-	else if (any_needs_closed(cfg))
-		cx->closed_port = find_closed(cx);
+	char no_closed[120] = "";
+	if (any_needs_closed(cfg))
+		cx->closed_port = closed_port(cfg, cx, no_closed, sizeof(no_closed));
+	if (cx->failed) {
+		snprintf(err, errlen, "%s", cx->err);
+		return -1;
+	}
 
 	for (size_t i = 0; i < cfg->nchecks && !*cx->stop && !output_broken(out); i++) {
 		const struct check_def *d = cfg->checks[i];
 		struct verdict v;
 		memset(&v, 0, sizeof(v));
 		cx_evidence_reset(cx);
-		if (d->slow && !cfg->opt->out.quiet)
+		if (d->slow && !cfg->quiet)
 			fprintf(stderr, "tcpshake: %s is slow (several seconds)...\n", d->id);
 		else if (progress)
 			fprintf(stderr, "tcpshake: [%zu/%zu] %s\n", i + 1, cfg->nchecks, d->id);
 		if (d->needs_closed && cx->closed_port == 0) {
 			v.result = CHECK_SKIP;
+			snprintf(v.detail, sizeof(v.detail), "%s", no_closed);
+		} else if (d->needs_guard && !cfg->guarded) {
+			v.result = CHECK_SKIP;
 			snprintf(v.detail, sizeof(v.detail),
-				 "no closed port found on the host (give --closed-port)");
+				 "no RST guard: our own kernel would reset the connection this check "
+				 "crafts (the guard needs CAP_NET_ADMIN and --rst-guard auto or on)");
 		} else {
 			cx->err[0] = '\0';
-			d->run(cx, cfg->opt->data, &v);
+			d->run(cx, cfg->data, &v);
 		}
 		if (*cx->stop && v.result == CHECK_ERROR)
 			break; /* interrupted mid-check: not a result */
@@ -159,7 +206,7 @@ int conform_run(const struct conform_config *cfg, const struct wire *w, struct o
 	cx.stop = stop;
 	cx.sport_base = cfg->sport_base;
 	cx.nsports = cfg->nsports;
-	cx.ttl = (uint8_t)cfg->opt->ttl;
+	cx.ttl = cfg->ttl;
 	cx.tsval_base = cfg->tsval_base;
 	cx.t0 = w->ops->now(w->ctx);
 	cx.isn_state = (uint32_t)cx.t0 ^ cfg->tsval_base;

@@ -1,29 +1,40 @@
 /*
- * conform: conform mode's runner. For each target port: find a closed port
- * of the host when a check needs one (or take --closed-port), measure the
- * RTT with one handshake, then run the chosen checks of checks.h in order
- * and report each as a check event with its evidence.
+ * conform: conform mode's runner. For each target port: measure the RTT
+ * with one handshake, find a closed port of the host when a check needs one
+ * (or try the one given), then run the chosen checks of checks.h in order
+ * and report each as a check event with its evidence. A check that a
+ * condition of our own side makes meaningless (no closed port that answers,
+ * no RST guard) is skipped with the reason, never run to a false fail.
+ *
+ * Its config is its own, filled in by main: the few settings it reads,
+ * copied, so the engine does not depend on the command line's shape.
  */
 #ifndef TCPSHAKE_CONFORM_H
 #define TCPSHAKE_CONFORM_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "engine/checks.h"
-#include "core/cli.h"
 #include "out/output.h"
 #include "core/target.h"
 #include "engine/wire.h"
 
 struct conform_config {
-	const struct options *opt;
 	const struct target_list *targets;
 	const struct netaddr *src;
 	const uint16_t *mss;
 	uint16_t sport_base, nsports;
 	uint32_t tsval_base;
+	uint8_t ttl;          /* of our segments */
+	uint16_t closed_port; /* a closed port of the host to use; 0: find one */
+	const char *data;     /* request bytes for the checks that send some; NULL: ours */
+	bool quiet;           /* no progress lines on stderr */
+	bool guarded;         /* the RST guard keeps our kernel from resetting
+			       * crafted connections: checks marked needs_guard
+			       * are skipped without it */
 	const struct check_def *const *checks; /* the checks to run, in order */
 	size_t nchecks;
 };

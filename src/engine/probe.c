@@ -51,6 +51,7 @@ struct rec {
 	uint64_t deadline;  /* user_ns + timeout */
 	bool answered;
 	bool reported;
+	enum reply_kind reply; /* the kind of its answer, once answered */
 };
 
 struct flow {
@@ -285,7 +286,14 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 	struct probe_event ev;
 
 	if (r->answered) {
-		f->dup++; /* a retransmitted SYN-ACK or a duplicated frame */
+		/* The same answer again: a retransmitted SYN-ACK or a duplicated
+		 * frame. Another kind is not an answer to the probe: a RST (or
+		 * RST|ACK, whose ack also names the probe) after a SYN-ACK is
+		 * the peer answering our RST or our kernel's, which a host with
+		 * no socket for the SYN-ACK sends too (libslirp answers a RST
+		 * to a port it has closed with RST|ACK). */
+		if (reply == r->reply)
+			f->dup++;
 		return;
 	}
 	if (r->reported) {
@@ -293,6 +301,7 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 		return;
 	}
 	r->answered = true;
+	r->reply = reply;
 	r->reported = true;
 	e->unreported--;
 	f->received++;

@@ -105,7 +105,7 @@ int capture_next(struct capture *c, struct wire_packet *pkt, char *err, size_t e
 	}
 	if (rc == 0)
 		return 0;
-	snprintf(err, errlen, "capture failed: %s", pcap_geterr(c->p));
+	snprintf(err, errlen, "%s", pcap_geterr(c->p));
 	return -1;
 }
 

@@ -25,7 +25,8 @@ int capture_fd(const struct capture *c);
 /* The SEGMENT_LINK_* type of captured frames. */
 int capture_linktype(const struct capture *c);
 /* Next frame without blocking: 1 got one (valid until the next call), 0 none,
- * -1 error (err filled). */
+ * -1 error (err filled with pcap's own reason, no prefix: the caller says
+ * that the capture failed, once). */
 int capture_next(struct capture *c, struct wire_packet *pkt, char *err, size_t errlen);
 /* Frames the kernel dropped for lack of buffer space so far, or 0. */
 unsigned long capture_dropped(struct capture *c);

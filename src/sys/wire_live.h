@@ -31,7 +31,8 @@ struct wire_live *wire_live_open(const struct wire_live_config *cfg, char *err, 
 void wire_live_bind(struct wire_live *wl, struct wire *w);
 /* Kernel capture drops so far. */
 unsigned long wire_live_dropped(struct wire_live *wl);
-/* The first capture error message, or NULL. */
+/* The first capture error's reason (pcap's words, without a "capture
+ * failed" prefix: the engine's error says that), or NULL. */
 const char *wire_live_error(const struct wire_live *wl);
 /* Flush --pcap (called on every exit path, SIGINT included). */
 void wire_live_flush(struct wire_live *wl);

@@ -3,7 +3,8 @@
 # passes (time-wait-fin-acked needs a server that closes first: skipped
 # against echo, passed against close-first); JSON check records; check
 # selection, listing, and the errors of a port that is not open or an
-# unknown check id.
+# unknown check id. Conditions of our own side (a filtered --closed-port,
+# no RST guard) skip the checks they spoil, with the reason, never fail.
 . "$(dirname "$0")/common.sh"
 require_root
 lab_up "$LAB"
@@ -46,5 +47,24 @@ assert_exit 2 in_cli "$TCPSHAKE" -m conform --checks nope "$LAB_SRV4:8080"
 assert_eq "tcpshake: unknown check 'nope' (see --list-checks)" "$ERR" "unknown check"
 assert_exit 2 in_cli "$TCPSHAKE" -m conform "$LAB_SRV4:9999"
 assert_eq "tcpshake: $LAB_SRV4 port 9999 is not open: conform mode needs an open port" "$ERR" "closed target port"
+
+# Without the RST guard our own kernel resets what the checks craft: the
+# checks that need a connection skip, saying why; the others still run.
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --rst-guard off --checks fin-acked,synack-ack "$LAB_SRV4:8080"
+assert_match "^fin-acked +skip +RFC 9293 3.6 +no RST guard: our own kernel would reset" "$OUT" "no guard: fin-acked skips"
+assert_match "^synack-ack +pass " "$OUT" "no guard: synack-ack still runs"
+assert_match "without the RST guard: the checks that need a connection will be skipped" "$ERR" "no guard warning"
+
+# A --closed-port that a firewall filters: the closed-* checks skip.
+lab_nft_drop "$LAB" 9
+closed=closed-syn-rst,closed-ack-rst,closed-rst-silent
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks "$closed,synack-ack" --closed-port 9 "$LAB_SRV4:8080"
+for id in ${closed//,/ }; do
+	assert_match "^$id +skip +RFC 9293 3.10.7.1 +port 9 filtered: no answer, pick a closed port$" "$OUT" "filtered closed port: $id skips"
+done
+assert_match "^synack-ack +pass " "$OUT" "filtered closed port: synack-ack still runs"
+# An open port given as --closed-port is our mistake too.
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks closed-syn-rst --closed-port 8081 "$LAB_SRV4:8080"
+assert_match "^closed-syn-rst +skip +RFC 9293 3.10.7.1 +port 8081 is open, pick a closed port$" "$OUT" "open closed port skips"
 assert_eq 0 "$(in_cli nft list tables | grep -c tcpshake_)" "guard tables after the runs"
 pass

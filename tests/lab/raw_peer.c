@@ -96,6 +96,11 @@
  *                         dropped silently
  *   no-synack-retrans     no SYN-ACK retransmission on the timer (a
  *                         repeated SYN is still answered)
+ *   synack-rto-early      the first SYN-ACK retransmission after 0.5 s,
+ *                         below RFC 6298's 1 s floor (then doubling)
+ *   synack-no-backoff     SYN-ACK retransmissions every 1 s, never doubled
+ *   synack-rto-6s         conformant, but the first SYN-ACK retransmission
+ *                         after 6 s, as 4.4BSD-derived stacks (libslirp)
  *   linear-isn            ISN = 1000000 + 64000 * connections so far
  *   no-csum-check         segments with a bad checksum are processed
  *   echo-unknown-option   unknown options of the SYN copied into the
@@ -237,6 +242,8 @@ struct script {
 	bool echo_unknown;      /* copy unknown SYN options */
 	bool reserved_rst;      /* SYN with a reserved bit -> RST|ACK */
 	bool no_synack_retrans; /* no SYN-ACK timer */
+	uint64_t synack_rto_ms; /* first SYN-ACK RTO when not 1 s */
+	bool synack_no_backoff; /* the SYN-ACK RTO is never doubled */
 	bool linear_isn;        /* predictable ISNs */
 	bool no_csum_check;     /* bad checksums processed */
 	/* Synchronized states. */
@@ -276,6 +283,9 @@ static const struct script scripts[] = {
 	{ .name = "accept-bad-ack", .accept_bad_ack = true },
 	{ .name = "no-ooo-ack", .no_ooo_ack = true },
 	{ .name = "no-synack-retrans", .no_synack_retrans = true },
+	{ .name = "synack-rto-early", .synack_rto_ms = 500 },
+	{ .name = "synack-no-backoff", .synack_no_backoff = true },
+	{ .name = "synack-rto-6s", .synack_rto_ms = 6000 },
 	{ .name = "linear-isn", .linear_isn = true },
 	{ .name = "no-csum-check", .no_csum_check = true },
 	{ .name = "echo-unknown-option", .echo_unknown = true },
@@ -949,7 +959,7 @@ static void on_syn(struct peer *p, const struct seg *s)
 	logv(p, "connection %lu from %s:%u, script %s", p->nconn, a, s->sport, p->sc->name);
 	send_synack(p);
 	if (!p->sc->no_synack_retrans) {
-		c->rto = SYNACK_RTO_NS;
+		c->rto = p->sc->synack_rto_ms ? p->sc->synack_rto_ms * NS_PER_MS : SYNACK_RTO_NS;
 		arm_in(p, T_SYNACK, c->rto);
 	}
 }
@@ -1046,7 +1056,8 @@ static void on_timer(struct peer *p)
 		logv(p, "SYN-ACK retransmission %d (after %llu ms)", c->synack_retries,
 		     (unsigned long long)(c->rto / NS_PER_MS));
 		send_synack(p);
-		c->rto *= 2;
+		if (!p->sc->synack_no_backoff)
+			c->rto *= 2;
 		arm_in(p, T_SYNACK, c->rto);
 		break;
 	case T_TIME_WAIT:

@@ -38,6 +38,10 @@ enum behaviour {
 	B_DUP,        /* SYN-ACK twice */
 	B_WRONG_ACK,  /* SYN-ACK acknowledging something else */
 	B_WRONG_SRC,  /* SYN-ACK from another address with the right ack */
+	B_SLIRP,      /* SYN-ACK; our kernel's RST goes out too (no socket for
+		       * it), and every RST is answered with RST|ACK (seq 0,
+		       * ack = its seq), as libslirp answers a RST to a port it
+		       * has just closed */
 };
 
 struct frame {
@@ -91,6 +95,23 @@ static void fake_stop(struct fake *f)
 	}
 }
 
+/* A TCP segment between the text addresses src and dst (a RST with
+ * window 0); the rest as pkt_defaults has it. */
+static void tcp_spec(struct pkt_spec *s, const char *src, const char *dst, uint16_t sport,
+		     uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	pkt_defaults(s);
+	s->src = src;
+	s->dst = dst;
+	s->sport = sport;
+	s->dport = dport;
+	s->seq = seq;
+	s->ack = ack;
+	s->flags = flags;
+	if (flags & TCPF_RST)
+		s->win = 0;
+}
+
 static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 {
 	struct fake *f = ctx;
@@ -110,32 +131,24 @@ static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 	*sent_ns = f->now;
 	if (f->stop_after_sends && f->nsent == f->stop_at)
 		fake_stop(f);
-	if (seg->flags != TCPF_SYN)
-		return 0;
 	addr_text(&seg->src, src);
 	addr_text(&seg->dst, dst);
+	if (seg->flags == TCPF_RST && f->beh[seg->dport] == B_SLIRP) {
+		struct pkt_spec ra;
+		tcp_spec(&ra, dst, src, seg->dport, seg->sport, 0, seg->seq, TCPF_RST | TCPF_ACK);
+		enqueue(f, t + 1 * US + f->rtt[seg->dport], &ra);
+		return 0;
+	}
+	if (seg->flags != TCPF_SYN)
+		return 0;
 
 	struct pkt_spec syn;
-	pkt_defaults(&syn);
-	syn.src = src;
-	syn.dst = dst;
-	syn.sport = seg->sport;
-	syn.dport = seg->dport;
-	syn.seq = seg->seq;
-	syn.ack = 0;
-	syn.flags = TCPF_SYN;
+	tcp_spec(&syn, src, dst, seg->sport, seg->dport, seg->seq, 0, TCPF_SYN);
 	if (!f->no_syn_copy)
 		enqueue(f, t + 1 * US, &syn);
 
 	struct pkt_spec r;
-	pkt_defaults(&r);
-	r.src = dst;
-	r.dst = src;
-	r.sport = seg->dport;
-	r.dport = seg->sport;
-	r.seq = 777;
-	r.ack = seg->seq + 1;
-	r.flags = TCPF_SYN | TCPF_ACK;
+	tcp_spec(&r, dst, src, seg->dport, seg->sport, 777, seg->seq + 1, TCPF_SYN | TCPF_ACK);
 	r.tcp_opts = pkt_linux_synack_opts;
 	r.tcp_opts_len = sizeof(pkt_linux_synack_opts);
 	uint64_t at = t + 1 * US + f->rtt[seg->dport];
@@ -181,6 +194,18 @@ static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 		r.src = "10.0.0.99";
 		enqueue(f, at, &r);
 		break;
+	case B_SLIRP: {
+		enqueue(f, at, &r);
+		/* Our kernel has no socket for the SYN-ACK: its RST (seq =
+		 * the SYN-ACK's ack) is in the capture at once, and the peer
+		 * answers it a RTT later. */
+		struct pkt_spec krst, ra;
+		tcp_spec(&krst, src, dst, seg->sport, seg->dport, seg->seq + 1, 0, TCPF_RST);
+		enqueue(f, at + 1 * US, &krst);
+		tcp_spec(&ra, dst, src, seg->dport, seg->sport, 0, seg->seq + 1, TCPF_RST | TCPF_ACK);
+		enqueue(f, at + 2 * US + f->rtt[seg->dport], &ra);
+		break;
+	}
 	}
 	return 0;
 }
@@ -462,6 +487,31 @@ static void test_duplicate_counted_once(void **state)
 	free(r.f);
 }
 
+/* The libslirp sequence: SYN, SYN-ACK, our RST and our kernel's RST, and
+ * the peer's RST|ACK (ack = ISN + 1, so it names the probe) to each. Those
+ * answer our RSTs, not the probe: no duplicates, every probe open. */
+static void test_answers_to_our_rsts_not_duplicates(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char b[1024];
+	r.f->beh[80] = B_SLIRP;
+	r.interval = 0.01;
+	run_probe(&r, "192.0.2.10", "80", 3, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.res.ports_open, 1);
+	for (int i = 0; i < 3; i++) {
+		assert_non_null(line_with(r.out, "\"type\":\"probe\"", i, b, sizeof(b)));
+		assert_non_null(strstr(b, "\"state\":\"open\",\"reply\":\"SA\""));
+	}
+	assert_non_null(line_with(r.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"sent\":3,\"received\":3"));
+	assert_non_null(strstr(b, "\"duplicates\":0"));
+	/* A retransmitted SYN-ACK is still one (test_duplicate_counted_once). */
+	run_free(&r);
+	free(r.f);
+}
+
 static void test_late_answer_counted_not_answered(void **state)
 {
 	(void)state;
@@ -656,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_bad_checksum_ignored_and_counted),
 		cmocka_unit_test(test_open_only_reports_open_ports),
 		cmocka_unit_test(test_duplicate_counted_once),
+		cmocka_unit_test(test_answers_to_our_rsts_not_duplicates),
 		cmocka_unit_test(test_late_answer_counted_not_answered),
 		cmocka_unit_test(test_foreign_replies_ignored),
 		cmocka_unit_test(test_replies_out_of_order_match_their_probes),
