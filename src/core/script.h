@@ -40,8 +40,10 @@
  *     without time or direction; up to SCRIPT_MAX_ALTS of them.
  *   - silence. `+0 > nothing for 0.5`: the peer sends nothing for 0.5 s.
  *   - `*` for a value the peer chooses, in `>` lines only: `ack *`,
- *     `win *`, `mss *`, `wscale *`, `TS val * ecr *`. Writing nothing at all
- *     (no `win`) also leaves it unchecked; `*` says so explicitly.
+ *     `win *`, `mss *`, `wscale *`, `TS val * ecr *`, and `FO *` (any
+ *     cookie; `FO` alone is an empty cookie, a cookie request). Writing
+ *     nothing at all (no `win`) also leaves a value unchecked; `*` says so
+ *     explicitly.
  *   - `kind N [HEX]` an option by number with raw data (e.g. MPTCP's
  *     `kind 30 0081`), for options packetdrill has no word for.
  *   - a header of leading `// key: value` comments, before anything else:
@@ -122,7 +124,8 @@ enum script_opt_kind {
 /* One option as written. Which fields mean something depends on kind:
  * MSS: val (0-65535); WSCALE: val (0-255, as written, clamping is a check's
  * business); TS: val and ecr; SACK: nsack blocks; FO/FOEXP/MD5/KIND: data;
- * KIND: number. any_val / any_ecr: `*` was written for that value. */
+ * KIND: number. any_val / any_ecr: `*` was written for that value (for
+ * FO, FOEXP, md5 and kind N: for the data). */
 struct script_opt {
 	enum script_opt_kind kind;
 	bool any_val, any_ecr;

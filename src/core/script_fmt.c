@@ -152,6 +152,10 @@ static void put_value(struct out *o, bool any, uint32_t v)
 
 static void put_hex(struct out *o, const struct script_opt *op)
 {
+	if (op->any_val) {
+		put(o, " *");
+		return;
+	}
 	if (op->data_len > 0)
 		put(o, " ");
 	for (size_t i = 0; i < op->data_len; i++)

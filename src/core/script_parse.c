@@ -218,6 +218,8 @@ static int parse_time(struct parser *ps, const struct lex_token *t, struct scrip
 	}
 	if (lex_is_punct(t, '-'))
 		return lex_fail(lx, t->line, t->col, "negative time");
+	if (!rel && t->type != LEX_NUM && t->type != LEX_FLOAT)
+		return lex_fail(lx, t->line, t->col, "expected a time (like 0.1, +0.1, * or 0.1~0.2) to start a line");
 	if (rel) {
 		if (lex_next(lx, &v) < 0)
 			return -1;

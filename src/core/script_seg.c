@@ -141,12 +141,20 @@ static int hexval(char c)
 	return -1;
 }
 
-/* An optional hex blob after FO, FOEXP, md5 or kind N. max: bytes. */
-static int hex_blob(struct lex *lx, struct script_opt *o, size_t max, const char *what)
+/* An optional hex blob after FO, FOEXP, md5 or kind N, or `*` for any
+ * data where expect allows it. max: bytes. */
+static int hex_blob(struct lex *lx, bool expect, struct script_opt *o, size_t max, const char *what)
 {
 	struct lex_token t;
 	if (lex_peek(lx, &t) < 0)
 		return -1;
+	if (lex_is_punct(&t, '*')) {
+		if (!expect)
+			return lex_fail(lx, t.line, t.col, "'*' (any %s) only in an expected ('>') segment", what);
+		(void)lex_next(lx, &t);
+		o->any_val = true;
+		return 0;
+	}
 	if (t.type != LEX_NUM && t.type != LEX_WORD)
 		return 0;
 	(void)lex_next(lx, &t);
@@ -252,15 +260,15 @@ static int parse_option(struct lex *lx, bool expect, struct script_opt *o)
 			return lex_fail(lx, t.line, t.col, "sack needs at least one block left:right");
 	} else if (lex_is(&t, "FO")) {
 		o->kind = SCRIPT_OPT_FO;
-		if (hex_blob(lx, o, TCP_OPTS_MAX - 2, "FO cookie") < 0)
+		if (hex_blob(lx, expect, o, TCP_OPTS_MAX - 2, "FO cookie") < 0)
 			return -1;
 	} else if (lex_is(&t, "FOEXP")) {
 		o->kind = SCRIPT_OPT_FOEXP;
-		if (hex_blob(lx, o, TCP_OPTS_MAX - 4, "FOEXP cookie") < 0)
+		if (hex_blob(lx, expect, o, TCP_OPTS_MAX - 4, "FOEXP cookie") < 0)
 			return -1;
 	} else if (lex_is(&t, "md5")) {
 		o->kind = SCRIPT_OPT_MD5;
-		if (hex_blob(lx, o, 16, "md5 digest") < 0)
+		if (hex_blob(lx, expect, o, 16, "md5 digest") < 0)
 			return -1;
 		if (o->data_len != 0 && o->data_len != 16)
 			return lex_fail(lx, t.line, t.col, "md5 digest must be 16 bytes");
@@ -272,7 +280,7 @@ static int parse_option(struct lex *lx, bool expect, struct script_opt *o)
 		if (v < 2)
 			return lex_fail(lx, k.line, k.col, "option kind %u: write eol or nop", (unsigned)v);
 		o->number = (uint8_t)v;
-		if (hex_blob(lx, o, TCP_OPTS_MAX - 2, "option data") < 0)
+		if (hex_blob(lx, expect, o, TCP_OPTS_MAX - 2, "option data") < 0)
 			return -1;
 	} else {
 		return lex_fail(lx, t.line, t.col,
