@@ -38,6 +38,10 @@ int lex_fail(struct lex *lx, unsigned line, unsigned col, const char *fmt, ...)
 		vsnprintf(lx->err + n, lx->errlen - (size_t)n, fmt, ap);
 		va_end(ap);
 	}
+	/* One line, whatever a quoted token held (a `command` spans lines). */
+	for (char *c = lx->err; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = ' ';
 	return -1;
 }
 

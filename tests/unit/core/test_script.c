@@ -270,6 +270,8 @@ static void test_flag_errors(void **state)
 static void test_option_errors(void **state)
 {
 	(void)state;
+	bad("0 < S 0:0(0) <`a\nb`>\n",
+	    "t.pkt:1:15: unknown TCP option '`a b`' (known: mss, sackOK, nop, eol, wscale, TS, sack, FO, FOEXP, md5, kind)");
 	bad("0 < S 0:0(0) <foo 1>\n",
 	    "t.pkt:1:15: unknown TCP option 'foo' (known: mss, sackOK, nop, eol, wscale, TS, sack, FO, FOEXP, md5, kind)");
 	bad("0 < S 0:0(0) <>\n", "t.pkt:1:15: empty option list: leave out <> for no options");
