@@ -39,16 +39,6 @@ static int oom(struct parser *ps)
 	return lex_fail(&ps->lx, ps->lx.line, 1, "out of memory");
 }
 
-static char *dup_n(const char *p, size_t n)
-{
-	char *s = malloc(n + 1);
-	if (s != NULL) {
-		memcpy(s, p, n);
-		s[n] = '\0';
-	}
-	return s;
-}
-
 static struct script_line *new_line(struct parser *ps, enum script_line_kind kind,
 				    const struct lex_token *first)
 {
@@ -133,7 +123,7 @@ static int header_entry(struct parser *ps, unsigned line, const char *ls, const 
 			if (!id_char(v[i]))
 				return lex_fail(&ps->lx, line, col + (unsigned)i,
 						"check id may hold only letters, digits, '.', '_' and '-'");
-	*slot = dup_n(v, vn);
+	*slot = strndup(v, vn);
 	return *slot == NULL ? oom(ps) : 0;
 }
 
@@ -281,18 +271,15 @@ static int skipped(struct parser *ps, struct script_line *l, enum script_skip_ki
 	const char *e = from;
 	while (e < ps->lx.end && *e != '\n' && e - from < MAX_TEXT)
 		e++;
-	while (e > from && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+	/* Never cut inside a UTF-8 sequence: back up to its first byte. */
+	while (e > from && e < ps->lx.end && ((unsigned char)*e & 0xc0) == 0x80)
 		e--;
-	/* Never cut inside a UTF-8 sequence: drop continuation bytes at the cut. */
-	if (e < ps->lx.end && ((unsigned char)*e & 0xc0) == 0x80)
-		while (e > from && ((unsigned char)e[-1] & 0xc0) != 0xc0 && ((unsigned char)e[-1] & 0x80))
-			e--;
-	if (e > from && ((unsigned char)e[-1] & 0xc0) == 0xc0)
+	while (e > from && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 		e--;
 	l->kind = SCRIPT_SKIPPED;
 	l->skip = kind;
-	l->name = dup_n(name, nn);
-	l->text = dup_n(from, (size_t)(e - from));
+	l->name = strndup(name, nn);
+	l->text = strndup(from, (size_t)(e - from));
 	return l->name == NULL || l->text == NULL ? oom(ps) : 0;
 }
 
@@ -457,11 +444,9 @@ static int parse_packet(struct parser *ps, struct script_line *l)
 		return parse_silence(ps, l, &dir);
 	}
 	if (is_other_packet(&t)) {
-		const char *text;
-		size_t n;
 		if (skipped(ps, l, SCRIPT_SKIP_PACKET, "packet", 6, dir.p) < 0)
 			return -1;
-		lex_rest_of_line(lx, dir.p, &text, &n);
+		lex_skip_line(lx);
 		return 0;
 	}
 	struct script_seg segs[SCRIPT_MAX_ALTS];
@@ -551,11 +536,9 @@ static int parse_untimed(struct parser *ps, const struct lex_token *first)
 		return oom(ps);
 	(void)lex_next(&ps->lx, &t);
 	if (t.type == LEX_OPTION) {
-		const char *text;
-		size_t n;
 		if (skipped(ps, l, SCRIPT_SKIP_OPTION, "option", 6, t.p) < 0)
 			return -1;
-		lex_rest_of_line(&ps->lx, t.p, &text, &n);
+		lex_skip_line(&ps->lx);
 		return 0;
 	}
 	return skipped(ps, l, SCRIPT_SKIP_SHELL, "shell", 5, t.p);
@@ -600,7 +583,7 @@ int script_parse(const char *name, const char *buf, size_t len, struct script **
 	ps.s = calloc(1, sizeof(*ps.s));
 	if (ps.s == NULL)
 		return oom(&ps);
-	ps.s->name = dup_n(name, strlen(name));
+	ps.s->name = strdup(name);
 	if (ps.s->name == NULL || parse_all(&ps) < 0) {
 		if (ps.s->name == NULL)
 			oom(&ps);
