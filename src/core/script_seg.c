@@ -356,7 +356,8 @@ static int parse_ip_info(struct lex *lx, bool expect, struct script_seg *seg)
 		seg->ecn = names[i].e;
 		return expect_punct(lx, open.c == '[' ? ']' : ')', "after the ECN codepoint");
 	}
-	return lex_fail(lx, w.line, w.col, "unsupported IP field (only the ECN codepoint: noecn, ect0, ect1, ce, ect01)");
+	return lex_fail(lx, w.line, w.col,
+			"unsupported IP field (only the ECN codepoint: noecn, ect0, ect1, ce, ect01)");
 }
 
 /* `ack N`, `win N` or `urg N`, at most once each; t is the keyword, peeked. */
