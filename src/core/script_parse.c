@@ -471,7 +471,9 @@ int script_parse(const char *name, const char *buf, size_t len, struct script **
 	*out = NULL;
 	if (name == NULL)
 		name = "-";
-	lex_init(&ps.lx, name, buf, buf == NULL ? 0 : len, err, errlen);
+	/* NULL + 0 is undefined: a NULL buf (only allowed to report a size) is
+	 * an empty one for the lexer. */
+	lex_init(&ps.lx, name, buf == NULL ? "" : buf, buf == NULL ? 0 : len, err, errlen);
 	if (len > SCRIPT_MAX_BYTES)
 		return lex_fail(&ps.lx, 1, 1, "script larger than %u bytes", SCRIPT_MAX_BYTES);
 	if (buf == NULL && len > 0)
