@@ -82,7 +82,11 @@ void cx_evidence_reset(struct cx *cx)
 
 int cx_send(struct cx *cx, struct tx_segment *s)
 {
-	return sync_back(cx, ep_send(ep_of(cx), s));
+	struct endpoint *ep = ep_of(cx);
+	int rc = ep_send(ep, s, NULL);
+	if (rc < 0 && errno == EMSGSIZE)
+		ep_reset_for(ep, s); /* the check errs; nothing stays half-open */
+	return sync_back(cx, rc);
 }
 
 static void to_pkt(const struct ep_frame *f, struct cx_pkt *p)

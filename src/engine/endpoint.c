@@ -73,23 +73,21 @@ uint16_t ep_mss(const struct endpoint *ep, uint16_t peer_mss, bool ts)
 	return (uint16_t)mss;
 }
 
-/* The owner's error line about sending to the peer's port. */
-static void send_error(struct endpoint *ep, const struct tx_segment *s, int e)
+void ep_send_error(char *err, size_t errlen, const struct netaddr *dst, const struct tx_segment *s,
+		   int e)
 {
 	char abuf[NETADDR_STRLEN];
-	if (ep->err == NULL || ep->errlen == 0)
+	if (err == NULL || errlen == 0)
 		return;
-	netaddr_str(&ep->dst, abuf, sizeof(abuf));
+	netaddr_str(dst, abuf, sizeof(abuf));
 	if (e == EMSGSIZE)
-		snprintf(ep->err, ep->errlen, "cannot send a segment of %u bytes to %s port %u: %s",
+		snprintf(err, errlen, "cannot send a segment of %u bytes to %s port %u: %s",
 			 s->payload_len, abuf, s->dport, strerror(e));
-	else if (e == ENOBUFS || e == EAGAIN)
-		snprintf(ep->err, ep->errlen,
-			 "cannot send to %s port %u: the send queue stayed full for %llu s (%s)", abuf,
-			 s->dport, SEND_GIVE_UP_NS / NS_PER_S, strerror(e));
+	else if (e == ENOBUFS || e == EAGAIN || e == EINTR)
+		snprintf(err, errlen, "cannot send to %s port %u: the send queue stayed full for %llu s (%s)",
+			 abuf, s->dport, SEND_GIVE_UP_NS / NS_PER_S, strerror(e));
 	else
-		snprintf(ep->err, ep->errlen, "cannot send to %s port %u: %s", abuf, s->dport,
-			 strerror(e));
+		snprintf(err, errlen, "cannot send to %s port %u: %s", abuf, s->dport, strerror(e));
 }
 
 static void log_seg(struct endpoint *ep, const struct tx_segment *s, uint64_t t, bool wire_time,
@@ -107,9 +105,7 @@ static void log_seg(struct endpoint *ep, const struct tx_segment *s, uint64_t t,
 	ep_tl_add(&ep->tl, &cs, &tag);
 }
 
-/* A segment the path cannot carry: reset the peer's end of its connection
- * (a RST is small enough), so nothing is left half-open. */
-static void reset_after_emsgsize(struct endpoint *ep, const struct tx_segment *s)
+void ep_reset_for(struct endpoint *ep, const struct tx_segment *s)
 {
 	if (s->flags & (TCPF_RST | TCPF_SYN))
 		return;
@@ -128,7 +124,7 @@ static void reset_after_emsgsize(struct endpoint *ep, const struct tx_segment *s
 		log_seg(ep, &rst, sent, false, true, CONN_OUT);
 }
 
-int ep_send(struct endpoint *ep, struct tx_segment *s)
+int ep_send(struct endpoint *ep, struct tx_segment *s, uint64_t *sent_ns)
 {
 	uint64_t sent;
 	s->src = ep->src;
@@ -141,15 +137,15 @@ int ep_send(struct endpoint *ep, struct tx_segment *s)
 	}
 	if (rc < 0) {
 		int e = errno;
-		send_error(ep, s, e);
-		if (e == EMSGSIZE)
-			reset_after_emsgsize(ep, s); /* only this connection fails */
-		else
-			ep->failed = true;
+		ep_send_error(ep->err, ep->errlen, &ep->dst, s, e);
+		if (e != EMSGSIZE)
+			ep->failed = true; /* EMSGSIZE fails only this connection */
 		errno = e;
 		return -1;
 	}
 	log_seg(ep, s, sent, false, true, CONN_OUT);
+	if (sent_ns != NULL)
+		*sent_ns = sent;
 	return 0;
 }
 

@@ -9,8 +9,8 @@
  *
  *  - ep_wire_send: the program's only send loop (ENOBUFS retry, backoff).
  *  - ep_send: that, for a segment of our flow, logged on the timeline; a
- *    segment too long for the path (EMSGSIZE) resets the peer and fails the
- *    connection, never the run.
+ *    segment too long for the path (EMSGSIZE) fails the connection (the
+ *    caller resets it with ep_reset_for), never the run.
  *  - ep_next: the next captured frame of our flow, decoded and recorded; our
  *    own segments come back too and give the timeline their capture time.
  *  - ep_pause / ep_wait: waits that wait for wire time, still taking frames.
@@ -43,6 +43,12 @@
  * or ENOBUFS after the queue refused us for SEND_GIVE_UP_NS. */
 int ep_wire_send(const struct wire *w, const volatile sig_atomic_t *stop, const struct tx_segment *s,
 		 uint64_t *sent_ns);
+
+/* The one line saying why s (to dst) could not be sent, errno e, into err:
+ * a segment too long for the path, a queue that stayed full, or the
+ * system's reason. */
+void ep_send_error(char *err, size_t errlen, const struct netaddr *dst, const struct tx_segment *s,
+		   int e);
 
 /* Retransmission timers (RFC 6298): the first RTO (1 s, or half of a
  * shorter give-up time so one resend fits), and the next after a timeout
@@ -124,12 +130,16 @@ uint32_t ep_tsval(const struct endpoint *ep);
  * the IP and TCP headers, less the timestamp option when agreed. */
 uint16_t ep_mss(const struct endpoint *ep, uint16_t peer_mss, bool ts);
 
-/* Send s (src, dst and ttl filled in here) and log it on the timeline.
- * Returns 0, or -1 with err filled: stopped ("interrupted"), a segment too
- * long for the path (EMSGSIZE: the peer gets a RST for the connection, and
- * only the connection fails: failed stays false), or a runtime error
- * (failed set). errno tells which. */
-int ep_send(struct endpoint *ep, struct tx_segment *s);
+/* Send s (src, dst and ttl filled in here) and log it on the timeline;
+ * *sent_ns (may be NULL) gets the wire's clock right after. Returns 0, or
+ * -1 with errno: EINTR stopped (no message), EMSGSIZE a segment too long
+ * for the path (err filled; only this connection fails, so failed stays
+ * false: end it, see ep_reset_for), anything else a runtime error (err
+ * filled, failed set). */
+int ep_send(struct endpoint *ep, struct tx_segment *s, uint64_t *sent_ns);
+/* Reset the connection s belongs to, best effort (a RST fits any path):
+ * how a connection ends when one of its segments cannot be sent. */
+void ep_reset_for(struct endpoint *ep, const struct tx_segment *s);
 
 /* The next captured frame of our flow, without blocking: 1 with *f, 0 none
  * yet, -1 capture error (failed set). Bad frames are counted, ours and the
