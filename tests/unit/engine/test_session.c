@@ -51,6 +51,7 @@ struct run {
 	struct target_list tl;
 	struct netaddr src;
 	uint16_t mss;
+	uint16_t mtu;     /* our link's MTU for the engine (0: none given) */
 	char *out;
 	size_t outlen;
 	struct session_result res;
@@ -88,6 +89,7 @@ static void run_session(struct run *r, const char *const *args, volatile sig_ato
 	fw_bind(r->f, &w);
 	struct session_config sc = {
 		.opt = &r->o, .targets = &r->tl, .src = &r->src, .mss = &r->mss,
+		.mtu = r->mtu ? &r->mtu : NULL,
 		.sport_base = SPORT, .nsports = 1, .isn_seed = 1234, .tsval_base = 1,
 	};
 	volatile sig_atomic_t never = 0;
@@ -515,6 +517,55 @@ static void test_bad_checksum_ignored(void **state)
 	run_free(&r);
 }
 
+/* A 576-byte MTU on our side (issue 8, defect 3): the peer offers 1460,
+ * but no segment of ours may exceed 576 - 40 - 12 bytes of payload with
+ * timestamps, and 3000 bytes of --data go through, conformant. Sized by
+ * the peer's MSS alone, the first one is refused with EMSGSIZE. */
+static void test_data_within_link_mtu(void **state)
+{
+	(void)state;
+	struct run r = {.f = fw_new()};
+	static char data[3001];
+	memset(data, 'x', 3000);
+	r.f->mtu = 576;
+	r.mtu = 576;
+	const char *args[] = {"--data", data, NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	size_t ndata = 0;
+	for (size_t i = 0; i < r.f->nsent; i++) {
+		assert_true(r.f->sent[i].seg.payload_len <= 524);
+		ndata += r.f->sent[i].seg.payload_len > 0;
+	}
+	assert_int_equal(ndata, 6); /* 5 x 524 + 380 */
+	assert_int_equal(r.f->p.nrcvd, 3000);
+	assert_field(r.line, "teardown", "\"conformant\"");
+	assert_field(r.line, "cause", "null");
+	assert_int_equal(r.res.good, 1);
+	run_free(&r);
+}
+
+/* A path narrower than we were told: the send fails with EMSGSIZE. The
+ * connection ends with that cause and the peer is reset, but the run goes
+ * on (no runtime error, nothing left open). */
+static void test_emsgsize_ends_the_connection(void **state)
+{
+	(void)state;
+	struct run r = {.f = fw_new()};
+	static char data[1201];
+	memset(data, 'y', 1200);
+	r.f->mtu = 576; /* the engine believes 1500 (mss 1460) */
+	const char *args[] = {"--data", data, NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.line, "\"cause\":\"cannot send a segment of 1200 bytes"));
+	assert_non_null(strstr(r.line, strerror(EMSGSIZE)));
+	assert_int_equal(r.f->sent[r.f->nsent - 1].seg.flags, TCPF_RST | TCPF_ACK);
+	assert_int_equal(r.res.good, 0);
+	assert_int_equal(r.res.connections, 1);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +580,8 @@ int main(void)
 		cmocka_unit_test(test_peer_never_fins),
 		cmocka_unit_test(test_stop_mid_session),
 		cmocka_unit_test(test_bad_checksum_ignored),
+		cmocka_unit_test(test_data_within_link_mtu),
+		cmocka_unit_test(test_emsgsize_ends_the_connection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
