@@ -90,6 +90,7 @@ struct listener {
 
 struct peer {
 	int fd;          /* the tap */
+	ip4_addr_t addr; /* lwIP's address: its MAC derives from it */
 	int verbose;
 	u16_t mtu;
 	unsigned long dropped; /* frames longer than the MTU, not given to lwIP */
@@ -138,8 +139,11 @@ static err_t tap_linkoutput(struct netif *nif, struct pbuf *p)
 static err_t tap_netif_init(struct netif *nif)
 {
 	const struct peer *pr = nif->state;
-	/* Locally administered, fixed: captures stay readable. */
-	static const u8_t mac[6] = { 0x02, 0x00, 0x00, 0x78, 0x00, 0x02 };
+	/* Locally administered, 02:00 and then the IPv4 address: unique on
+	 * the lab's bridge when several lwIPs share it, and readable in a
+	 * capture. */
+	u32_t a = lwip_ntohl(ip4_addr_get_u32(&pr->addr));
+	const u8_t mac[6] = { 0x02, 0x00, (u8_t)(a >> 24), (u8_t)(a >> 16), (u8_t)(a >> 8), (u8_t)a };
 
 	nif->name[0] = 't';
 	nif->name[1] = 'p';
@@ -455,6 +459,7 @@ int main(int argc, char **argv)
 	if (pr.fd < 0)
 		return 1;
 	lwip_init();
+	pr.addr = addr;
 	if (netif_add(&nif, &addr, &mask, &gw, &pr, tap_netif_init, ethernet_input) == NULL) {
 		fprintf(stderr, "lwip_peer: netif_add failed\n");
 		return 1;
