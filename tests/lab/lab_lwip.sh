@@ -11,12 +11,12 @@
 #                          the client are lwIP instances behind tap devices
 #                          on the bridge, so the namespace's kernel never
 #                          answers for their addresses. Every link has MTU
-#                          576 (Debian's liblwip mishandles frames much
-#                          above 590 bytes). Sets LAB_CLI_NS, LAB_SRV_NS,
-#                          LAB_CLI4, LAB_SRV4 (the first lwIP's address,
-#                          10.78.0.2), LAB_CLI_IF, LAB_MTU and registers
-#                          lab_down NAME on EXIT INT TERM, as lab_up does
-#                          (LAB_NO_TRAP=1 skips it).
+#                          576 (Debian's liblwip has been seen to overflow
+#                          a pbuf on frames above about 590 bytes). Sets
+#                          LAB_CLI_NS, LAB_SRV_NS, LAB_CLI4, LAB_SRV4 (the
+#                          first lwIP's address, 10.78.0.2), LAB_CLI_IF,
+#                          LAB_MTU and registers lab_down NAME on EXIT INT
+#                          TERM, as lab_up does (LAB_NO_TRAP=1 skips it).
 #   lab_lwip_peer NAME [--mtu N] PORT MODE [PORT MODE]...   one more lwIP:
 #                          a tap lwK on the bridge (K = 0, 1, ...) and
 #                          lwip_peer on it at 10.78.0.(K+2), with these
@@ -110,8 +110,10 @@ lab_lwip_peer() {
 		mtu=${2:-}
 		shift 2 || true
 	fi
-	[ $# -ge 2 ] && [ $(($# % 2)) = 0 ] ||
-		{ _lab_err "usage: lab_lwip_peer NAME [--mtu N] PORT MODE [PORT MODE]..."; return 1; }
+	if [ $# -lt 2 ] || [ $(($# % 2)) != 0 ]; then
+		_lab_err "usage: lab_lwip_peer NAME [--mtu N] PORT MODE [PORT MODE]..."
+		return 1
+	fi
 	for a in $(printf '%s\n' "$@" | sed -n 'p;n'); do
 		_lab_port "$a" || return 1
 	done
@@ -125,11 +127,13 @@ lab_lwip_peer() {
 	# A persistent tap on the bridge: lwip_peer attaches to it by name
 	# (TUNSETIFF). It carries the link's MTU, whatever lwIP is told.
 	if ! ip -n "$LAB_SRV_NS" link show "$tap" >/dev/null 2>&1; then
-		ip -n "$LAB_SRV_NS" tuntap add dev "$tap" mode tap &&
+		if ! { ip -n "$LAB_SRV_NS" tuntap add dev "$tap" mode tap &&
 			ip -n "$LAB_SRV_NS" link set "$tap" mtu "$LAB_MTU" &&
 			ip -n "$LAB_SRV_NS" link set "$tap" master br0 &&
-			ip -n "$LAB_SRV_NS" link set "$tap" up ||
-			{ _lab_err "lab_lwip_peer: cannot set up tap $tap"; return 1; }
+			ip -n "$LAB_SRV_NS" link set "$tap" up; }; then
+			_lab_err "lab_lwip_peer: cannot set up tap $tap"
+			return 1
+		fi
 	fi
 	f="$dir/lwip$k.pid"
 	# --verbose: its log (one line per connection event) explains a

@@ -16,10 +16,11 @@
  *   talk         on EOF (peer half-closed), send 3 lines, then close
  *
  * The tap must exist (ip tuntap add ... mode tap); lwip_peer attaches to it.
- * Its MTU (default 576) is the netif's, so lwIP announces MSS = MTU - 40:
- * Debian's liblwip mishandles frames much above 590 bytes, so the lab gives
- * the whole path this MTU. Frames longer than the MTU are dropped here
- * rather than handed to lwIP.
+ * --mtu (default 576) is the netif's MTU, so lwIP announces MSS = MTU - 40.
+ * Debian's liblwip has been seen to overflow a pbuf on frames above about
+ * 590 bytes, so the lab gives the path this MTU; our netif hands lwIP one
+ * contiguous PBUF_RAM buffer per frame, and frames longer than the MTU are
+ * dropped here rather than handed to lwIP.
  *
  * Debian builds liblwip with NO_SYS=0 (its tcpip thread, core locking), but
  * nothing obliges us to start that thread: we call lwip_init(), not
@@ -38,7 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/if.h>
+#include <net/if.h>
 #include <linux/if_tun.h>
 #include <poll.h>
 #include <signal.h>
@@ -104,6 +105,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+__attribute__((format(printf, 2, 3)))
 static void say(const struct peer *pr, const char *fmt, ...)
 {
 	va_list ap;
@@ -189,8 +191,10 @@ static void send_and_flush(struct tcp_pcb *pcb, const void *data, u16_t len)
 	tcp_output(pcb);
 }
 
-/* Closes; if lwIP has no memory for the FIN, aborts (its RST) instead. */
-static void close_or_abort(const struct peer *pr, struct tcp_pcb *pcb)
+/* Closes; if lwIP has no memory for the FIN, aborts (its RST) instead.
+ * Returns what the calling callback must return: ERR_ABRT after
+ * tcp_abort(), which freed the pcb, else ERR_OK. */
+static err_t close_or_abort(const struct peer *pr, struct tcp_pcb *pcb)
 {
 	tcp_arg(pcb, NULL);
 	tcp_recv(pcb, NULL);
@@ -198,9 +202,10 @@ static void close_or_abort(const struct peer *pr, struct tcp_pcb *pcb)
 	if (tcp_close(pcb) != ERR_OK) {
 		say(pr, "tcp_close failed: abort");
 		tcp_abort(pcb);
-	} else {
-		say(pr, "closed");
+		return ERR_ABRT;
 	}
+	say(pr, "closed");
+	return ERR_OK;
 }
 
 static void on_error(void *arg, err_t err)
@@ -235,8 +240,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		case MODE_CLOSE_FIRST:
 			break;
 		}
-		close_or_abort(pr, pcb);
-		return ERR_OK;
+		return close_or_abort(pr, pcb);
 	}
 	say(pr, "%u bytes", p->tot_len);
 	if (l->mode == MODE_ECHO) {
@@ -267,7 +271,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	tcp_err(pcb, on_error);
 	if (l->mode == MODE_CLOSE_FIRST) {
 		send_and_flush(pcb, HELLO, sizeof HELLO - 1);
-		close_or_abort(pr, pcb);
+		return close_or_abort(pr, pcb);
 	}
 	return ERR_OK;
 }
@@ -286,8 +290,16 @@ static int usage(int status)
 static int open_tap(const char *name)
 {
 	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	int fd;
 
+	/* TUNSETIFF would create a missing tap, wherever we happen to run:
+	 * attach only to the one the lab made. */
+	if (if_nametoindex(name) == 0) {
+		fprintf(stderr, "lwip_peer: no tap %s here (ip tuntap add dev %s mode tap)\n", name,
+			name);
+		return -1;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "lwip_peer: /dev/net/tun: %s\n", strerror(errno));
 		return -1;
