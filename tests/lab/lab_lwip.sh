@@ -54,17 +54,7 @@ lab_lwip_up() {
 	local name=${1:-}
 	_lab_check_name "$name" || return 1
 	_lab_lwip_vars "$name"
-	if _lab_ns_exists "$LAB_CLI_NS" || _lab_ns_exists "$LAB_SRV_NS"; then
-		_lab_err "lab $name already exists (lab_down $name first)"
-		return 1
-	fi
-	if [ "${LAB_NO_TRAP:-0}" != 1 ]; then
-		_lab_trap "$name" EXIT
-		_lab_trap "$name" INT
-		_lab_trap "$name" TERM
-	fi
-	mkdir -p "$LAB_RUN/$name" || return 1
-	echo lwip >"$LAB_RUN/$name/topology"
+	_lab_claim "$name" lwip || return 1
 	if ! _lab_lwip_build; then
 		_lab_err "lab_lwip_up $name failed; tearing it down"
 		lab_down "$name"
