@@ -72,6 +72,11 @@ for port in 8080 9; do
 	assert_eq 0 "$(json_field "$s" duplicates)" "syn: port $port duplicates"
 done
 
+# The second lwIP believes its link carries 1500 bytes: MSS 1460.
+assert_exit 0 in_cli "$TCPSHAKE" --json -c 1 "$BIGMSS:8080"
+p=$(printf '%s\n' "$OUT" | grep '"type":"probe"')
+assert_eq 1460 "$(json_field "$p" mss)" "syn: MSS of the lwIP told MTU 1500"
+
 # --- connect mode: each close ---------------------------------------------
 # active: our FIN makes lwip_peer's recv callback see EOF and tcp_close();
 # tcp_output() is deferred while tcp_input() runs, so the ACK of our FIN
