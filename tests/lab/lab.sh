@@ -188,6 +188,26 @@ _lab_bridge_ready() { # PID: both packet sockets of impair bound and running
 		END { exit !(n >= 2) }' "/proc/$pid/net/packet" 2>/dev/null
 }
 
+# _lab_claim NAME TOPOLOGY: refuses a lab NAME that exists; else registers
+# lab_down NAME on EXIT INT TERM (unless LAB_NO_TRAP=1) and makes its run
+# directory. Every lab_*up calls it before it builds anything.
+_lab_claim() {
+	local name=$1 ns
+	for ns in "$name-c" "$name-s" "$name-m"; do
+		if _lab_ns_exists "$ns"; then
+			_lab_err "lab $name already exists (lab_down $name first)"
+			return 1
+		fi
+	done
+	if [ "${LAB_NO_TRAP:-0}" != 1 ]; then
+		_lab_trap "$name" EXIT
+		_lab_trap "$name" INT
+		_lab_trap "$name" TERM
+	fi
+	mkdir -p "$LAB_RUN/$name" || return 1
+	echo "$2" >"$LAB_RUN/$name/topology"
+}
+
 lab_up() {
 	local name=${1:-} mode=${2:-direct} ns
 	_lab_check_name "$name" || return 1
@@ -196,17 +216,7 @@ lab_up() {
 	*) _lab_err "lab_up: unknown topology '$mode' (direct or bridge)"; return 1 ;;
 	esac
 	_lab_vars "$name"
-	if _lab_ns_exists "$LAB_CLI_NS" || _lab_ns_exists "$LAB_SRV_NS" || _lab_ns_exists "$LAB_MID_NS"; then
-		_lab_err "lab $name already exists (lab_down $name first)"
-		return 1
-	fi
-	if [ "${LAB_NO_TRAP:-0}" != 1 ]; then
-		_lab_trap "$name" EXIT
-		_lab_trap "$name" INT
-		_lab_trap "$name" TERM
-	fi
-	mkdir -p "$LAB_RUN/$name" || return 1
-	echo "$mode" >"$LAB_RUN/$name/topology"
+	_lab_claim "$name" "$mode" || return 1
 
 	if ! _lab_build "$name" "$mode"; then
 		_lab_err "lab_up $name failed; tearing it down"
