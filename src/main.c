@@ -52,6 +52,7 @@ struct run {
 	struct target_list targets;
 	struct netaddr *src;
 	uint16_t *mss;
+	uint16_t *mtu; /* per target: the route's link MTU, for the engines' MSS */
 	struct output *out;
 	struct portres ports;
 	struct wire_live *wl;
@@ -71,6 +72,7 @@ static void run_free(struct run *r)
 	output_free(r->out);
 	free(r->src);
 	free(r->mss);
+	free(r->mtu);
 	target_list_free(&r->targets);
 }
 
@@ -137,7 +139,8 @@ static int resolve_and_route(struct run *r, char *err, size_t errlen)
 		family = forced.family; /* -S picks the family names resolve to */
 	r->src = calloc(r->targets.n, sizeof(*r->src));
 	r->mss = calloc(r->targets.n, sizeof(*r->mss));
-	if (r->src == NULL || r->mss == NULL) {
+	r->mtu = calloc(r->targets.n, sizeof(*r->mtu));
+	if (r->src == NULL || r->mss == NULL || r->mtu == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -152,6 +155,7 @@ static int resolve_and_route(struct run *r, char *err, size_t errlen)
 		/* Offer what the kernel would: MTU minus the IP and TCP headers. */
 		int mss = rt.mtu - (t->addr.family == AF_INET6 ? 60 : 40);
 		r->mss[i] = (uint16_t)(mss < 536 ? 536 : mss > 65495 ? 65495 : mss);
+		r->mtu[i] = (uint16_t)(rt.mtu > 65535 ? 65535 : rt.mtu < 0 ? 0 : rt.mtu);
 		if (t->addr.family == AF_INET6)
 			r->want6 = true;
 		else
@@ -415,6 +419,7 @@ static int run_conform(struct run *r, const struct wire *w, char *err, size_t er
 		.targets = &r->targets,
 		.src = r->src,
 		.mss = r->mss,
+		.mtu = r->mtu,
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
 		.tsval_base = random_u32(),
@@ -438,6 +443,7 @@ static int run_connect(struct run *r, const struct wire *w, char *err, size_t er
 		.targets = &r->targets,
 		.src = r->src,
 		.mss = r->mss,
+		.mtu = r->mtu,
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
 		.tsval_base = random_u32(),

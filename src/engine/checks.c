@@ -424,7 +424,8 @@ static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
 	}
 	/* read_peer acknowledged its FIN: LAST_ACK is over. Wait for our ACK
 	 * to land, then send what a stale endpoint would. */
-	cx->w->ops->wait(cx->w->ctx, cx_now(cx) + 2 * cx->rtt_ns + 50 * NS_PER_MS);
+	if (cx_pause(cx, 2 * cx->rtt_ns + 50 * NS_PER_MS) < 0)
+		return error_v(cx, v);
 	if (cx_send_on(cx, &c, TCPF_ACK, c.snd_nxt, c.rcv_nxt, NULL, 0) < 0)
 		return error_v(cx, v);
 	int rc = first_answer(cx, c.sport, c.dport, &r);
@@ -648,7 +649,8 @@ static void run_isn(struct cx *cx, const char *data, struct verdict *v)
 			isn[n] = r.seq;
 			t[n++] = sent;
 		}
-		cx->w->ops->wait(cx->w->ctx, cx_now(cx) + 20 * NS_PER_MS);
+		if (cx_pause(cx, 20 * NS_PER_MS) < 0) /* the SYNs' spacing: a pause, not a wait */
+			return error_v(cx, v);
 	}
 	verdict_isn(isn, t, n, v);
 }

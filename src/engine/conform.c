@@ -171,6 +171,7 @@ int conform_run(const struct conform_config *cfg, const struct wire *w, struct o
 			cx.dst = t->addr;
 			cx.port = t->ports.port[pi];
 			cx.mss = cfg->mss[ti];
+			cx.mtu = cfg->mtu != NULL ? cfg->mtu[ti] : 0;
 			cx.rtt_ns = 0;
 			cx.closed_port = 0;
 			cx.nqueue = 0;

@@ -22,6 +22,7 @@ struct conform_config {
 	const struct target_list *targets;
 	const struct netaddr *src;
 	const uint16_t *mss;
+	const uint16_t *mtu; /* per target: our link's MTU (NULL: mss + headers) */
 	uint16_t sport_base, nsports;
 	uint32_t tsval_base;
 	const struct check_def *const *checks; /* the checks to run, in order */

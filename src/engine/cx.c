@@ -1,6 +1,10 @@
 /*
- * cx: crafted segments out, the peer's answers in, for conform mode.
- * See cx.h.
+ * cx: the conformance checks' toolkit over the endpoint. See cx.h.
+ *
+ * Sending, decoding, recording, ISNs, TSvals, the MSS and the evidence
+ * timeline are the endpoint's; cx adds what checks need on top: a queue for
+ * the peer's segments to ports a check is not reading yet, handshakes, and
+ * the bookkeeping of one connection (cx_conn).
  */
 #include "config.h"
 #include "engine/cx.h"
@@ -9,12 +13,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/segment.h"
+#include "core/tcpconst.h"
 #include "core/tcpopt.h"
 
-#define NS_PER_MS 1000000ull
-#define ENOBUFS_GIVE_UP_NS (5ull * 1000000000ull)
+/* The endpoint, set up from the public fields on first use and kept in
+ * step with them (the runner changes target between ports). */
+static struct endpoint *ep_of(struct cx *cx)
+{
+	struct endpoint *ep = &cx->ep;
+	if (!cx->ep_ready) {
+		ep_init(ep, cx->w, cx->stop, cx->isn_state, cx->tsval_base, cx->err, sizeof(cx->err));
+		if (cx->t0 != 0)
+			ep->ts_t0 = cx->t0;
+		cx->ep_ready = true;
+	}
+	ep->src = cx->src;
+	ep->dst = cx->dst;
+	ep->port_lo = cx->sport_base;
+	ep->nports = cx->nsports;
+	ep->ttl = cx->ttl;
+	uint16_t hdr = (cx->dst.family == AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
+	ep->mtu = cx->mtu ? cx->mtu : cx->mss ? (uint16_t)(cx->mss + hdr) : 0;
+	return ep;
+}
+
+/* The endpoint's results, where the runner reads them. */
+static int sync_back(struct cx *cx, int rc)
+{
+	cx->ev = cx->ep.tl.seg;
+	cx->nev = cx->ep.tl.n;
+	cx->ev_t0 = cx->ep.tl.t0;
+	cx->evcap = cx->ep.tl.cap;
+	cx->bad = cx->ep.bad;
+	cx->failed = cx->failed || cx->ep.failed;
+	return rc;
+}
 
 uint64_t cx_now(struct cx *cx)
 {
@@ -30,159 +66,93 @@ uint16_t cx_port(struct cx *cx)
 
 uint32_t cx_isn(struct cx *cx)
 {
-	/* xorshift32: distinct, unpredictable enough for our own ISNs. */
-	uint32_t x = cx->isn_state ? cx->isn_state : 0x9e3779b9u;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	cx->isn_state = x;
-	return x;
+	return ep_isn(ep_of(cx));
 }
 
 uint32_t cx_tsval(struct cx *cx)
 {
-	return cx->tsval_base + (uint32_t)((cx_now(cx) - cx->t0) / NS_PER_MS);
+	return ep_tsval(ep_of(cx));
 }
 
 void cx_evidence_reset(struct cx *cx)
 {
-	cx->nev = 0;
-	cx->ev_t0 = cx_now(cx);
-}
-
-static void evidence(struct cx *cx, const struct conn_seg *s)
-{
-	if (cx->nev == cx->evcap) {
-		size_t ncap = cx->evcap ? cx->evcap * 2 : 32;
-		struct conn_seg *n = realloc(cx->ev, ncap * sizeof(*n));
-		if (n == NULL)
-			return; /* evidence is for the report; the check goes on */
-		cx->ev = n;
-		cx->evcap = ncap;
-	}
-	cx->ev[cx->nev++] = *s;
+	ep_timeline_reset(ep_of(cx));
+	sync_back(cx, 0);
 }
 
 int cx_send(struct cx *cx, struct tx_segment *s)
 {
-	uint64_t sent_ns, first_fail = 0;
-	s->src = cx->src;
-	s->dst = cx->dst;
-	s->ttl = cx->ttl;
-	for (;;) {
-		if (cx->w->ops->send(cx->w->ctx, s, &sent_ns) == 0)
-			break;
-		uint64_t now = cx_now(cx);
-		if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR) {
-			snprintf(cx->err, sizeof(cx->err), "cannot send: %s", strerror(errno));
-			cx->failed = true;
-			return -1;
-		}
-		if (first_fail == 0)
-			first_fail = now;
-		if (*cx->stop || now - first_fail > ENOBUFS_GIVE_UP_NS) {
-			snprintf(cx->err, sizeof(cx->err), "cannot send: the send queue stayed full");
-			cx->failed = true;
-			return -1;
-		}
-		cx->w->ops->wait(cx->w->ctx, now + NS_PER_MS);
-	}
-	struct conn_seg cs = {
-		.t_ns = sent_ns, .dir = CONN_OUT, .flags = s->flags, .seq = s->seq,
-		.ack = s->ack, .len = s->payload_len, .win = s->win,
-	};
-	evidence(cx, &cs);
-	return 0;
+	struct endpoint *ep = ep_of(cx);
+	int rc = ep_send(ep, s, NULL);
+	if (rc < 0 && errno == EMSGSIZE)
+		ep_reset_for(ep, s); /* the check errs; nothing stays half-open */
+	return sync_back(cx, rc);
 }
 
-static bool in_block(const struct cx *cx, uint16_t port)
+static void to_pkt(const struct ep_frame *f, struct cx_pkt *p)
 {
-	return (uint16_t)(port - cx->sport_base) < cx->nsports;
-}
-
-/* Decode one frame; 1 with *p when it is a peer segment to our block. */
-static int take(struct cx *cx, const struct wire_packet *pkt, struct cx_pkt *p)
-{
-	struct segment seg;
-	enum segment_reason why;
-	enum segment_status st = segment_decode(pkt->data, pkt->caplen, pkt->linktype, &seg, &why);
-	if (st == SEGMENT_BAD) {
-		cx->bad++;
-		return 0;
-	}
-	if (st != SEGMENT_OK || seg.kind != SEGMENT_KIND_TCP)
-		return 0;
-	if (!netaddr_eq(&seg.src, &cx->dst) || !netaddr_eq(&seg.dst, &cx->src) || !in_block(cx, seg.dport))
-		return 0;
-	if (cx->w->ops->record)
-		cx->w->ops->record(cx->w->ctx, pkt);
-	if (seg.tcp_csum == CSUM_BAD)
-		return 0;
+	const struct segment *seg = &f->seg;
 	memset(p, 0, sizeof(*p));
-	p->t_ns = pkt->ts_ns;
-	p->sport = seg.sport;
-	p->dport = seg.dport;
-	p->flags = seg.flags;
-	p->reserved = seg.reserved;
-	p->seq = seg.seq;
-	p->ack = seg.ack;
-	p->win = seg.win;
-	p->urp = seg.urp;
-	p->len = seg.payload_len;
-	p->opt = seg.opt;
-	return 1;
+	p->t_ns = f->ts_ns;
+	p->sport = seg->sport;
+	p->dport = seg->dport;
+	p->flags = seg->flags;
+	p->reserved = seg->reserved;
+	p->seq = seg->seq;
+	p->ack = seg->ack;
+	p->win = seg->win;
+	p->urp = seg->urp;
+	p->len = seg->payload_len;
+	p->opt = seg->opt;
 }
 
-static void log_in(struct cx *cx, const struct cx_pkt *p)
+/* Keep a peer segment for whoever reads its port later. */
+static void enqueue(struct cx *cx, const struct cx_pkt *p)
 {
-	struct conn_seg cs = {
-		.t_ns = p->t_ns, .dir = CONN_IN, .flags = p->flags, .seq = p->seq,
-		.ack = p->ack, .len = p->len, .win = p->win,
-	};
-	evidence(cx, &cs);
+	if (cx->nqueue < CX_QUEUE)
+		cx->queue[cx->nqueue++] = *p;
+}
+
+static void take_for_later(void *arg, const struct ep_frame *f)
+{
+	struct cx_pkt p;
+	if (f->dir != EP_IN)
+		return;
+	to_pkt(f, &p);
+	enqueue(arg, &p);
 }
 
 int cx_recv(struct cx *cx, uint16_t sport, uint16_t dport, uint64_t deadline, struct cx_pkt *p)
 {
+	struct endpoint *ep = ep_of(cx);
 	for (size_t i = 0; i < cx->nqueue; i++) {
 		if (cx->queue[i].dport == sport && cx->queue[i].sport == dport) {
 			*p = cx->queue[i];
 			memmove(&cx->queue[i], &cx->queue[i + 1], (cx->nqueue - i - 1) * sizeof(*p));
 			cx->nqueue--;
-			log_in(cx, p);
 			return 1;
 		}
 	}
 	for (;;) {
-		struct wire_packet pkt;
+		struct ep_frame f;
 		int rc;
-		while ((rc = cx->w->ops->next(cx->w->ctx, &pkt)) == 1) {
-			struct cx_pkt got;
-			if (!take(cx, &pkt, &got))
+		while ((rc = ep_next(ep, &f)) == 1) {
+			if (f.dir != EP_IN)
 				continue;
+			struct cx_pkt got;
+			to_pkt(&f, &got);
 			if (got.dport == sport && got.sport == dport) {
 				*p = got;
-				log_in(cx, p);
-				return 1;
+				return sync_back(cx, 1);
 			}
-			if (cx->nqueue < CX_QUEUE)
-				cx->queue[cx->nqueue++] = got;
+			enqueue(cx, &got);
 		}
-		if (rc < 0) {
-			snprintf(cx->err, sizeof(cx->err), "capture failed");
-			cx->failed = true;
-			return -1;
-		}
-		if (*cx->stop)
-			return -1;
-		uint64_t now = cx_now(cx);
-		if (now >= deadline)
-			return 0;
-		if (cx->w->ops->wait(cx->w->ctx, deadline) < 0 && errno != EINTR) {
-			snprintf(cx->err, sizeof(cx->err), "wait failed: %s", strerror(errno));
-			cx->failed = true;
-			return -1;
-		}
+		if (rc < 0 || *cx->stop)
+			return sync_back(cx, -1);
+		if (cx_now(cx) >= deadline)
+			return sync_back(cx, 0);
+		if (ep_wait(ep, deadline) < 0)
+			return sync_back(cx, -1);
 	}
 }
 
@@ -203,9 +173,20 @@ long cx_collect(struct cx *cx, uint16_t sport, uint16_t dport, uint64_t dur_ns, 
 	}
 }
 
+int cx_pause(struct cx *cx, uint64_t dur_ns)
+{
+	return sync_back(cx, ep_pause(ep_of(cx), dur_ns, take_for_later, cx));
+}
+
 uint64_t cx_answer_wait(const struct cx *cx)
 {
 	return 4 * cx->rtt_ns + 300 * NS_PER_MS;
+}
+
+uint16_t cx_mss(struct cx *cx, const struct cx_conn *c)
+{
+	const struct tcp_options *o = &c->synack.opt;
+	return ep_mss(ep_of(cx), o->mss_present ? o->mss : 0, c->ts);
 }
 
 int cx_connect(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t optlen, struct cx_conn *c)
@@ -220,7 +201,7 @@ int cx_connect(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t optlen
 	s.dport = dport;
 	s.seq = c->iss;
 	s.flags = TCPF_SYN;
-	s.win = 64240;
+	s.win = TCP_OUR_WINDOW;
 	uint32_t tsval = cx_tsval(cx);
 	if (opt != NULL) {
 		memcpy(s.opt, opt, optlen);
@@ -249,6 +230,7 @@ int cx_connect(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t optlen
 	c->ws = p.opt.wscale_present && (opt == NULL);
 	c->ts_recent = p.opt.tsval;
 	c->peer_win = p.win;
+	c->mss = cx_mss(cx, c);
 	if (cx_send_on(cx, c, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, 0) < 0)
 		return -1;
 	return 1;
@@ -257,19 +239,31 @@ int cx_connect(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t optlen
 int cx_send_on(struct cx *cx, struct cx_conn *c, uint8_t flags, uint32_t seq, uint32_t ack,
 	       const void *data, uint16_t len)
 {
-	struct tx_segment s;
-	memset(&s, 0, sizeof(s));
-	s.sport = c->sport;
-	s.dport = c->dport;
-	s.seq = seq;
-	s.ack = ack;
-	s.flags = flags;
-	s.win = c->ws ? 501 : 64240; /* 64 KB either way (501 << 7) */
-	s.payload = data;
-	s.payload_len = len;
-	if (c->ts && !(flags & TCPF_RST))
-		s.optlen = (uint8_t)tcpopt_build_ts(cx_tsval(cx), c->ts_recent, s.opt);
-	return cx_send(cx, &s);
+	/* What our own path carries, whatever the peer's MSS: a check may
+	 * mean to exceed that one, never our MTU. */
+	uint16_t room = ep_mss(ep_of(cx), UINT16_MAX, c->ts);
+	const uint8_t *p = data;
+	uint16_t off = 0;
+	do {
+		struct tx_segment s;
+		uint16_t n = (uint16_t)(len - off > room ? room : len - off);
+		bool last = off + n == len;
+		memset(&s, 0, sizeof(s));
+		s.sport = c->sport;
+		s.dport = c->dport;
+		s.seq = seq + off;
+		s.ack = ack;
+		s.flags = last ? flags : (uint8_t)(flags & ~(TCPF_FIN | TCPF_PSH));
+		s.win = c->ws ? TCP_OUR_WINDOW >> 7 : TCP_OUR_WINDOW; /* we offer a shift of 7 */
+		s.payload = n ? p + off : NULL;
+		s.payload_len = n;
+		if (c->ts && !(flags & TCPF_RST))
+			s.optlen = (uint8_t)tcpopt_build_ts(cx_tsval(cx), c->ts_recent, s.opt);
+		if (cx_send(cx, &s) < 0)
+			return -1;
+		off = (uint16_t)(off + n);
+	} while (off < len);
+	return 0;
 }
 
 bool cx_take(struct cx *cx, struct cx_conn *c, const struct cx_pkt *p, uint32_t seq)
@@ -314,4 +308,9 @@ void cx_abort(struct cx *cx, struct cx_conn *c)
 	if (c->sport == 0)
 		return;
 	cx_send_on(cx, c, TCPF_RST | TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, 0);
+}
+
+int cx_model(struct cx *cx, const struct cx_conn *c, enum conn_close close, struct connmodel *m)
+{
+	return ep_timeline_model(ep_of(cx), c->sport, c->dport, close, m);
 }

@@ -28,6 +28,7 @@
 #include "core/segment.h"
 #include "core/stats.h"
 #include "core/tcpopt.h"
+#include "engine/endpoint.h"
 
 #define NS_PER_MS 1000000.0
 /* Send at most this many probes before draining the capture and expiring
@@ -35,12 +36,6 @@
  * read it, and a run whose sends are always due still reports its timeouts
  * (and frees their records). */
 #define SEND_BURST 64
-/* How long to back off when the kernel's send queue is full. */
-#define ENOBUFS_BACKOFF_NS 1000000ull
-/* How long a full send queue may refuse us before we give up: a queue that
- * stays full this long is not draining (a dead link, a stuck qdisc). */
-#define ENOBUFS_GIVEUP_NS 5000000000ull
-#define ENOBUFS_GIVEUP_S (ENOBUFS_GIVEUP_NS / 1000000000ull)
 
 struct rec {
 	uint32_t flow;
@@ -168,33 +163,12 @@ static void expire(struct engine *e, uint64_t now)
 	}
 }
 
-/* Send s, retrying while the interface queue is full. Returns 0 sent, 1 when
- * *stop was set before it could go out (Ctrl-C must work even when the queue
- * never drains), -1 with errno on a hard error or when the queue stayed full
- * for ENOBUFS_GIVEUP_NS. */
+/* Send s through the program's one send loop (endpoint.h): 0 sent, 1 not
+ * sent because *stop was set (Ctrl-C must work even when the queue never
+ * drains), -1 with errno on a hard error or a queue that stayed full. */
 static int send_segment(struct engine *e, const struct tx_segment *s, uint64_t *sent_ns)
 {
-	bool refused = false;
-	uint64_t first = 0;
-	for (;;) {
-		if (e->w->ops->send(e->w->ctx, s, sent_ns) == 0)
-			return 0;
-		int why = errno;
-		if (why != ENOBUFS && why != EAGAIN && why != EINTR)
-			return -1;
-		if (*e->stop)
-			return 1;
-		uint64_t now = e->w->ops->now(e->w->ctx);
-		if (!refused) {
-			refused = true;
-			first = now;
-		} else if (now - first >= ENOBUFS_GIVEUP_NS) {
-			errno = why;
-			return -1;
-		}
-		/* Give the queue a moment; a signal ends the wait early. */
-		e->w->ops->wait(e->w->ctx, now + ENOBUFS_BACKOFF_NS);
-	}
+	return ep_wire_send(e->w, e->stop, s, sent_ns);
 }
 
 static void base_segment(struct engine *e, const struct flow *f, uint16_t sport,
@@ -216,7 +190,6 @@ static int send_probe(struct engine *e, size_t fi)
 	struct tx_segment s;
 	uint32_t index;
 	uint64_t sent_ns;
-	char abuf[NETADDR_STRLEN];
 
 	if (!f->any_sent) {
 		if (f->port == f->t->ports.port[0])
@@ -237,13 +210,8 @@ static int send_probe(struct engine *e, size_t fi)
 	s.optlen = (uint8_t)tcpopt_build(&e->cfg->opt->syn, f->mss, e->cfg->tsval_base + index, s.opt);
 	int rc = send_segment(e, &s, &sent_ns);
 	if (rc != 0) {
-		if (rc < 0 && (errno == ENOBUFS || errno == EAGAIN || errno == EINTR))
-			snprintf(e->err, e->errlen, "cannot send to %s port %u: the send queue stayed "
-				 "full for %llu s (%s)", netaddr_str(&f->t->addr, abuf, sizeof(abuf)),
-				 f->port, ENOBUFS_GIVEUP_S, strerror(errno));
-		else if (rc < 0)
-			snprintf(e->err, e->errlen, "cannot send to %s port %u: %s",
-				 netaddr_str(&f->t->addr, abuf, sizeof(abuf)), f->port, strerror(errno));
+		if (rc < 0)
+			ep_send_error(e->err, e->errlen, &f->t->addr, &s, errno);
 		e->tail--; /* nothing went out */
 		return rc;
 	}

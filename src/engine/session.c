@@ -27,23 +27,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "core/connmodel.h"
 #include "core/segment.h"
 #include "core/stats.h"
+#include "core/tcpconst.h"
 #include "core/tcpopt.h"
+#include "engine/endpoint.h"
 
-#define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
-#define MSL_NS (120ull * NS_PER_S) /* RFC 9293 §3.4.2: MSL is two minutes */
-#define RTO_INITIAL_NS NS_PER_S    /* RFC 6298 §2.1 */
-#define RTO_MAX_NS (60ull * NS_PER_S)
-#define ENOBUFS_BACKOFF_NS NS_PER_MS
-#define ENOBUFS_GIVE_UP_NS (5ull * NS_PER_S)
-#define DEFAULT_PEER_MSS 536 /* RFC 9293 §3.7.1 when the SYN-ACK names none */
-#define OUR_WINDOW 64240     /* Linux's initial window, in bytes */
 #define RX_KEEP (64u << 10)  /* --print-data keeps this much of the peer's bytes */
 
 enum phase {
@@ -57,7 +49,7 @@ enum phase {
 
 struct conn {
 	const struct session_config *cfg;
-	const struct wire *w;
+	struct endpoint *ep;
 	const volatile sig_atomic_t *stop;
 	const struct target *t;
 	uint16_t port, sport, mss_offer;
@@ -82,15 +74,12 @@ struct conn {
 	double rtt_ms;
 	bool rtt_valid;
 	enum ts_source tss;
-	/* Our RSTs sent, and RSTs from our port the capture showed: more seen
-	 * than sent means the local kernel reset the connection. */
-	uint32_t rst_sent, rst_seen;
 	const char *cause;
+	char cause_buf[200];
 	uint64_t tw_enter, tw_held;
 	uint8_t icmp_type, icmp_code;
 	struct netaddr icmp_from;
 	uint8_t *rx; /* --print-data: the peer's bytes by offset, RX_KEEP of them */
-	unsigned long *bad;
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -98,40 +87,25 @@ struct conn {
 
 static uint64_t now_ns(struct conn *c)
 {
-	c->now = c->w->ops->now(c->w->ctx);
+	c->now = ep_now(c->ep);
 	return c->now;
 }
 
-/* Our timestamp clock: milliseconds, from a random base (RFC 7323 §5.4). */
-static uint32_t tsval(struct conn *c)
+/* A segment of ours could not go out. Too long for the path (EMSGSIZE)
+ * ends this connection with that cause, and the peer is reset at the end;
+ * anything else ends the run. */
+static void send_failed(struct conn *c)
 {
-	return c->cfg->tsval_base + (uint32_t)((c->now - c->t0) / NS_PER_MS);
-}
-
-static int send_retrying(struct conn *c, const struct tx_segment *s, uint64_t *sent_ns)
-{
-	uint64_t first_fail = 0;
-	for (;;) {
-		if (c->w->ops->send(c->w->ctx, s, sent_ns) == 0)
-			return 0;
-		if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
-			break;
-		uint64_t now = now_ns(c);
-		if (first_fail == 0)
-			first_fail = now;
-		if (*c->stop || now - first_fail > ENOBUFS_GIVE_UP_NS)
-			break;
-		/* The interface queue is full: give it a moment. */
-		c->w->ops->wait(c->w->ctx, now + ENOBUFS_BACKOFF_NS);
+	if (errno == EMSGSIZE) {
+		snprintf(c->cause_buf, sizeof(c->cause_buf), "%s", c->err);
+		c->err[0] = '\0';
+		c->cause = c->cause_buf;
+	} else if (errno == EINTR) {
+		c->cause = "interrupted";
+	} else {
+		c->failed = true;
 	}
-	if (!c->failed) {
-		char abuf[NETADDR_STRLEN];
-		snprintf(c->err, c->errlen, "cannot send to %s port %u: %s",
-			 netaddr_str(&c->t->addr, abuf, sizeof(abuf)), c->port, strerror(errno));
-	}
-	c->failed = true;
 	c->ph = PH_DONE;
-	return -1;
 }
 
 /* Send one segment of ours and log it. ACK segments carry rcv_nxt. */
@@ -140,32 +114,29 @@ static int tx(struct conn *c, uint8_t flags, uint32_t seq, const uint8_t *payloa
 	struct tx_segment s;
 	uint64_t sent_ns;
 	memset(&s, 0, sizeof(s));
-	s.src = *c->src;
-	s.dst = c->t->addr;
 	s.sport = c->sport;
 	s.dport = c->port;
 	s.seq = seq;
 	s.flags = flags;
 	s.ack = (flags & TCPF_ACK) ? c->m.rcv_nxt : 0;
-	s.ttl = (uint8_t)c->cfg->opt->ttl;
 	s.payload = payload;
 	s.payload_len = len;
 	now_ns(c);
 	if (flags & TCPF_SYN) {
-		s.win = OUR_WINDOW;
-		s.optlen = (uint8_t)tcpopt_build(&c->cfg->opt->syn, c->mss_offer, tsval(c), s.opt);
+		s.win = TCP_OUR_WINDOW;
+		s.optlen = (uint8_t)tcpopt_build(&c->cfg->opt->syn, c->mss_offer, ep_tsval(c->ep), s.opt);
 	} else {
 		/* With window scaling agreed, our 16 bits count units of 2^ws. */
 		bool ws = c->cfg->opt->syn.wscale && c->peer_wscale != 0xff;
-		s.win = ws ? (uint16_t)(OUR_WINDOW >> c->cfg->opt->syn.wscale_value) : OUR_WINDOW;
+		s.win = ws ? (uint16_t)(TCP_OUR_WINDOW >> c->cfg->opt->syn.wscale_value) : TCP_OUR_WINDOW;
 		if (c->ts_ok && !(flags & TCPF_RST))
-			s.optlen = (uint8_t)tcpopt_build_ts(tsval(c), c->ts_recent, s.opt);
+			s.optlen = (uint8_t)tcpopt_build_ts(ep_tsval(c->ep), c->ts_recent, s.opt);
 	}
-	if (send_retrying(c, &s, &sent_ns) < 0)
+	if (ep_send(c->ep, &s, &sent_ns) < 0) {
+		send_failed(c);
 		return -1;
+	}
 	c->now = sent_ns;
-	if (flags & TCPF_RST)
-		c->rst_sent++;
 	struct conn_seg cs = {
 		.t_ns = sent_ns, .dir = CONN_OUT, .flags = flags, .seq = seq,
 		.ack = s.ack, .len = len, .win = s.win,
@@ -244,35 +215,33 @@ static void retransmit(struct conn *c)
 	} else if (c->m.fin_sent && !c->m.fin_acked) {
 		tx(c, TCPF_FIN | TCPF_ACK, c->m.fin_seq, NULL, 0);
 	}
-	c->rto = c->rto * 2 > RTO_MAX_NS ? RTO_MAX_NS : c->rto * 2;
+	c->rto = ep_rto_backoff(c->rto);
 	c->rtx_at = c->now + c->rto;
 }
 
-static void handshake_done(struct conn *c, const struct segment *seg, const struct wire_packet *pkt)
+static void handshake_done(struct conn *c, const struct segment *seg, uint64_t ts)
 {
 	c->hs = HS_OK;
 	c->hs_done = true;
-	if (c->syn_kernel_ns != 0 && pkt->ts_ns >= c->syn_kernel_ns) {
-		c->rtt_ms = (double)(pkt->ts_ns - c->syn_kernel_ns) / (double)NS_PER_MS;
+	if (c->syn_kernel_ns != 0 && ts >= c->syn_kernel_ns) {
+		c->rtt_ms = (double)(ts - c->syn_kernel_ns) / (double)NS_PER_MS;
 		c->tss = TS_KERNEL;
 	} else {
-		c->rtt_ms = pkt->ts_ns >= c->syn_user_ns
-				    ? (double)(pkt->ts_ns - c->syn_user_ns) / (double)NS_PER_MS
+		c->rtt_ms = ts >= c->syn_user_ns
+				    ? (double)(ts - c->syn_user_ns) / (double)NS_PER_MS
 				    : 0.0;
 		c->tss = TS_USER;
 	}
 	c->rtt_valid = true;
 	const struct syn_options *so = &c->cfg->opt->syn;
-	c->peer_mss = seg->opt.mss_present && seg->opt.mss > 0 ? seg->opt.mss : DEFAULT_PEER_MSS;
 	/* RFC 7323 §2.2: scaling only when both SYNs carried the option. */
 	c->peer_wscale = so->wscale && seg->opt.wscale_present
-				 ? (seg->opt.wscale > 14 ? 14 : seg->opt.wscale)
+				 ? (seg->opt.wscale > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : seg->opt.wscale)
 				 : 0xff;
 	c->ts_ok = so->ts && seg->opt.ts_present;
-	/* The MSS counts no TCP options (RFC 9293 §3.7.1): timestamps in every
-	 * segment take 12 of its bytes. */
-	if (c->ts_ok && c->peer_mss > 12 + 1)
-		c->peer_mss = (uint16_t)(c->peer_mss - 12);
+	/* What one segment of --data may carry: the peer's MSS within our own
+	 * path's, less timestamps (RFC 9293 §3.7.1). */
+	c->peer_mss = ep_mss(c->ep, seg->opt.mss_present ? seg->opt.mss : 0, c->ts_ok);
 	c->peer_wnd = seg->win; /* a SYN's window is never scaled */
 	c->rto = c->rto0;
 	c->rtx_at = 0;
@@ -294,7 +263,7 @@ static void handshake_done(struct conn *c, const struct segment *seg, const stru
 		send_fin(c);
 }
 
-static void on_peer_segment(struct conn *c, const struct segment *seg, const struct wire_packet *pkt)
+static void on_peer_segment(struct conn *c, const struct segment *seg, uint64_t ts)
 {
 	uint8_t fl = seg->flags;
 	bool synack = (fl & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK);
@@ -306,7 +275,7 @@ static void on_peer_segment(struct conn *c, const struct segment *seg, const str
 	}
 	uint32_t una_before = c->m.snd_una, rcv_before = c->m.rcv_nxt;
 	struct conn_seg cs = {
-		.t_ns = pkt->ts_ns, .dir = CONN_IN, .flags = fl, .seq = seg->seq,
+		.t_ns = ts, .dir = CONN_IN, .flags = fl, .seq = seg->seq,
 		.ack = seg->ack, .len = seg->payload_len, .win = seg->win,
 	};
 	if (connmodel_add(&c->m, &cs) < 0) {
@@ -338,7 +307,7 @@ static void on_peer_segment(struct conn *c, const struct segment *seg, const str
 		return;
 	}
 	if (!c->hs_done) {
-		handshake_done(c, seg, pkt);
+		handshake_done(c, seg, ts);
 		return;
 	}
 	if (!(fl & TCPF_SYN))
@@ -370,25 +339,26 @@ static void on_peer_segment(struct conn *c, const struct segment *seg, const str
 		c->ph = PH_DONE; /* LAST_ACK answered */
 }
 
-/* Segments from our own address and port: our sent copies (the kernel's
- * timestamp of our SYN) or the local kernel's RST when nothing guards us. */
-static void on_own_segment(struct conn *c, const struct segment *seg, const struct wire_packet *pkt)
+/* Segments from our own address and port: our sent copies (their wire
+ * time, the kernel's timestamp of our SYN), or, matching nothing we sent,
+ * the local kernel's RST when nothing guards us. */
+static void on_own_segment(struct conn *c, const struct ep_frame *f)
 {
+	const struct segment *seg = &f->seg;
 	struct conn_seg cs = {
-		.t_ns = pkt->ts_ns, .dir = CONN_OUT, .flags = seg->flags, .seq = seg->seq,
+		.t_ns = f->ts_ns, .dir = CONN_OUT, .flags = seg->flags, .seq = seg->seq,
 		.ack = seg->ack, .len = seg->payload_len, .win = seg->win,
 	};
 	if ((seg->flags & TCPF_SYN) && seg->seq == c->iss && c->syn_kernel_ns == 0 && !c->hs_done) {
-		c->syn_kernel_ns = pkt->ts_ns;
+		c->syn_kernel_ns = f->ts_ns;
 		if (!c->t0_wire)
-			c->t0 = pkt->ts_ns; /* the ladder's zero: our first SYN on the wire */
+			c->t0 = f->ts_ns; /* the ladder's zero: our first SYN on the wire */
 		c->t0_wire = true;
 	}
-	if (!(seg->flags & TCPF_RST) || ++c->rst_seen <= c->rst_sent) {
+	if (f->ours || !(seg->flags & TCPF_RST)) {
 		connmodel_retime(&c->m, &cs); /* one of ours: its wire time */
 		return;
 	}
-	c->rst_sent++;
 	connmodel_add(&c->m, &cs);
 	if (c->ph != PH_DONE && c->ph != PH_RST_QUIET) {
 		c->cause = "the local kernel reset the connection (no RST guard: see --rst-guard)";
@@ -396,57 +366,35 @@ static void on_own_segment(struct conn *c, const struct segment *seg, const stru
 	}
 }
 
-static void on_packet(struct conn *c, const struct wire_packet *pkt)
+static void on_frame(struct conn *c, const struct ep_frame *f)
 {
-	struct segment seg;
-	enum segment_reason why;
-	enum segment_status st = segment_decode(pkt->data, pkt->caplen, pkt->linktype, &seg, &why);
-	if (st == SEGMENT_BAD) {
-		(*c->bad)++;
-		return;
-	}
-	if (st != SEGMENT_OK)
-		return;
-	if (seg.kind == SEGMENT_KIND_ICMP_ERROR) {
-		const struct segment_quote *q = &seg.quote;
-		if (!c->hs_done && q->sport == c->sport && q->dport == c->port &&
-		    netaddr_eq(&q->dst, &c->t->addr) && q->seq == c->iss) {
-			if (c->w->ops->record)
-				c->w->ops->record(c->w->ctx, pkt);
+	const struct segment *seg = &f->seg;
+	if (f->dir == EP_ICMP) {
+		const struct segment_quote *q = &seg->quote;
+		if (!c->hs_done && q->sport == c->sport && q->dport == c->port && q->seq == c->iss) {
 			c->hs = HS_UNREACHABLE;
-			c->icmp_type = seg.icmp_type;
-			c->icmp_code = seg.icmp_code;
-			c->icmp_from = seg.src;
+			c->icmp_type = seg->icmp_type;
+			c->icmp_code = seg->icmp_code;
+			c->icmp_from = seg->src;
 			c->ph = PH_DONE;
 		}
 		return;
 	}
-	bool in = seg.sport == c->port && seg.dport == c->sport && netaddr_eq(&seg.src, &c->t->addr) &&
-		  netaddr_eq(&seg.dst, c->src);
-	bool out = seg.sport == c->sport && seg.dport == c->port && netaddr_eq(&seg.dst, &c->t->addr) &&
-		   netaddr_eq(&seg.src, c->src);
-	if (!in && !out)
-		return;
-	if (c->w->ops->record)
-		c->w->ops->record(c->w->ctx, pkt);
-	if (seg.tcp_csum == CSUM_BAD)
-		return; /* a corrupted segment is no segment (RFC 9293 §3.10.7.4) */
-	if (in)
-		on_peer_segment(c, &seg, pkt);
-	else
-		on_own_segment(c, &seg, pkt);
+	if (f->dir == EP_IN && seg->sport == c->port && seg->dport == c->sport)
+		on_peer_segment(c, seg, f->ts_ns);
+	else if (f->dir == EP_OUT && seg->sport == c->sport && seg->dport == c->port)
+		on_own_segment(c, f);
 }
 
 static int drain(struct conn *c)
 {
-	struct wire_packet pkt;
+	struct ep_frame f;
 	int rc;
-	while ((rc = c->w->ops->next(c->w->ctx, &pkt)) == 1) {
+	while ((rc = ep_next(c->ep, &f)) == 1) {
 		now_ns(c);
-		on_packet(c, &pkt);
+		on_frame(c, &f);
 	}
 	if (rc < 0) {
-		snprintf(c->err, c->errlen, "capture failed");
 		c->failed = true;
 		c->ph = PH_DONE;
 		return -1;
@@ -533,16 +481,6 @@ static enum conn_close model_close(enum close_mode m)
 	return CONN_CLOSE_ACTIVE;
 }
 
-static uint32_t random_isn(const struct session_config *cfg, uint32_t n)
-{
-	uint32_t v;
-	if (cfg->isn_seed != 0)
-		return cfg->isn_seed * 2654435761u + n * 40503u;
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
-		v = (uint32_t)n * 2654435761u;
-	return v;
-}
-
 static void fill_event(const struct conn *c, uint32_t number, struct session_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -579,7 +517,7 @@ static void fill_event(const struct conn *c, uint32_t number, struct session_eve
 	bool tw = false;
 	for (size_t i = 0; i < c->m.n; i++)
 		tw = tw || c->m.log[i].local == TCPS_TIME_WAIT;
-	ev->time_wait_ms = tw ? (double)(2 * MSL_NS) / (double)NS_PER_MS : 0.0;
+	ev->time_wait_ms = tw ? (double)(2 * TCP_MSL_NS) / (double)NS_PER_MS : 0.0;
 	ev->time_wait_held_ms = (double)c->tw_held / (double)NS_PER_MS;
 	ev->cause = c->cause;
 	ev->icmp_type = c->icmp_type;
@@ -597,38 +535,37 @@ struct flow {
 	const struct target *t;
 	uint16_t port;
 	const struct netaddr *src;
-	uint16_t mss;
+	uint16_t mss, mtu;
 	uint32_t made, ok, refused, unreachable;
 	struct stats rtt;
 };
 
 /* One connection, start to verdict. Returns 0, or -1 on a runtime error. */
-static int one_connection(const struct session_config *cfg, const struct wire *w,
+static int one_connection(const struct session_config *cfg, struct endpoint *ep,
 			  struct output *out, const volatile sig_atomic_t *stop, struct flow *f,
 			  uint16_t sport, struct session_result *res, char *err, size_t errlen)
 {
 	struct conn c;
 	memset(&c, 0, sizeof(c));
 	c.cfg = cfg;
-	c.w = w;
+	c.ep = ep;
 	c.stop = stop;
 	c.t = f->t;
 	c.port = f->port;
 	c.src = f->src;
 	c.sport = sport;
 	c.mss_offer = f->mss;
-	c.bad = &res->bad;
 	c.err = err;
 	c.errlen = errlen;
 	c.timeout_ns = (uint64_t)(cfg->opt->timeout * (double)NS_PER_S);
 	/* An initial RTO of 1 s, shorter when -W leaves no room for a resend. */
-	c.rto0 = RTO_INITIAL_NS < c.timeout_ns / 2 ? RTO_INITIAL_NS : c.timeout_ns / 2;
+	c.rto0 = ep_rto_initial(c.timeout_ns);
 	c.rto = c.rto0;
 	c.linger_ns = cfg->opt->time_wait >= 0 ? (uint64_t)(cfg->opt->time_wait * (double)NS_PER_S)
 					       : (c.timeout_ns < NS_PER_S ? c.timeout_ns : NS_PER_S);
 	c.quiet_ns = c.timeout_ns < NS_PER_S ? c.timeout_ns : NS_PER_S;
 	c.peer_wscale = 0xff;
-	c.peer_mss = DEFAULT_PEER_MSS;
+	c.peer_mss = TCP_DEFAULT_MSS;
 	c.hs = HS_TIMEOUT;
 	connmodel_init(&c.m, model_close(cfg->opt->close));
 	if (cfg->opt->out.print_data && (c.rx = calloc(1, RX_KEEP)) == NULL) {
@@ -636,7 +573,16 @@ static int one_connection(const struct session_config *cfg, const struct wire *w
 		connmodel_free(&c.m);
 		return -1;
 	}
-	c.iss = random_isn(cfg, f->made + (uint32_t)sport);
+	/* This connection's flow; what the capture holds of the last one goes
+	 * first, so its copies are not taken for this one's. */
+	struct ep_frame stale;
+	while (ep_next(ep, &stale) == 1)
+		;
+	ep->src = *f->src;
+	ep->dst = f->t->addr;
+	ep->mtu = f->mtu;
+	ep_timeline_reset(ep);
+	c.iss = ep_isn(ep);
 	c.snd_nxt = c.iss + 1;
 	c.data = (const uint8_t *)(cfg->opt->data ? cfg->opt->data : "");
 	c.data_end = c.iss + 1 + (uint32_t)(cfg->opt->data ? strlen(cfg->opt->data) : 0);
@@ -660,8 +606,7 @@ static int one_connection(const struct session_config *cfg, const struct wire *w
 		if (c.ph == PH_DONE)
 			break;
 		uint64_t wake = next_wake(&c);
-		if (wake > c.now && w->ops->wait(w->ctx, wake) < 0 && errno != EINTR) {
-			snprintf(err, errlen, "wait failed: %s", strerror(errno));
+		if (wake > c.now && ep_wait(ep, wake) < 0 && ep->failed) {
 			c.failed = true;
 			break;
 		}
@@ -723,6 +668,11 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	struct endpoint ep;
+	ep_init(&ep, w, stop, cfg->isn_seed, cfg->tsval_base, err, errlen);
+	ep.port_lo = cfg->sport_base;
+	ep.nports = cfg->nsports;
+	ep.ttl = (uint8_t)cfg->opt->ttl;
 	size_t n = 0;
 	for (size_t ti = 0; ti < cfg->targets->n; ti++) {
 		const struct target *t = &cfg->targets->t[ti];
@@ -731,13 +681,17 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 			flows[n].port = t->ports.port[pi];
 			flows[n].src = &cfg->src[ti];
 			flows[n].mss = cfg->mss[ti];
+			/* Our link's MTU; without one, what the offered MSS implies. */
+			uint16_t hdr = (t->addr.family == AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
+			flows[n].mtu = cfg->mtu != NULL && cfg->mtu[ti] != 0 ? cfg->mtu[ti]
+									    : (uint16_t)(cfg->mss[ti] + hdr);
 			stats_init(&flows[n].rtt);
 		}
 	}
 	uint64_t interval = (uint64_t)(cfg->opt->interval * (double)NS_PER_S);
 	uint32_t used = 0; /* connections made: each takes the next source port */
 	for (unsigned long round = 0; cfg->opt->count == 0 || round < cfg->opt->count; round++) {
-		uint64_t round_start = w->ops->now(w->ctx);
+		uint64_t round_start = ep_now(&ep);
 		for (size_t i = 0; i < nflows && !*stop && rc == 0; i++) {
 			struct flow *f = &flows[i];
 			if (f->made == 0) {
@@ -746,24 +700,24 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 				output_begin(out, f->t->host, &f->t->addr, f->port);
 			}
 			uint16_t sport = (uint16_t)(cfg->sport_base + used++ % cfg->nsports);
-			rc = one_connection(cfg, w, out, stop, f, sport, res, err, errlen);
+			rc = one_connection(cfg, &ep, out, stop, f, sport, res, err, errlen);
 		}
 		if (*stop || rc < 0 || output_broken(out))
 			break;
 		if (cfg->opt->count != 0 && round + 1 >= cfg->opt->count)
 			break;
 		/* -i counts from one round's start to the next. */
-		uint64_t next = round_start + interval;
-		while (!*stop && w->ops->now(w->ctx) < next) {
-			struct wire_packet pkt;
-			if (w->ops->wait(w->ctx, next) < 0 && errno != EINTR)
-				break;
-			while (w->ops->next(w->ctx, &pkt) == 1)
-				; /* stragglers of a finished connection */
+		uint64_t now = ep_now(&ep);
+		if (now < round_start + interval &&
+		    ep_pause(&ep, round_start + interval - now, NULL, NULL) < 0 && ep.failed) {
+			rc = -1;
+			break;
 		}
 	}
 	if (*stop)
 		res->interrupted = 1;
+	res->bad = ep.bad;
+	ep_free(&ep);
 	for (size_t i = 0; i < nflows; i++) {
 		if (flows[i].made > 0)
 			summarize(&flows[i], out);

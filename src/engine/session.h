@@ -23,6 +23,7 @@ struct session_config {
 	const struct target_list *targets; /* resolved */
 	const struct netaddr *src;         /* per target: our source address */
 	const uint16_t *mss;               /* per target: MSS offered when the user set none */
+	const uint16_t *mtu;               /* per target: our link's MTU (NULL: mss + headers) */
 	uint16_t sport_base;               /* our source ports: one per connection, in turn */
 	uint16_t nsports;
 	uint32_t isn_seed;                 /* 0: random ISNs */

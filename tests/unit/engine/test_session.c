@@ -1,5 +1,6 @@
 /*
- * Unit tests for session: connect mode's engine over a scripted fake wire.
+ * Unit tests for session: connect mode's engine over the scripted fake wire
+ * (tests/unit/fakewire.h).
  *
  * The fake plays the network and a small scripted TCP peer. Every segment
  * the engine sends is recorded, shows up in the "capture" at once (the
@@ -26,319 +27,31 @@
 #include <cmocka.h>
 
 #include "core/cli.h"
+#include "../fakewire.h"
 #include "../pktbuild.h"
 #include "core/segment.h"
 #include "engine/session.h"
 
-#define US 1000ull
-#define MS 1000000ull
-#define SEC 1000000000ull
-#define T0 (1700000000ull * SEC)
+#define US FW_US
+#define MS FW_MS
+#define SEC FW_SEC
+#define T0 FW_T0
 #define RTT (10 * MS)
-#define PEER_ISS 5000u
-#define OUR_ADDR "192.0.2.1"
-#define PEER_ADDR "192.0.2.10"
+#define PEER_ISS FW_PEER_ISS
+#define OUR_ADDR FW_OUR_ADDR
+#define PEER_ADDR FW_PEER_ADDR
 #define PEER_PORT 80
 #define SPORT 40000
-
-/* ---- The scripted peer ------------------------------------------------- */
-
-struct peer {
-	/* Script. */
-	unsigned drop_syns;       /* ignore this many of our SYNs */
-	bool refuse;              /* answer the SYN with RST|ACK */
-	bool silent;              /* never answer anything */
-	unsigned drop_fins;       /* ignore this many of our FINs */
-	unsigned drop_data;       /* ignore this many of our data segments */
-	bool never_fin;           /* ACK our FIN but never send its own */
-	const char *send_data;    /* on our handshake ACK: send this, then FIN */
-	uint16_t win;             /* the window it advertises */
-	bool no_opts;             /* SYN-ACK without options */
-	uint64_t fin_again_after; /* resend its FIN this long after the first (0: never) */
-	bool badck_synack;        /* a corrupted SYN-ACK RTT/2 before the real one */
-	bool badck_after_hs;      /* corrupted RST and data RTT/2 after our handshake ACK */
-	/* State. */
-	bool synced, fin_sent;
-	uint32_t snd_nxt, rcv_nxt, fin_seq;
-	char rcvd[64];            /* our bytes, in sequence */
-	size_t nrcvd;
-};
-
-struct frame {
-	uint64_t ts;
-	bool from_peer, good, has_ack;
-	uint32_t ack;
-	size_t len;
-	uint8_t buf[512];
-};
-
-struct sent {
-	struct tx_segment seg;
-	uint64_t t;
-};
-
-struct fake {
-	uint64_t now;
-	struct frame q[128]; /* by time, first come first out among equal times */
-	size_t nq;
-	struct frame cur;
-	struct sent sent[64];
-	size_t nsent;
-	struct peer p;
-	uint16_t sport;
-	/* Our bytes in flight: the peer's highest ack the engine has read. */
-	bool una_set;
-	uint32_t una_seen, max_inflight;
-	/* Set *stop (as a signal would, wait() failing with EINTR) when the
-	 * clock would reach stop_at. */
-	volatile sig_atomic_t *stop;
-	uint64_t stop_at;
-	unsigned long idle_calls; /* now() calls since the clock last moved */
-};
-
-static void enqueue(struct fake *f, uint64_t ts, const struct pkt_spec *s, bool from_peer)
-{
-	assert_true(f->nq < sizeof(f->q) / sizeof(f->q[0]));
-	size_t i = f->nq;
-	while (i > 0 && f->q[i - 1].ts > ts)
-		i--;
-	memmove(&f->q[i + 1], &f->q[i], (f->nq - i) * sizeof(f->q[0]));
-	f->nq++;
-	struct frame *fr = &f->q[i];
-	fr->ts = ts;
-	fr->from_peer = from_peer;
-	fr->good = s->tcp_csum == PKT_CSUM_GOOD;
-	fr->has_ack = (s->flags & TCPF_ACK) != 0;
-	fr->ack = s->ack;
-	fr->len = pkt_build(s, fr->buf, sizeof(fr->buf));
-	assert_true(fr->len > 0);
-}
-
-/* The peer sends a segment, arriving at time at. */
-static void peer_tx(struct fake *f, uint64_t at, uint8_t flags, uint32_t seq, uint32_t ack,
-		    const char *data, enum pkt_csum ck)
-{
-	struct pkt_spec s;
-	pkt_defaults(&s);
-	s.src = PEER_ADDR;
-	s.dst = OUR_ADDR;
-	s.sport = PEER_PORT;
-	s.dport = f->sport;
-	s.seq = seq;
-	s.ack = ack;
-	s.flags = flags;
-	s.win = f->p.win;
-	if ((flags & TCPF_SYN) && !f->p.no_opts) {
-		s.tcp_opts = pkt_linux_synack_opts;
-		s.tcp_opts_len = sizeof(pkt_linux_synack_opts);
-	}
-	s.payload = (const uint8_t *)data;
-	s.payload_len = data ? strlen(data) : 0;
-	s.tcp_csum = ck;
-	enqueue(f, at, &s, true);
-}
-
-/* The capture's copy of our own segment, stamped with the send time. */
-static void own_copy(struct fake *f, const struct tx_segment *seg)
-{
-	struct pkt_spec s;
-	char src[NETADDR_STRLEN], dst[NETADDR_STRLEN];
-	pkt_defaults(&s);
-	netaddr_str(&seg->src, src, sizeof(src));
-	netaddr_str(&seg->dst, dst, sizeof(dst));
-	s.src = src;
-	s.dst = dst;
-	s.sport = seg->sport;
-	s.dport = seg->dport;
-	s.seq = seg->seq;
-	s.ack = seg->ack;
-	s.flags = seg->flags;
-	s.win = seg->win;
-	s.tcp_opts = seg->opt;
-	s.tcp_opts_len = seg->optlen;
-	s.payload = seg->payload;
-	s.payload_len = seg->payload_len;
-	enqueue(f, f->now, &s, false);
-}
-
-/* The peer's reaction to one segment of ours (a minimal correct TCP,
- * bent by its script). */
-static void peer_react(struct fake *f, const struct tx_segment *seg)
-{
-	struct peer *p = &f->p;
-	uint64_t at = f->now + RTT;
-	if (p->silent || (seg->flags & TCPF_RST))
-		return;
-	if (seg->flags & TCPF_SYN) {
-		if (p->drop_syns > 0) {
-			p->drop_syns--;
-			return;
-		}
-		if (p->refuse) {
-			peer_tx(f, at, TCPF_RST | TCPF_ACK, 0, seg->seq + 1, NULL, PKT_CSUM_GOOD);
-			return;
-		}
-		p->rcv_nxt = seg->seq + 1;
-		p->snd_nxt = PEER_ISS + 1;
-		if (p->badck_synack)
-			peer_tx(f, at - RTT / 2, TCPF_SYN | TCPF_ACK, PEER_ISS, seg->seq + 1, NULL,
-				PKT_CSUM_BAD);
-		peer_tx(f, at, TCPF_SYN | TCPF_ACK, PEER_ISS, seg->seq + 1, NULL, PKT_CSUM_GOOD);
-		return;
-	}
-	if (!(seg->flags & TCPF_ACK))
-		return;
-	if (!p->synced) {
-		if (seg->ack != PEER_ISS + 1)
-			return;
-		p->synced = true;
-		if (p->badck_after_hs) {
-			peer_tx(f, at - RTT / 2, TCPF_RST | TCPF_ACK, p->snd_nxt, seg->seq, NULL,
-				PKT_CSUM_BAD);
-			peer_tx(f, at - RTT / 2, TCPF_PSH | TCPF_ACK, p->snd_nxt, seg->seq, "evil",
-				PKT_CSUM_BAD);
-		}
-		if (p->send_data) {
-			peer_tx(f, at, TCPF_PSH | TCPF_ACK, p->snd_nxt, p->rcv_nxt, p->send_data,
-				PKT_CSUM_GOOD);
-			p->snd_nxt += (uint32_t)strlen(p->send_data);
-			peer_tx(f, at, TCPF_FIN | TCPF_ACK, p->snd_nxt, p->rcv_nxt, NULL, PKT_CSUM_GOOD);
-			p->fin_seq = p->snd_nxt++;
-			p->fin_sent = true;
-		}
-	}
-	if (seg->payload_len > 0) {
-		if (p->drop_data > 0) {
-			p->drop_data--;
-			return;
-		}
-		/* Take what lies at rcv_nxt (trimming what is repeated). */
-		uint32_t off = p->rcv_nxt - seg->seq;
-		if ((int32_t)off >= 0 && off < seg->payload_len) {
-			size_t n = seg->payload_len - off;
-			assert_true(p->nrcvd + n < sizeof(p->rcvd));
-			memcpy(p->rcvd + p->nrcvd, seg->payload + off, n);
-			p->nrcvd += n;
-			p->rcv_nxt += (uint32_t)n;
-		}
-		if (!(seg->flags & TCPF_FIN))
-			peer_tx(f, at, TCPF_ACK, p->snd_nxt, p->rcv_nxt, NULL, PKT_CSUM_GOOD);
-	}
-	if (seg->flags & TCPF_FIN) {
-		if (p->drop_fins > 0) {
-			p->drop_fins--;
-			return;
-		}
-		if (seg->seq + seg->payload_len == p->rcv_nxt)
-			p->rcv_nxt++;
-		peer_tx(f, at, TCPF_ACK, p->snd_nxt, p->rcv_nxt, NULL, PKT_CSUM_GOOD);
-		if (!p->never_fin && !p->fin_sent) {
-			p->fin_seq = p->snd_nxt++;
-			p->fin_sent = true;
-			peer_tx(f, at, TCPF_FIN | TCPF_ACK, p->fin_seq, p->rcv_nxt, NULL, PKT_CSUM_GOOD);
-			if (p->fin_again_after)
-				peer_tx(f, at + p->fin_again_after, TCPF_FIN | TCPF_ACK, p->fin_seq,
-					p->rcv_nxt, NULL, PKT_CSUM_GOOD);
-		}
-	}
-}
-
-static int fake_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
-{
-	struct fake *f = ctx;
-	assert_true(f->nsent < sizeof(f->sent) / sizeof(f->sent[0]));
-	struct sent *s = &f->sent[f->nsent++];
-	s->seg = *seg;
-	s->seg.payload = NULL; /* borrowed: not kept */
-	s->t = f->now;
-	*sent_ns = f->now;
-	f->sport = seg->sport;
-	if (seg->payload_len > 0 && f->una_set) {
-		uint32_t inflight = seg->seq + seg->payload_len - f->una_seen;
-		if (inflight > f->max_inflight)
-			f->max_inflight = inflight;
-	}
-	own_copy(f, seg);
-	peer_react(f, seg);
-	return 0;
-}
-
-static int fake_wait(void *ctx, uint64_t deadline)
-{
-	struct fake *f = ctx;
-	uint64_t to = deadline;
-	int rc = 0;
-	if (f->nq > 0 && f->q[0].ts <= deadline) {
-		to = f->q[0].ts;
-		rc = 1;
-	}
-	if (to < f->now)
-		to = f->now;
-	if (f->stop != NULL && f->stop_at != 0 && to >= f->stop_at) {
-		f->now = f->stop_at > f->now ? f->stop_at : f->now;
-		f->idle_calls = 0;
-		*f->stop = 1;
-		errno = EINTR;
-		return -1;
-	}
-	if (to > f->now)
-		f->idle_calls = 0;
-	f->now = to;
-	if (f->now - T0 > 1000 * SEC)
-		fail_msg("the engine waits forever");
-	return rc;
-}
-
-static int fake_next(void *ctx, struct wire_packet *pkt)
-{
-	struct fake *f = ctx;
-	if (f->nq == 0 || f->q[0].ts > f->now)
-		return 0;
-	f->cur = f->q[0];
-	memmove(&f->q[0], &f->q[1], (f->nq - 1) * sizeof(f->q[0]));
-	f->nq--;
-	f->idle_calls = 0;
-	if (f->cur.from_peer && f->cur.good && f->cur.has_ack &&
-	    (!f->una_set || (int32_t)(f->cur.ack - f->una_seen) > 0)) {
-		f->una_seen = f->cur.ack;
-		f->una_set = true;
-	}
-	pkt->data = f->cur.buf;
-	pkt->caplen = f->cur.len;
-	pkt->linktype = SEGMENT_LINK_RAW;
-	pkt->ts_ns = f->cur.ts;
-	return 1;
-}
-
-static uint64_t fake_now(void *ctx)
-{
-	struct fake *f = ctx;
-	if (++f->idle_calls > 100000)
-		fail_msg("the engine spins without waiting");
-	return f->now;
-}
-
-static const struct wire_ops fake_ops = {
-	.send = fake_send, .wait = fake_wait, .next = fake_next, .now = fake_now, .record = NULL,
-};
-
-static struct fake *new_fake(void)
-{
-	struct fake *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	f->now = T0;
-	f->p.win = 64240;
-	return f;
-}
 
 /* ---- One run ----------------------------------------------------------- */
 
 struct run {
-	struct fake *f;
+	struct fakewire *f;
 	struct options o;
 	struct target_list tl;
 	struct netaddr src;
 	uint16_t mss;
+	uint16_t mtu;     /* our link's MTU for the engine (0: none given) */
 	char *out;
 	size_t outlen;
 	struct session_result res;
@@ -372,9 +85,11 @@ static void run_session(struct run *r, const char *const *args, volatile sig_ato
 	assert_non_null(mf);
 	struct output *out = output_new(&r->o.out, mf);
 	assert_non_null(out);
-	struct wire w = {&fake_ops, r->f};
+	struct wire w;
+	fw_bind(r->f, &w);
 	struct session_config sc = {
 		.opt = &r->o, .targets = &r->tl, .src = &r->src, .mss = &r->mss,
+		.mtu = r->mtu ? &r->mtu : NULL,
 		.sport_base = SPORT, .nsports = 1, .isn_seed = 1234, .tsval_base = 1,
 	};
 	volatile sig_atomic_t never = 0;
@@ -484,7 +199,7 @@ static uint64_t sent_ms(const struct run *r, size_t i)
 static void test_active_close_with_data(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	char dv[1024];
 	r.f->p.fin_again_after = 100 * MS;
 	const char *args[] = {"--data", "hello", "--time-wait", "0.2", "-W", "2", NULL};
@@ -534,7 +249,7 @@ static void test_active_close_with_data(void **state)
 static void test_syn_lost_twice_backoff(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	r.f->p.drop_syns = 2;
 	const char *args[] = {"-W", "10", NULL};
 	run_session(&r, args, NULL);
@@ -561,7 +276,7 @@ static void test_syn_lost_twice_backoff(void **state)
 static void test_short_timeout_syn_rto(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	char b[1024];
 	r.f->p.silent = true;
 	const char *args[] = {"-W", "0.5", NULL};
@@ -587,7 +302,7 @@ static void test_short_timeout_syn_rto(void **state)
 static void test_refused(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	char b[1024];
 	r.f->p.refuse = true;
 	run_session(&r, NULL, NULL);
@@ -611,7 +326,7 @@ static void test_refused(void **state)
 static void test_fin_lost_once(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	r.f->p.drop_fins = 1;
 	const char *args[] = {"-W", "5", "--time-wait", "0", NULL};
 	run_session(&r, args, NULL);
@@ -636,7 +351,7 @@ static void test_fin_lost_once(void **state)
 static void test_small_peer_window(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	r.f->p.win = 4;
 	r.f->p.no_opts = true;
 	const char *args[] = {"--data", "0123456789", NULL};
@@ -664,7 +379,7 @@ static void test_small_peer_window(void **state)
 static void test_small_peer_window_retransmission(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	r.f->p.win = 4;
 	r.f->p.no_opts = true;
 	r.f->p.drop_data = 1;
@@ -687,7 +402,7 @@ static void test_small_peer_window_retransmission(void **state)
 static void test_passive_close(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	char dv[1024];
 	r.f->p.send_data = "world";
 	const char *args[] = {"--close", "passive", NULL};
@@ -719,7 +434,7 @@ static void test_passive_close(void **state)
 static void test_peer_never_fins(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	char dv[1024];
 	r.f->p.never_fin = true;
 	const char *args[] = {"-W", "0.5", NULL};
@@ -750,7 +465,7 @@ static void test_peer_never_fins(void **state)
 static void test_stop_mid_session(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	volatile sig_atomic_t stop = 0;
 	r.f->stop = &stop;
 	r.f->stop_at = T0 + 15 * MS;
@@ -778,7 +493,7 @@ static void test_stop_mid_session(void **state)
 static void test_bad_checksum_ignored(void **state)
 {
 	(void)state;
-	struct run r = {.f = new_fake()};
+	struct run r = {.f = fw_new()};
 	r.f->p.badck_synack = true;
 	r.f->p.badck_after_hs = true;
 	run_session(&r, NULL, NULL);
@@ -802,6 +517,55 @@ static void test_bad_checksum_ignored(void **state)
 	run_free(&r);
 }
 
+/* A 576-byte MTU on our side (issue 8, defect 3): the peer offers 1460,
+ * but no segment of ours may exceed 576 - 40 - 12 bytes of payload with
+ * timestamps, and 3000 bytes of --data go through, conformant. Sized by
+ * the peer's MSS alone, the first one is refused with EMSGSIZE. */
+static void test_data_within_link_mtu(void **state)
+{
+	(void)state;
+	struct run r = {.f = fw_new()};
+	static char data[3001];
+	memset(data, 'x', 3000);
+	r.f->mtu = 576;
+	r.mtu = 576;
+	const char *args[] = {"--data", data, NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	size_t ndata = 0;
+	for (size_t i = 0; i < r.f->nsent; i++) {
+		assert_true(r.f->sent[i].seg.payload_len <= 524);
+		ndata += r.f->sent[i].seg.payload_len > 0;
+	}
+	assert_int_equal(ndata, 6); /* 5 x 524 + 380 */
+	assert_int_equal(r.f->p.nrcvd, 3000);
+	assert_field(r.line, "teardown", "\"conformant\"");
+	assert_field(r.line, "cause", "null");
+	assert_int_equal(r.res.good, 1);
+	run_free(&r);
+}
+
+/* A path narrower than we were told: the send fails with EMSGSIZE. The
+ * connection ends with that cause and the peer is reset, but the run goes
+ * on (no runtime error, nothing left open). */
+static void test_emsgsize_ends_the_connection(void **state)
+{
+	(void)state;
+	struct run r = {.f = fw_new()};
+	static char data[1201];
+	memset(data, 'y', 1200);
+	r.f->mtu = 576; /* the engine believes 1500 (mss 1460) */
+	const char *args[] = {"--data", data, NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.line, "\"cause\":\"cannot send a segment of 1200 bytes"));
+	assert_non_null(strstr(r.line, strerror(EMSGSIZE)));
+	assert_int_equal(r.f->sent[r.f->nsent - 1].seg.flags, TCPF_RST | TCPF_ACK);
+	assert_int_equal(r.res.good, 0);
+	assert_int_equal(r.res.connections, 1);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -816,6 +580,8 @@ int main(void)
 		cmocka_unit_test(test_peer_never_fins),
 		cmocka_unit_test(test_stop_mid_session),
 		cmocka_unit_test(test_bad_checksum_ignored),
+		cmocka_unit_test(test_data_within_link_mtu),
+		cmocka_unit_test(test_emsgsize_ends_the_connection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

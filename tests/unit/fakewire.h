@@ -1,0 +1,118 @@
+/*
+ * fakewire: the one scripted struct wire the engine tests run on.
+ *
+ * It plays the network, the capture and the clock, and a small TCP peer at
+ * 192.0.2.10 port 80 (any port, in fact) talking to us at 192.0.2.1:
+ *
+ *  - Every segment the engine sends is kept in sent[], and shows up in the
+ *    capture as the kernel's copy, stamped when the send call began (as
+ *    pcap stamps an outgoing frame); the send call itself may take
+ *    send_cost of wire time, as a real one does.
+ *  - The peer reacts to each of our segments, its answers arriving rtt
+ *    after the send began: a minimal correct TCP per source port of ours
+ *    (handshake, acks, closes, RST for what it has no connection for),
+ *    bent by the script in p.
+ *  - Time moves only when the engine waits (to the deadline, or to the
+ *    next frame due), or by send_cost: every RTT, timeout and pause is
+ *    exact, whatever the machine's load.
+ *  - Sends can fail as the kernel's do: ENOBUFS (enobufs of them), EMSGSIZE
+ *    (an IP packet longer than mtu).
+ *
+ * Frames are built by pktbuild (not by the code under test).
+ */
+#ifndef TCPSHAKE_TEST_FAKEWIRE_H
+#define TCPSHAKE_TEST_FAKEWIRE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/wire.h"
+
+#define FW_US 1000ull
+#define FW_MS 1000000ull
+#define FW_SEC 1000000000ull
+#define FW_T0 (1700000000ull * FW_SEC) /* the clock at the start */
+#define FW_PEER_ISS 5000u
+#define FW_OUR_ADDR "192.0.2.1"
+#define FW_PEER_ADDR "192.0.2.10"
+
+/* The peer's script (all zero: a plain, correct peer). */
+struct fw_script {
+	unsigned drop_syns;       /* ignore this many of our SYNs */
+	bool refuse;              /* answer SYNs with RST|ACK */
+	bool silent;              /* never answer anything */
+	unsigned drop_fins;       /* ignore this many of our FINs */
+	unsigned drop_data;       /* ignore this many of our data segments */
+	bool never_fin;           /* ACK our FIN but never send its own */
+	const char *send_data;    /* on our handshake ACK: send this, then FIN */
+	uint16_t win;             /* the window it advertises (fw_init: 64240) */
+	bool no_opts;             /* SYN-ACK without options (else Linux's, MSS 1460) */
+	uint64_t fin_again_after; /* resend its FIN this long after the first (0: never) */
+	bool badck_synack;        /* a corrupted SYN-ACK rtt/2 before the real one */
+	bool badck_after_hs;      /* corrupted RST and data rtt/2 after our handshake ACK */
+	bool vary_iss;            /* a new ISN per connection (else FW_PEER_ISS) */
+	/* Everything it received in order, all connections. */
+	char rcvd[8192];
+	size_t nrcvd;
+};
+
+/* The peer's side of one connection: one per source port of ours. */
+struct fw_conn {
+	uint16_t sport;
+	bool synced, fin_sent, closed;
+	bool passive;          /* our FIN came before it sent its own */
+	uint32_t iss, snd_nxt, rcv_nxt, fin_seq;
+};
+
+struct fw_frame {
+	uint64_t ts;
+	bool from_peer, good, has_ack;
+	uint32_t ack;
+	size_t len;
+	uint8_t buf[2048];
+};
+
+struct fw_sent {
+	struct tx_segment seg; /* payload not kept (borrowed) */
+	uint64_t t;            /* when the send call began */
+};
+
+struct fakewire {
+	uint64_t now;
+	uint64_t rtt;          /* fw_init: 10 ms */
+	uint64_t send_cost;    /* wire time one send call takes (0) */
+	unsigned enobufs;      /* the next this many sends fail with ENOBUFS */
+	unsigned sends_tried;  /* send calls, failed ones included */
+	uint16_t mtu;          /* 0: any size goes; else longer IP packets get EMSGSIZE */
+	struct fw_script p;
+	struct fw_conn conns[32];
+	size_t nconns;
+	struct fw_frame q[256]; /* by time, first come first out among equal times */
+	size_t nq;
+	struct fw_frame cur;
+	struct fw_sent sent[256];
+	size_t nsent;
+	/* Our bytes in flight: the peer's highest ack the engine has read. */
+	bool una_set;
+	uint32_t una_seen, max_inflight;
+	/* Set *stop (as a signal would, wait() failing with EINTR) when the
+	 * clock would reach stop_at. */
+	volatile sig_atomic_t *stop;
+	uint64_t stop_at;
+	unsigned long idle_calls; /* now() calls since the clock last moved */
+	unsigned long records;    /* frames the engine recorded (--pcap) */
+};
+
+/* A fresh fake (calloc'ed; free() it) at FW_T0 with a plain peer. */
+struct fakewire *fw_new(void);
+/* Fill w with the fake's ops. */
+void fw_bind(struct fakewire *f, struct wire *w);
+/* When our i-th segment's send began, in ns from FW_T0. */
+uint64_t fw_sent_at(const struct fakewire *f, size_t i);
+/* The index of our first sent segment from i on with these flags exactly,
+ * or -1. */
+long fw_find(const struct fakewire *f, size_t from, uint8_t flags);
+
+#endif
