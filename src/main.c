@@ -1,37 +1,37 @@
 /*
  * main: parse, pick the mode, open what needs privileges, drop them, run,
- * and turn the outcome into the exit status of cli-contract.md.
+ * and turn the outcome into the documented exit status (man page, EXIT STATUS).
  *
  * The only file that prints errors or exits. Order follows OpenBSD ping:
  * everything that can be checked without privileges is checked first (so a
  * typo never needs root to be reported), then the raw sockets and capture
  * are opened, then every capability is dropped before the first packet.
+ *
+ * Modes are rows of one table (zmap's probe modules are the model): what
+ * each needs (source ports, capture snaplen and buffer, the RST guard, the
+ * check selection) and the function that runs it. Adding a mode is one row
+ * and one run function; main() itself has no per-mode branch. The set-up
+ * steps live in run_setup.c and run_checks.c.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 
+#include "run.h"
 #include "core/cli.h"
 #include "sys/clock.h"
 #include "engine/checks.h"
 #include "engine/conform.h"
-#include "core/filter.h"
-#include "sys/guard.h"
 #include "out/output.h"
 #include "sys/portres.h"
 #include "sys/priv.h"
 #include "engine/probe.h"
-#include "sys/route.h"
 #include "engine/session.h"
-#include "core/target.h"
 #include "sys/wire_live.h"
 
 #define EXIT_NOT_OPEN 1
@@ -45,35 +45,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-struct run {
-	struct options o;
-	struct target_list targets;
-	struct netaddr *src;
-	uint16_t *mss;
-	uint16_t *mtu; /* per target: the route's link MTU, for the engines' MSS */
-	struct output *out;
-	struct portres ports;
-	struct wire_live *wl;
-	struct guard *guard;
-	const struct check_def **checks; /* conform: the checks chosen */
-	size_t nchecks;
-	char capture_if[IF_NAMESIZE];
-	bool want4, want6;
-};
-
-static void run_free(struct run *r)
-{
-	wire_live_close(r->wl);
-	guard_close(r->guard);
-	free(r->checks);
-	portres_release(&r->ports);
-	output_free(r->out);
-	free(r->src);
-	free(r->mss);
-	free(r->mtu);
-	target_list_free(&r->targets);
 }
 
 /* One line "tcpshake: ..." on stderr, an error record for --json, UNKNOWN for
@@ -94,199 +65,6 @@ __attribute__((format(printf, 2, 3))) static int fail(struct run *r, const char 
 		}
 	}
 	return r->o.out.format == OUT_NAGIOS ? EXIT_NAGIOS_UNKNOWN : EXIT_ERROR;
-}
-
-static int load_targets(struct run *r, char *err, size_t errlen)
-{
-	if (targets_from_args(r->o.targets, r->o.ntargets, r->o.ports, &r->targets, err, errlen) < 0)
-		return -1;
-	if (r->o.target_file != NULL) {
-		bool is_stdin = strcmp(r->o.target_file, "-") == 0;
-		FILE *f = is_stdin ? stdin : fopen(r->o.target_file, "r");
-		if (f == NULL) {
-			snprintf(err, errlen, "cannot read targets from '%s': %s", r->o.target_file,
-				 strerror(errno));
-			return -1;
-		}
-		char ferr[400];
-		int rc = targets_from_file(f, r->o.ports, &r->targets, ferr, sizeof(ferr));
-		if (!is_stdin)
-			fclose(f);
-		if (rc < 0) {
-			snprintf(err, errlen, "%s: %s", r->o.target_file, ferr);
-			return -1;
-		}
-	}
-	if (r->targets.n == 0) {
-		snprintf(err, errlen, "no target given (try 'tcpshake --help')");
-		return -1;
-	}
-	return 0;
-}
-
-/* Resolve every target and ask the kernel for its route. All targets on one
- * interface are captured there; targets on several interfaces on "any". */
-static int resolve_and_route(struct run *r, char *err, size_t errlen)
-{
-	struct netaddr forced;
-	memset(&forced, 0, sizeof(forced));
-	if (r->o.source != NULL && netaddr_parse(r->o.source, &forced) < 0) {
-		snprintf(err, errlen, "invalid source address '%s'", r->o.source);
-		return -1;
-	}
-	int family = r->o.family;
-	if (family == AF_UNSPEC && forced.family != 0)
-		family = forced.family; /* -S picks the family names resolve to */
-	r->src = calloc(r->targets.n, sizeof(*r->src));
-	r->mss = calloc(r->targets.n, sizeof(*r->mss));
-	r->mtu = calloc(r->targets.n, sizeof(*r->mtu));
-	if (r->src == NULL || r->mss == NULL || r->mtu == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < r->targets.n; i++) {
-		struct target *t = &r->targets.t[i];
-		struct route rt;
-		if (target_resolve(t->host, family, &t->addr, err, errlen) < 0)
-			return -1;
-		if (route_lookup(&t->addr, r->o.iface, &forced, &rt, err, errlen) < 0)
-			return -1;
-		r->src[i] = rt.src;
-		/* Offer what the kernel would: MTU minus the IP and TCP headers. */
-		int mss = rt.mtu - (t->addr.family == AF_INET6 ? 60 : 40);
-		r->mss[i] = (uint16_t)(mss < 536 ? 536 : mss > 65495 ? 65495 : mss);
-		r->mtu[i] = (uint16_t)(rt.mtu > 65535 ? 65535 : rt.mtu < 0 ? 0 : rt.mtu);
-		if (t->addr.family == AF_INET6)
-			r->want6 = true;
-		else
-			r->want4 = true;
-		if (i == 0)
-			snprintf(r->capture_if, sizeof(r->capture_if), "%s", rt.ifname);
-		else if (strcmp(r->capture_if, rt.ifname) != 0)
-			snprintf(r->capture_if, sizeof(r->capture_if), "any");
-	}
-	return 0;
-}
-
-/*
- * How many source ports a run needs so no probe reuses the 4-tuple of one
- * the server may still hold half-open: every probe of a target port sent
- * while an earlier one can still be answered (the timeout, or the server's
- * first SYN-ACK retransmission after about 1 s when ours was lost) needs a
- * port of its own. Never more than there are probes per target port.
- */
-static size_t source_ports_needed(const struct options *o)
-{
-	double window = o->timeout > 1.5 ? o->timeout : 1.5;
-	double n = window / o->interval + 2;
-	size_t need = n > PORTRES_MAX ? PORTRES_MAX : (size_t)n;
-	if (o->count > 0 && o->count < need)
-		need = o->count;
-	return need ? need : 1;
-}
-
-/* Connect mode: each connection takes the next port of the block, so no
- * connection meets a server still holding the 4-tuple of an earlier one in
- * TIME_WAIT; the block is reused round-robin beyond its size. */
-static size_t connect_ports_needed(const struct options *o, size_t flows)
-{
-	size_t want = o->count == 0 ? 64 : (size_t)o->count * flows;
-	if (want > 64)
-		want = 64;
-	return want ? want : 1;
-}
-
-/* Enough for any header stack a SYN-ACK, RST or ICMP error can have here:
- * link (up to 20), IP with options or IPv6 extension headers, TCP with 40
- * bytes of options; an ICMP error quotes one more IP header and 8+ bytes. */
-#define SYN_SNAPLEN 320
-
-/* Room in the kernel for every target port's SYN and answer in flight at
- * once (a sweep sends faster than it reads), within 256 KiB..8 MiB: the
- * engine drains the capture every few sends, so the backlog stays far below
- * a whole sweep. Small for small runs: setting up and tearing down the ring
- * is a visible part of a one-probe run. */
-static int capture_buffer_bytes(size_t ports)
-{
-	size_t want = (256u << 10) + ports * 2 * (SYN_SNAPLEN + 64);
-	size_t max = 8u << 20;
-	return (int)(want > max ? max : want);
-}
-
-/*
- * The RST guard (connect mode): one rule per target port, for our source
- * address and port block. auto falls back to running unguarded with a
- * warning when the table cannot be made (no CAP_NET_ADMIN, no nftables);
- * on makes that an error.
- */
-static int open_guard(struct run *r, char *err, size_t errlen)
-{
-	if (r->o.guard == GUARD_OFF)
-		return 0;
-	size_t n = target_list_ports(&r->targets), k = 0;
-	struct guard_rule *rules = calloc(n ? n : 1, sizeof(*rules));
-	if (rules == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t ti = 0; ti < r->targets.n; ti++) {
-		const struct target *t = &r->targets.t[ti];
-		for (size_t pi = 0; pi < t->ports.n; pi++, k++) {
-			rules[k].local = r->src[ti];
-			rules[k].remote = t->addr;
-			rules[k].lport_lo = r->ports.base;
-			rules[k].lport_hi = (uint16_t)(r->ports.base + r->ports.n - 1);
-			rules[k].rport = t->ports.port[pi];
-		}
-	}
-	char gerr[512];
-	r->guard = guard_open(rules, k, gerr, sizeof(gerr));
-	free(rules);
-	if (r->guard != NULL)
-		return 0;
-	if (r->o.guard == GUARD_ON) {
-		snprintf(err, errlen, "cannot set up the RST guard: %s%s", gerr,
-			 errno == EPERM ? " (it needs CAP_NET_ADMIN: sudo setcap "
-					  "cap_net_raw,cap_net_admin+ep tcpshake)" : "");
-		return -1;
-	}
-	fprintf(stderr, "tcpshake: warning: no RST guard (%s); the local kernel will likely "
-			"reset crafted connections\n", gerr);
-	return 0;
-}
-
-static int open_privileged(struct run *r, char *err, size_t errlen)
-{
-	char filt[512];
-	int family = r->want4 && r->want6 ? AF_UNSPEC : r->want6 ? AF_INET6 : AF_INET;
-	if (filter_build_range(r->ports.base, (uint16_t)(r->ports.base + r->ports.n - 1), family, filt,
-			       sizeof(filt)) < 0) {
-		snprintf(err, errlen, "capture filter too long");
-		return -1;
-	}
-	bool connect = r->o.mode != MODE_SYN; /* connect and conform craft connections */
-	if (connect && open_guard(r, err, errlen) < 0)
-		return -1;
-	struct wire_live_config wc = {
-		.want4 = r->want4,
-		.want6 = r->want6,
-		.bind_iface = r->o.iface,
-		.cap_iface = r->capture_if,
-		.filter = filt,
-		.pcap_path = r->o.pcap_file,
-		/* Connect mode needs whole segments: their payload is counted,
-		 * acknowledged and recorded. */
-		.snaplen = connect ? 65535 : SYN_SNAPLEN,
-		.buffer_bytes = connect ? (2 << 20) : capture_buffer_bytes(target_list_ports(&r->targets)),
-		.mark = r->guard != NULL ? GUARD_MARK : 0,
-	};
-	r->wl = wire_live_open(&wc, err, errlen);
-	if (r->wl == NULL) {
-		if (errno == EPERM || errno == EACCES)
-			priv_missing_message(err, errlen);
-		return -1;
-	}
-	return priv_drop(err, errlen);
 }
 
 /* A random 32-bit value (our TSval base, as Linux offsets its clock). */
@@ -344,60 +122,6 @@ static int engine_fail(struct run *r, const char *err)
 	return fail(r, "%s", err);
 }
 
-/* Conform mode takes fresh source ports for every probe of every check,
- * so a late answer never reaches the wrong check: about 60 for the suite. */
-#define CONFORM_PORTS 128
-
-static void list_checks(FILE *f)
-{
-	size_t n;
-	const struct check_def *c = checks_all(&n);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%-26s %-34s %s%s%s\n", c[i].id, c[i].ref, c[i].what,
-			c[i].slow ? " (slow)" : "", c[i].needs_closed ? " (needs a closed port)" : "");
-}
-
-/* --checks ID,ID (or all of them), checked before any privilege is used. */
-static int select_checks(struct run *r, char *err, size_t errlen)
-{
-	size_t n;
-	const struct check_def *all = checks_all(&n);
-	r->checks = calloc(n, sizeof(*r->checks));
-	if (r->checks == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (r->o.checks == NULL) {
-		for (size_t i = 0; i < n; i++)
-			r->checks[r->nchecks++] = &all[i];
-		return 0;
-	}
-	const char *p = r->o.checks;
-	while (*p != '\0') {
-		size_t len = strcspn(p, ",");
-		char id[64];
-		snprintf(id, sizeof(id), "%.*s", (int)(len < sizeof(id) - 1 ? len : sizeof(id) - 1), p);
-		const struct check_def *d = checks_find(id);
-		if (d == NULL) {
-			snprintf(err, errlen, "unknown check '%s' (see --list-checks)", id);
-			return -1;
-		}
-		bool dup = false;
-		for (size_t i = 0; i < r->nchecks; i++)
-			dup = dup || r->checks[i] == d;
-		if (!dup && r->nchecks < n)
-			r->checks[r->nchecks++] = d;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	if (r->nchecks == 0) {
-		snprintf(err, errlen, "--checks names no check (see --list-checks)");
-		return -1;
-	}
-	return 0;
-}
-
 /* The end of a connect or conform run: flush --pcap, then the error, the
  * format's own status (nagios), or 0 when all went well, else 1. */
 static int run_status(struct run *r, int rc, const char *err, bool all_good)
@@ -453,6 +177,126 @@ static int run_connect(struct run *r, const struct wire *w, char *err, size_t er
 	return run_status(r, rc, err, res.connections > 0 && res.good == res.connections);
 }
 
+/* Syn mode's run: exit 0 when every target port was found open. */
+static int run_syn(struct run *r, const struct wire *w, char *err, size_t errlen)
+{
+	struct probe_config pc = {
+		.targets = &r->targets,
+		.src = r->src,
+		.mss = r->mss,
+		.tsval_base = random_u32(),
+		.sport_base = r->ports.base,
+		.nsports = (uint16_t)r->ports.n,
+		.count = r->o.count,
+		.interval_ns = (uint64_t)(r->o.interval * 1e9),
+		.timeout_ns = (uint64_t)(r->o.timeout * 1e9),
+		.rate = r->o.rate,
+		.ttl = (uint8_t)r->o.ttl,
+		.syn = r->o.syn,
+		.open_only = r->o.open_only,
+	};
+	struct probe_result res;
+	int rc = probe_run(&pc, w, r->out, &stop_requested, &res, err, errlen);
+	/* Frames the kernel could not hand us may have been answers: say so
+	 * rather than let them pass as filtered ports. */
+	unsigned long dropped = wire_live_dropped(r->wl);
+	if (dropped > 0)
+		fprintf(stderr, "tcpshake: warning: the capture dropped %lu frames; "
+				"some ports may be reported filtered wrongly (try --rate)\n", dropped);
+	return run_status(r, rc, err, res.ports_open == res.ports);
+}
+
+/* Conform mode takes fresh source ports for every probe of every check,
+ * so a late answer never reaches the wrong check: about 60 for the suite. */
+static size_t conform_ports(const struct run *r)
+{
+	(void)r;
+	return 128;
+}
+
+/* Enough for any header stack a SYN-ACK, RST or ICMP error can have here:
+ * link (up to 20), IP with options or IPv6 extension headers, TCP with 40
+ * bytes of options; an ICMP error quotes one more IP header and 8+ bytes. */
+#define SYN_SNAPLEN 320
+/* Modes that make connections need whole segments: their payload is
+ * counted, acknowledged and recorded. */
+#define WHOLE_SEGMENTS 65535
+#define CONNECTION_BUFFER (2 << 20)
+
+/* One row a mode: what it needs and what runs it. */
+struct mode_def {
+	enum mode mode;
+	/* Source ports to reserve (unless -s names one). */
+	size_t (*sports)(const struct run *r);
+	/* Capture and privileges: guard means it crafts connections, so it
+	 * wants the RST guard and with it CAP_NET_ADMIN besides CAP_NET_RAW. */
+	struct run_needs needs;
+	bool checks; /* it runs the conformance checks: --checks is resolved first */
+	int (*run)(struct run *r, const struct wire *w, char *err, size_t errlen);
+};
+
+static const struct mode_def modes[] = {
+	{ MODE_SYN, run_syn_ports, { .guard = false, .snaplen = SYN_SNAPLEN }, false, run_syn },
+	{ MODE_CONNECT, run_connect_ports,
+	  { .guard = true, .snaplen = WHOLE_SEGMENTS, .buffer_bytes = CONNECTION_BUFFER }, false,
+	  run_connect },
+	{ MODE_CONFORM, conform_ports,
+	  { .guard = true, .snaplen = WHOLE_SEGMENTS, .buffer_bytes = CONNECTION_BUFFER }, true,
+	  run_conform },
+	/* MODE_SCRIPT: parsed and validated; its row comes with the runner. */
+};
+
+static const struct mode_def *mode_find(enum mode m)
+{
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (modes[i].mode == m)
+			return &modes[i];
+	return NULL;
+}
+
+/* A usage error: one line on stderr; under nagios UNKNOWN on stdout too,
+ * even when the error came before --format on the line; under JSON an error
+ * record, as the contract has it. */
+static int usage_error(const struct options *o, int argc, char **argv, const char *err)
+{
+	fprintf(stderr, "tcpshake: %s\n", err);
+	if (o->out.format == OUT_NAGIOS || wants_format(argc, argv, "nagios")) {
+		printf("TCPSHAKE UNKNOWN - %s\n", err);
+		return EXIT_NAGIOS_UNKNOWN;
+	}
+	if (wants_format(argc, argv, "json")) {
+		char esc[2048];
+		output_json_escape(err, esc, sizeof(esc));
+		printf("{\"type\":\"error\",\"message\":\"%s\"}\n", esc);
+	}
+	return EXIT_ERROR;
+}
+
+/* Everything before the first packet: targets, routes, source ports, the
+ * privileged opens and the drop. Returns 0, or -1 with err. */
+static int prepare(struct run *r, const struct mode_def *m, char *err, size_t errlen)
+{
+	if (m->checks && run_select_checks(r, err, errlen) < 0)
+		return -1;
+	if (run_load_targets(r, err, errlen) < 0 || run_resolve_and_route(r, err, errlen) < 0)
+		return -1;
+	if (!priv_can_raw()) {
+		priv_missing_message(err, errlen);
+		return -1;
+	}
+	int pr;
+	if (r->o.source_port > 0)
+		pr = portres_reserve_port((uint16_t)r->o.source_port, &r->ports, err, errlen);
+	else
+		pr = portres_reserve_block(m->sports(r), &r->ports, err, errlen);
+	if (pr < 0)
+		return -1;
+	if (pr == 1)
+		fprintf(stderr, "tcpshake: warning: source port %d is in use by this host; "
+				"its traffic may be mistaken for replies\n", r->o.source_port);
+	return run_open_privileged(r, &m->needs, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
 	struct run r;
@@ -469,20 +313,7 @@ int main(int argc, char **argv)
 		printf("tcpshake %s\n", PACKAGE_VERSION);
 		return 0;
 	case CLI_ERROR:
-		fprintf(stderr, "tcpshake: %s\n", err);
-		/* Under nagios a usage error is UNKNOWN, and says so on stdout,
-		 * even when the error came before --format on the line; under
-		 * JSON it is an error record, as the contract has it. */
-		if (r.o.out.format == OUT_NAGIOS || wants_format(argc, argv, "nagios")) {
-			printf("TCPSHAKE UNKNOWN - %s\n", err);
-			return EXIT_NAGIOS_UNKNOWN;
-		}
-		if (wants_format(argc, argv, "json")) {
-			char esc[2048];
-			output_json_escape(err, esc, sizeof(esc));
-			printf("{\"type\":\"error\",\"message\":\"%s\"}\n", esc);
-		}
-		return EXIT_ERROR;
+		return usage_error(&r.o, argc, argv, err);
 	case CLI_OK:
 		break;
 	}
@@ -492,87 +323,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tcpshake: out of memory\n");
 		return EXIT_ERROR;
 	}
+	const struct mode_def *m = mode_find(r.o.mode);
 	if (r.o.list_checks) {
-		list_checks(stdout);
+		run_list_checks(&r, stdout);
 		status = 0;
-		goto out;
-	}
-	if (r.o.mode == MODE_CONFORM && select_checks(&r, err, sizeof(err)) < 0) {
+	} else if (m == NULL) {
+		status = fail(&r, "-m %s: this build has no runner for it yet", r.o.out.mode_name);
+	} else if (prepare(&r, m, err, sizeof(err)) < 0) {
 		status = fail(&r, "%s", err);
-		goto out;
+	} else {
+		/* Wake-ups are timed to the microsecond; the default 50 us
+		 * slack is too loose. */
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+		install_signals();
+		struct wire w;
+		wire_live_bind(r.wl, &w);
+		status = m->run(&r, &w, err, sizeof(err));
 	}
-	if (load_targets(&r, err, sizeof(err)) < 0 || resolve_and_route(&r, err, sizeof(err)) < 0) {
-		status = fail(&r, "%s", err);
-		goto out;
-	}
-	if (!priv_can_raw()) {
-		priv_missing_message(err, sizeof(err));
-		status = fail(&r, "%s", err);
-		goto out;
-	}
-	int pr;
-	if (r.o.source_port > 0)
-		pr = portres_reserve_port((uint16_t)r.o.source_port, &r.ports, err, sizeof(err));
-	else if (r.o.mode == MODE_CONNECT)
-		pr = portres_reserve_block(connect_ports_needed(&r.o, target_list_ports(&r.targets)),
-					   &r.ports, err, sizeof(err));
-	else if (r.o.mode == MODE_CONFORM)
-		pr = portres_reserve_block(CONFORM_PORTS, &r.ports, err, sizeof(err));
-	else
-		pr = portres_reserve_block(source_ports_needed(&r.o), &r.ports, err, sizeof(err));
-	if (pr < 0) {
-		status = fail(&r, "%s", err);
-		goto out;
-	}
-	if (pr == 1)
-		fprintf(stderr, "tcpshake: warning: source port %d is in use by this host; "
-				"its traffic may be mistaken for replies\n", r.o.source_port);
-	if (open_privileged(&r, err, sizeof(err)) < 0) {
-		status = fail(&r, "%s", err);
-		goto out;
-	}
-	/* Wake-ups are timed to the microsecond; the default 50 us slack is too loose. */
-	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	install_signals();
-
-	struct wire w;
-	wire_live_bind(r.wl, &w);
-	if (r.o.mode == MODE_CONNECT) {
-		status = run_connect(&r, &w, err, sizeof(err));
-		goto out;
-	}
-	if (r.o.mode == MODE_CONFORM) {
-		status = run_conform(&r, &w, err, sizeof(err));
-		goto out;
-	}
-	struct probe_config pc = {
-		.opt = &r.o,
-		.targets = &r.targets,
-		.src = r.src,
-		.mss = r.mss,
-		.tsval_base = random_u32(),
-		.sport_base = r.ports.base,
-		.nsports = (uint16_t)r.ports.n,
-	};
-	struct probe_result res;
-	int rc = probe_run(&pc, &w, r.out, &stop_requested, &res, err, sizeof(err));
-	wire_live_flush(r.wl);
-	/* Frames the kernel could not hand us may have been answers: say so
-	 * rather than let them pass as filtered ports. */
-	unsigned long dropped = wire_live_dropped(r.wl);
-	if (dropped > 0)
-		fprintf(stderr, "tcpshake: warning: the capture dropped %lu frames; "
-				"some ports may be reported filtered wrongly (try --rate)\n", dropped);
-	if (rc < 0) {
-		status = engine_fail(&r, err);
-		goto out;
-	}
-	int ns = output_end(r.out);
-	if (ns >= 0)
-		status = ns;
-	else
-		status = res.ports_open == res.ports ? 0 : EXIT_NOT_OPEN;
-out:
 	fflush(stdout);
 	run_free(&r);
 	return status;

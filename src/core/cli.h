@@ -1,5 +1,5 @@
 /*
- * cli: the option table of ../shared/cli-contract.md, parsed and validated.
+ * cli: the command-line options (the table in cli_table.c), parsed and validated.
  *
  * Pure: fills struct options or writes one line of what is wrong (and what is
  * allowed) into err. Never prints, never exits: main does that. Every option
@@ -14,22 +14,12 @@
 
 #include "core/netaddr.h"
 #include "core/outconfig.h"
+#include "core/tcpopt.h"
 
-enum mode { MODE_SYN, MODE_CONNECT, MODE_CONFORM };
+/* MODE_SCRIPT is chosen by --script (or -m script together with it). */
+enum mode { MODE_SYN, MODE_CONNECT, MODE_CONFORM, MODE_SCRIPT };
 enum close_mode { CLOSE_ACTIVE, CLOSE_PASSIVE, CLOSE_HALF, CLOSE_RST };
 enum rst_guard { GUARD_AUTO, GUARD_ON, GUARD_OFF };
-
-/* TCP options offered in our SYN. Default: Linux's set (MSS, SACK-permitted,
- * timestamps, window scale 7). --no-options clears the set; --mss, --wscale,
- * --sack and --tsopt then add one option each (and set its value). */
-struct syn_options {
-	bool mss;       /* offer MSS */
-	int mss_value;  /* 0: derived from the interface MTU (MTU - 40/60) */
-	bool wscale;
-	int wscale_value;
-	bool sack;
-	bool ts;
-};
 
 struct options {
 	enum mode mode;
@@ -60,7 +50,18 @@ struct options {
 	bool list_checks;        /* --list-checks */
 	int closed_port;         /* --closed-port (conform); 0: find one */
 	const char *pcap_file;
+	const char *scripts;     /* --script FILE[,FILE...] (script mode), borrowed;
+	                          * every name non-empty; NULL when not given */
+	bool strict_options;     /* --strict-options: compare option values and order */
+	double tolerance_ms;     /* --tolerance: default slack of a script's timing,
+	                          * milliseconds, 0..60000 (default CLI_TOLERANCE_MS) */
 };
+
+/* The default --tolerance. A remote peer's timing reaches us through the
+ * path, our scheduler and the capture, so packetdrill's local 4 ms is too
+ * tight; but it must stay well under Linux's 40 ms minimum delayed ACK, or a
+ * delayed ACK could not be told from an immediate one. */
+#define CLI_TOLERANCE_MS 20.0
 
 enum cli_status {
 	CLI_OK,      /* run */
@@ -76,8 +77,14 @@ enum cli_status cli_parse(int argc, char **argv, struct options *o, char *err, s
 /* The spelling of a close mode: "active", "passive", "half", "rst". */
 const char *cli_close_name(enum close_mode c);
 
-/* The --help text. */
+/* The --help text: a preamble, then every option of the table in its order
+ * (that of the man page), then the exit statuses and examples. */
 void cli_usage(FILE *out);
+
+/* The option table, for tests and tools that check it against the docs:
+ * the long name of the i-th option (without "--"), or NULL past the end;
+ * *letter gets its short form, or 0 when it has none. */
+const char *cli_option_name(size_t i, int *letter);
 
 /* Parse a number of seconds like "0.2" or "1" within [min, max]. Returns 0 or -1. */
 int cli_parse_seconds(const char *s, double min, double max, double *out);

@@ -3,14 +3,28 @@
  *
  * Pure. Default order is Linux's (MSS, SACK-permitted, timestamps, NOP,
  * window scale), so a probe looks like an ordinary client to middleboxes.
+ * The description of what to offer (struct syn_options) is defined here,
+ * not by the CLI that fills it, so this module depends on nothing above it.
  */
 #ifndef TCPSHAKE_TCPOPT_H
 #define TCPSHAKE_TCPOPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/cli.h"
+/* TCP options offered in our SYN. Default: Linux's set (MSS, SACK-permitted,
+ * timestamps, window scale 7). The CLI fills it (--no-options clears the set;
+ * --mss, --wscale, --sack and --tsopt then add one option each and set its
+ * value); the engines hand it to tcpopt_build. */
+struct syn_options {
+	bool mss;          /* offer MSS */
+	int mss_value;     /* 0: the caller's MSS (derived from the interface MTU) */
+	bool wscale;       /* offer window scale */
+	int wscale_value;  /* its shift count, 0..14 */
+	bool sack;         /* offer SACK-permitted */
+	bool ts;           /* offer timestamps */
+};
 
 /* Write the SYN's options into buf (40 bytes). mss is the value to offer when
  * so->mss_value is 0. tsval is our timestamp value. Returns the length, padded

@@ -129,7 +129,7 @@ static void report_timeout(struct engine *e, struct rec *r)
 	ev.reply = REPLY_NONE;
 	r->reported = true;
 	e->unreported--;
-	if (!e->cfg->opt->open_only)
+	if (!e->cfg->open_only)
 		output_probe(e->out, &ev);
 }
 
@@ -179,7 +179,7 @@ static void base_segment(struct engine *e, const struct flow *f, uint16_t sport,
 	s->dst = f->t->addr;
 	s->sport = sport;
 	s->dport = f->port;
-	s->ttl = (uint8_t)e->cfg->opt->ttl;
+	s->ttl = e->cfg->ttl;
 }
 
 /* Send the next probe of flow fi. Returns 0 sent, 1 not sent because *stop
@@ -207,7 +207,7 @@ static int send_probe(struct engine *e, size_t fi)
 	s.seq = isn_encode(&e->isn, index);
 	s.flags = TCPF_SYN;
 	s.win = 64240; /* Linux's initial window */
-	s.optlen = (uint8_t)tcpopt_build(&e->cfg->opt->syn, f->mss, e->cfg->tsval_base + index, s.opt);
+	s.optlen = (uint8_t)tcpopt_build(&e->cfg->syn, f->mss, e->cfg->tsval_base + index, s.opt);
 	int rc = send_segment(e, &s, &sent_ns);
 	if (rc != 0) {
 		if (rc < 0)
@@ -294,7 +294,7 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 		}
 	}
 	stats_add(&f->rtt, ev.rtt_ms);
-	if (!e->cfg->opt->open_only || ev.state == PORT_OPEN)
+	if (!e->cfg->open_only || ev.state == PORT_OPEN)
 		output_probe(e->out, &ev);
 }
 
@@ -444,7 +444,7 @@ static void summarize(struct engine *e)
 		e->res->ports++;
 		if (s.state == PORT_OPEN)
 			e->res->ports_open++;
-		else if (e->cfg->opt->open_only)
+		else if (e->cfg->open_only)
 			continue; /* --open: a sweep reports what it found */
 		if (!f->any_sent) {
 			if (f->port == f->t->ports.port[0])
@@ -502,7 +502,7 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 	e.stop = stop;
 	e.err = err;
 	e.errlen = errlen;
-	e.timeout_ns = (uint64_t)(cfg->opt->timeout * 1e9);
+	e.timeout_ns = cfg->timeout_ns;
 	if (cfg->isn_seed)
 		isn_seed(&e.isn, cfg->isn_seed);
 	else
@@ -513,8 +513,7 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 		return -1;
 	}
 
-	sched_init(&e.sched, e.nflows, cfg->opt->count, (uint64_t)(cfg->opt->interval * 1e9),
-		   cfg->opt->rate, w->ops->now(w->ctx));
+	sched_init(&e.sched, e.nflows, cfg->count, cfg->interval_ns, cfg->rate, w->ops->now(w->ctx));
 	for (;;) {
 		if (*stop || output_broken(out)) {
 			res->interrupted = 1;

@@ -12,15 +12,17 @@
 #define TCPSHAKE_PROBE_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "core/cli.h"
+#include "core/tcpopt.h"
 #include "out/output.h"
 #include "core/target.h"
 #include "engine/wire.h"
 
+/* What syn mode needs to know, filled in by main from the command line:
+ * the engine never sees the CLI's struct options. */
 struct probe_config {
-	const struct options *opt;
 	const struct target_list *targets; /* resolved */
 	const struct netaddr *src;         /* per target: our source address (route or -S) */
 	const uint16_t *mss;               /* per target: MSS offered when the user set none */
@@ -28,6 +30,13 @@ struct probe_config {
 	uint16_t nsports;                  /* (see portres.h for why several) */
 	uint64_t isn_seed;                 /* 0: random */
 	uint32_t tsval_base;               /* our timestamp option value base */
+	unsigned long count;               /* probes per target port; 0: until *stop */
+	uint64_t interval_ns;              /* between two probes to one target port, > 0 */
+	uint64_t timeout_ns;               /* how long a probe's answer is awaited, > 0 */
+	double rate;                       /* packets per second, all targets; 0: no cap */
+	uint8_t ttl;                       /* IP TTL / hop limit of our SYNs */
+	struct syn_options syn;            /* the options our SYNs offer */
+	bool open_only;                    /* report only target ports found open */
 };
 
 struct probe_result {

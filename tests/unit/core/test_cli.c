@@ -398,6 +398,23 @@ static void test_boundaries(void **state)
 	assert_true(o.interval == 0.5);
 }
 
+/* Each bound after the two arguments before it ("--format", "nagios"). */
+static void check_bounds(const struct bound *b, size_t n, const char *pre1, const char *pre2)
+{
+	struct options o;
+	char err[ERRBUF];
+
+	for (size_t i = 0; i < n; i++) {
+		char *argv[] = { "tcpshake", (char *)pre1, (char *)pre2, (char *)b[i].opt,
+				 (char *)b[i].val, "h", NULL };
+		enum cli_status st = parse_argv(argv, &o, err, sizeof(err));
+
+		if (st != (b[i].ok ? CLI_OK : CLI_ERROR))
+			fail_msg("%s '%s': expected %s, got %d (%s)", b[i].opt, b[i].val,
+				 b[i].ok ? "ok" : "error", st, err);
+	}
+}
+
 static void test_threshold_boundaries(void **state)
 {
 	static const struct bound b[] = {
@@ -412,15 +429,7 @@ static void test_threshold_boundaries(void **state)
 	struct options o;
 	char err[ERRBUF];
 
-	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-		char *argv[] = { "tcpshake", "--format", "nagios", (char *)b[i].opt,
-				 (char *)b[i].val, "h", NULL };
-		enum cli_status st = parse_argv(argv, &o, err, sizeof(err));
-
-		if (st != (b[i].ok ? CLI_OK : CLI_ERROR))
-			fail_msg("%s '%s': expected %s, got %d (%s)", b[i].opt, b[i].val,
-				 b[i].ok ? "ok" : "error", st, err);
-	}
+	check_bounds(b, sizeof(b) / sizeof(b[0]), "--format", "nagios");
 	assert_int_equal(PARSE(&o, err, "--format", "nagios", "--warning", "0,5", "h"), CLI_ERROR);
 	assert_string_equal(err,
 			    "invalid warning '0,5': expected RTT_MS[,LOSS_PCT], RTT_MS above 0 and up to 600000, LOSS_PCT from 0 to 100 (fractions allowed)");
@@ -532,8 +541,10 @@ static void test_getopt_errors(void **state)
 	assert_string_equal(err, "option '--quiet' takes no argument (try 'tcpshake --help')");
 
 	assert_int_equal(PARSE(&o, err, "--s", "x", "h"), CLI_ERROR);
-	assert_string_equal(err, "ambiguous option '--s': could be --source, --source-port, --sack "
-				 "(try 'tcpshake --help')");
+	/* Every option that starts so, in table order (--script and
+	 * --strict-options joined the list with script mode). */
+	assert_string_equal(err, "ambiguous option '--s': could be --source, --source-port, --sack, "
+				 "--script, --strict-options (try 'tcpshake --help')");
 	/* An unambiguous prefix works, as in getopt_long. */
 	assert_int_equal(PARSE(&o, err, "--timeo", "3", "h"), CLI_OK);
 	assert_true(o.timeout == 3.0);
@@ -742,6 +753,164 @@ static void test_usage(void **state)
 	free(buf);
 }
 
+/* ---- script mode's options --------------------------------------------- */
+
+static void test_script_options(void **state)
+{
+	struct options o;
+	char err[ERRBUF];
+	(void)state;
+
+	/* --script implies -m script; the names stay one borrowed string. */
+	assert_int_equal(PARSE(&o, err, "--script", "a.pkt,dir/b.pkt", "h"), CLI_OK);
+	assert_int_equal(o.mode, MODE_SCRIPT);
+	assert_string_equal(o.scripts, "a.pkt,dir/b.pkt");
+	assert_string_equal(o.out.mode_name, "script");
+	assert_int_equal(o.count, 1);
+	assert_false(o.strict_options);
+	assert_true(o.tolerance_ms == CLI_TOLERANCE_MS);
+	assert_true(o.tolerance_ms == 20.0);
+	assert_int_equal(PARSE(&o, err, "h", "-m", "script", "--script=x.pkt"), CLI_OK);
+	assert_int_equal(o.mode, MODE_SCRIPT);
+
+	assert_int_equal(PARSE(&o, err, "-m", "script", "h"), CLI_ERROR);
+	assert_string_equal(err, "-m script needs --script FILE[,FILE...]");
+	assert_int_equal(PARSE(&o, err, "--script", "x", "-m", "connect", "h"), CLI_ERROR);
+	assert_string_equal(err, "--script conflicts with -m connect: --script implies -m script");
+	assert_int_equal(PARSE(&o, err, "-m", "syn", "--script", "x", "h"), CLI_ERROR);
+	assert_string_equal(err, "--script conflicts with -m syn: --script implies -m script");
+	assert_int_equal(PARSE(&o, err, "--script", "x"), CLI_ERROR);
+	assert_string_equal(err, "no target given (try 'tcpshake --help')");
+
+	static const char *const bad[] = { "", ",", "a,", ",a", "a,,b" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "tcpshake", "--script", (char *)bad[i], "h", NULL };
+
+		assert_int_equal(parse_argv(argv, &o, err, sizeof(err)), CLI_ERROR);
+		assert_non_null(strstr(err, "invalid script list"));
+	}
+
+	assert_int_equal(PARSE(&o, err, "--script", "x", "--strict-options", "--tolerance", "2.5",
+			       "h"),
+			 CLI_OK);
+	assert_true(o.strict_options);
+	assert_true(o.tolerance_ms == 2.5);
+	assert_int_equal(PARSE(&o, err, "--strict-options", "h"), CLI_ERROR);
+	assert_string_equal(err, "--strict-options needs --script FILE");
+	assert_int_equal(PARSE(&o, err, "-m", "conform", "--tolerance", "5", "h"), CLI_ERROR);
+	assert_string_equal(err, "--tolerance needs --script FILE");
+	/* Options of other modes name theirs. */
+	assert_int_equal(PARSE(&o, err, "--script", "x", "--close", "rst", "h"), CLI_ERROR);
+	assert_string_equal(err, "--close needs -m connect");
+	assert_int_equal(PARSE(&o, err, "--script", "x", "--data", "GET", "h"), CLI_ERROR);
+	assert_string_equal(err, "--data needs -m connect or -m conform");
+	/* The abbreviation that has become unique. */
+	assert_int_equal(PARSE(&o, err, "--script", "x", "--tol", "0", "h"), CLI_OK);
+	assert_true(o.tolerance_ms == 0.0);
+}
+
+static void test_tolerance_boundaries(void **state)
+{
+	static const struct bound b[] = {
+		{ "--tolerance", "0", true },       { "--tolerance", "60000", true },
+		{ "--tolerance", "60000.5", false }, { "--tolerance", "-1", false },
+		{ "--tolerance", "20ms", false },   { "--tolerance", "", false },
+		{ "--tolerance", "0.25", true },
+	};
+	struct options o;
+	char err[ERRBUF];
+	(void)state;
+
+	check_bounds(b, sizeof(b) / sizeof(b[0]), "--script", "s.pkt");
+	assert_int_equal(PARSE(&o, err, "--script", "s", "--tolerance", "x", "h"), CLI_ERROR);
+	assert_string_equal(err,
+			    "invalid tolerance 'x': expected milliseconds from 0 to 60000 (fractions allowed)");
+}
+
+/* getopt_long now returns a code of its own for every long option, also
+ * those with a short form: errors about the long form name the long form. */
+static void test_long_form_errors(void **state)
+{
+	struct options o;
+	char err[ERRBUF];
+	(void)state;
+
+	assert_int_equal(PARSE(&o, err, "--ipv4=1", "h"), CLI_ERROR);
+	assert_string_equal(err, "option '--ipv4' takes no argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "--quiet=", "h"), CLI_ERROR);
+	assert_string_equal(err, "option '--quiet' takes no argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "h", "--mode"), CLI_ERROR);
+	assert_string_equal(err, "option '--mode' needs an argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "h", "-m"), CLI_ERROR);
+	assert_string_equal(err, "option '-m' needs an argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "h", "--scr"), CLI_ERROR);
+	assert_string_equal(err, "option '--script' needs an argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "--strict-options=yes", "h"), CLI_ERROR);
+	assert_string_equal(err,
+			    "option '--strict-options' takes no argument (try 'tcpshake --help')");
+	/* The prescan still finds --help by its long name and a prefix. */
+	assert_int_equal(PARSE(&o, err, "-c", "x", "--he"), CLI_HELP);
+	assert_int_equal(PARSE(&o, err, "--vers", "-c", "x"), CLI_VERSION);
+}
+
+/* ---- the option table --------------------------------------------------- */
+
+/* Every option of the table is in --help, with its short form when it has
+ * one, in table order (the man page's, see tests/lint/options_documented.sh);
+ * and every option can be parsed by its long name. */
+static void test_every_option_in_help(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	const char *prev, *name;
+	int letter;
+	size_t i;
+	(void)state;
+
+	assert_non_null(f);
+	cli_usage(f);
+	assert_int_equal(fclose(f), 0);
+	prev = strstr(buf, "\nTargets:\n");
+	assert_non_null(prev);
+	for (i = 0; (name = cli_option_name(i, &letter)) != NULL; i++) {
+		char want[64];
+		const char *at;
+
+		if (letter != 0)
+			snprintf(want, sizeof(want), "\n  -%c, --%s", letter, name);
+		else
+			snprintf(want, sizeof(want), "\n      --%s", name);
+		at = strstr(prev, want);
+		if (at == NULL)
+			fail_msg("--help lacks '%s' after the option before it", want + 1);
+		/* Followed by a space, a newline or its argument, not a longer name. */
+		char next = at[strlen(want)];
+		if (next != ' ' && next != '\n')
+			fail_msg("--help has '%s' only as part of a longer name", want + 1);
+		prev = at + 1;
+	}
+	assert_true(i >= 39);
+	assert_null(cli_option_name(i, &letter));
+	free(buf);
+}
+
+/* Long names are unique and none is a prefix-equal duplicate; letters too. */
+static void test_table_names_unique(void **state)
+{
+	const char *a, *b;
+	int la, lb;
+	(void)state;
+
+	for (size_t i = 0; (a = cli_option_name(i, &la)) != NULL; i++)
+		for (size_t j = i + 1; (b = cli_option_name(j, &lb)) != NULL; j++) {
+			if (strcmp(a, b) == 0)
+				fail_msg("--%s is in the table twice", a);
+			if (la != 0 && la == lb)
+				fail_msg("-%c is both --%s and --%s", la, a, b);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -765,6 +934,11 @@ int main(void)
 		cmocka_unit_test(test_repeated_parsing),
 		cmocka_unit_test(test_parse_seconds),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_script_options),
+		cmocka_unit_test(test_tolerance_boundaries),
+		cmocka_unit_test(test_long_form_errors),
+		cmocka_unit_test(test_every_option_in_help),
+		cmocka_unit_test(test_table_names_unique),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,7 +237,7 @@ struct run {
 	struct fake *f;
 	double interval, timeout; /* -i and -W when nonzero; else 0.1 and 0.5 */
 	char err[256];
-	struct options o;
+	struct output_config oc;
 	struct target_list tl;
 	struct netaddr src;
 	uint16_t mss;
@@ -266,15 +266,8 @@ static void run_probe_flags(struct run *r, const char *target, const char *ports
 {
 	char *err = r->err;
 	char *argv[] = {(char *)"tcpshake", (char *)target, NULL};
-	memset(&r->o, 0, sizeof(r->o));
-	r->o.count = count;
-	r->o.interval = r->interval ? r->interval : 0.1;
-	r->o.timeout = r->timeout ? r->timeout : 0.5;
-	r->o.ttl = 64;
-	r->o.syn.mss = r->o.syn.sack = r->o.syn.ts = r->o.syn.wscale = true;
-	r->o.syn.wscale_value = 7;
-	r->o.out.format = OUT_JSON;
-	r->o.open_only = open_only;
+	memset(&r->oc, 0, sizeof(r->oc));
+	r->oc.format = OUT_JSON;
 	memset(&r->tl, 0, sizeof(r->tl));
 	assert_int_equal(targets_from_args(&argv[1], 1, ports, &r->tl, err, sizeof(r->err)), 0);
 	assert_int_equal(netaddr_parse(r->tl.t[0].host, &r->tl.t[0].addr), 0);
@@ -282,10 +275,16 @@ static void run_probe_flags(struct run *r, const char *target, const char *ports
 				       &r->src), 0);
 	r->mss = 1460;
 	FILE *mf = open_memstream(&r->out, &r->outlen);
-	struct output *out = output_new(&r->o.out, mf);
+	struct output *out = output_new(&r->oc, mf);
 	r->f->out = mf;
 	struct wire w = {&fake_ops, r->f};
-	struct probe_config pc = {.opt = &r->o, .targets = &r->tl, .src = &r->src, .mss = &r->mss,
+	struct probe_config pc = {.targets = &r->tl, .src = &r->src, .mss = &r->mss,
+				  .count = count,
+				  .interval_ns = (uint64_t)((r->interval ? r->interval : 0.1) * 1e9),
+				  .timeout_ns = (uint64_t)((r->timeout ? r->timeout : 0.5) * 1e9),
+				  .ttl = 64, .open_only = open_only,
+				  .syn = {.mss = true, .sack = true, .ts = true, .wscale = true,
+					  .wscale_value = 7},
 				  .sport_base = 40000, .nsports = 4, .isn_seed = 1234, .tsval_base = 1};
 	volatile sig_atomic_t never = 0;
 	r->rc = probe_run(&pc, &w, out, stop ? stop : &never, &r->res, err, sizeof(r->err));

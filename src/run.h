@@ -1,0 +1,82 @@
+/*
+ * run: one invocation of tcpshake, as main composes it. The state every
+ * mode shares (options, resolved targets, routes, source ports, the live
+ * wire, the RST guard, the chosen checks) and the set-up steps main runs in
+ * order: checks and targets without privileges, then the privileged opens,
+ * then the drop. main.c owns the mode table and the exit statuses; these
+ * helpers only return -1 with one line in err.
+ *
+ * Like main.c this is the composing layer, so it may include every layer.
+ */
+#ifndef TCPSHAKE_RUN_H
+#define TCPSHAKE_RUN_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/cli.h"
+#include "core/target.h"
+#include "engine/checks.h"
+#include "out/output.h"
+#include "sys/guard.h"
+#include "sys/portres.h"
+#include "sys/wire_live.h"
+
+struct run {
+	struct options o;
+	struct target_list targets;
+	struct netaddr *src;   /* per target: our source address (route or -S) */
+	uint16_t *mss;         /* per target: the MSS to offer (route MTU - headers) */
+	uint16_t *mtu;         /* per target: the route's MTU */
+	struct output *out;
+	struct portres ports;
+	struct wire_live *wl;
+	struct guard *guard;
+	const struct check_def **checks; /* conform: the checks chosen */
+	size_t nchecks;
+	char capture_if[IF_NAMESIZE];
+	bool want4, want6;
+};
+
+/* What a mode asks of the capture and the RST guard (main's mode table). */
+struct run_needs {
+	bool guard;       /* it crafts connections: the RST guard (CAP_NET_ADMIN) */
+	int snaplen;      /* bytes kept of each captured frame */
+	int buffer_bytes; /* the capture's kernel buffer; 0: sized to the sweep */
+};
+
+/* Free everything r holds (r itself is the caller's). */
+void run_free(struct run *r);
+
+/* The targets of the command line and of -f, each with its ports. */
+int run_load_targets(struct run *r, char *err, size_t errlen);
+
+/* Resolve every target and ask the kernel for its route: source address,
+ * MTU and MSS per target, and the interface to capture on ("any" when the
+ * targets are on several). */
+int run_resolve_and_route(struct run *r, char *err, size_t errlen);
+
+/* Source ports syn mode needs so no probe reuses a 4-tuple the server may
+ * still hold half-open. */
+size_t run_syn_ports(const struct run *r);
+
+/* Source ports connect mode cycles through, so no connection meets an
+ * earlier one's TIME_WAIT. */
+size_t run_connect_ports(const struct run *r);
+
+/* Open the RST guard (when needs->guard), the live wire and capture, then
+ * drop every privilege. Returns 0, or -1 with err. */
+int run_open_privileged(struct run *r, const struct run_needs *needs, char *err, size_t errlen);
+
+/* --list-checks: one line a check, or with --json one check_info object a
+ * check. */
+void run_list_checks(const struct run *r, FILE *f);
+
+/* --checks ID,ID (or all of them) into r->checks. Returns 0, or -1 with err
+ * naming an unknown id. */
+int run_select_checks(struct run *r, char *err, size_t errlen);
+
+#endif
