@@ -46,6 +46,8 @@ struct runner {
 	bool sent_any, rcvd_any;
 	uint32_t snd_max, rcv_max;
 	bool rst_seen, our_fin, our_fin_acked, peer_fin;
+	bool peer_acked;
+	uint32_t peer_ack; /* the peer's highest ack: where it expects our next byte */
 	/* Our last segment, to retime it when the capture shows it. */
 	uint32_t last_seq;
 	uint8_t last_flags;
@@ -221,6 +223,9 @@ static void learn(struct runner *r, const struct segment *g)
 	r->rcvd_any = true;
 	if (g->flags & TCPF_RST)
 		r->rst_seen = true;
+	if ((g->flags & TCPF_ACK) && (!r->peer_acked || after(g->ack, r->peer_ack)))
+		r->peer_ack = g->ack;
+	r->peer_acked = r->peer_acked || (g->flags & TCPF_ACK);
 	if (g->flags & TCPF_FIN)
 		r->peer_fin = true;
 	if (r->our_fin && (g->flags & TCPF_ACK) && !after(r->snd_max, g->ack))
@@ -421,13 +426,11 @@ static int send_line(struct runner *r, const struct script_line *l)
 		return -1;
 	}
 	uint32_t end = s.seq + s.payload_len + ((s.flags & TCPF_SYN) ? 1u : 0u) + ((s.flags & TCPF_FIN) ? 1u : 0u);
-	if (!r->sent_any || after(end, r->snd_max))
+	if (!(s.flags & TCPF_RST) && (!r->sent_any || after(end, r->snd_max)))
 		r->snd_max = end;
 	r->sent_any = true;
 	if (s.flags & TCPF_FIN)
 		r->our_fin = true;
-	if (s.flags & TCPF_RST)
-		r->rst_seen = true;
 	r->last_seq = s.seq;
 	r->last_flags = s.flags;
 	r->last_len = s.payload_len;
@@ -635,7 +638,10 @@ static int skip_line(struct runner *r, const struct script_line *l)
 	return 0;
 }
 
-/* Reset the connection unless it is closed or was never opened. */
+/* Reset the connection unless the peer reset or closed it, or never
+ * answered. A RST the script sent may have been refused (RFC 5961): it
+ * does not count. Ours goes at the peer's highest ack, the one sequence
+ * number a RST is sure to be accepted at. */
 static void reset_if_open(struct runner *r)
 {
 	bool closed = r->our_fin_acked && r->peer_fin;
@@ -645,7 +651,7 @@ static void reset_if_open(struct runner *r)
 	memset(&s, 0, sizeof(s));
 	s.sport = r->cfg->sport;
 	s.dport = r->cfg->dport;
-	s.seq = r->snd_max;
+	s.seq = r->peer_acked ? r->peer_ack : r->snd_max;
 	s.flags = TCPF_RST;
 	if (r->rcvd_any) {
 		s.flags |= TCPF_ACK;

@@ -360,6 +360,23 @@ static void test_retransmission_tolerated(void **state)
 	done(x);
 }
 
+static void test_reset_after_a_script_rst(void **state)
+{
+	(void)state;
+	struct x *x = setup_x();
+	/* A RST the script sends may be refused (RFC 5961 3.2): the run
+	 * still resets the connection at the end, at the peer's ack. */
+	run(x, HANDSHAKE "+0 < R 100:100(0) win 0\n");
+	want_pass(x);
+	long first = fw_find(x->f, 0, TCPF_RST);
+	assert_true(first >= 0);
+	assert_int_equal(x->f->sent[first].seg.seq, x->res.iss + 100);
+	long last = fw_find(x->f, (size_t)first + 1, TCPF_RST | TCPF_ACK);
+	assert_true(last > first);
+	assert_int_equal(x->f->sent[last].seg.seq, x->res.iss + 1);
+	done(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_ts_ecr_checked),
 		cmocka_unit_test(test_error_too_long),
 		cmocka_unit_test(test_retransmission_tolerated),
+		cmocka_unit_test(test_reset_after_a_script_rst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
