@@ -15,22 +15,27 @@
  *     +0    > S. 0:0(0) ack 1 <...>
  *     +.1   < . 1:1(0) ack 1 win 512
  *
- * Times: `0.100` absolute, `+0.1` relative to the previous line, `*` any
- * time, `a~b` a window (both absolute or both relative, e.g. `+0.1~+0.3`).
- * As in packetdrill, `*` and windows apply only to expected (`>`) segments,
- * `<...>` (any options) likewise. An absolute time earlier than where the
- * script already is (times going backwards) is an error. Flags are
- * `. F S R P E W A U` (ACK FIN SYN RST PSH ECE CWR AE URG), a digit 0-7 sets
- * AccECN's ACE field, `-` is none. Options: mss N, sackOK, nop, eol,
- * wscale N, TS val N ecr N, sack L:R..., FO [cookie], FOEXP [cookie],
- * md5 [hex]. Comments are `//` to end of line and `/ * ... * /`.
+ * Times: `0.100` absolute, `+0.1` relative to the previous timed line
+ * (skipped ones included, as in packetdrill), `*` any time, `a~b` a window
+ * (both absolute or both relative, e.g. `+0.1~+0.3`). As in packetdrill,
+ * `*` and windows apply only to expected (`>`) segments, `<...>` (any
+ * options) likewise. The script's clock moves by each line's lo time (a
+ * `*` line and a silence's length do not move it); an absolute time
+ * earlier than where the clock already is (times going backwards) is an
+ * error. Flags are `. F S R P E W A U` (ACK FIN SYN RST PSH ECE CWR AE
+ * URG), a digit 0-7 sets AccECN's ACE field, `-` is none; `[ect0]` (or
+ * noecn, ect1, ce, ect01) before the flags is the IP ECN field. Options:
+ * mss N, sackOK, nop, eol, wscale N, TS val N ecr N, sack L:R..., FO
+ * [cookie], FOEXP [cookie], md5 [hex]. Comments are `//` to end of line
+ * and `/ * ... * /`. Not supported: symbols packetdrill takes from its
+ * command line (-D NAME=VALUE, e.g. `FO TFO_COOKIE`) are errors here.
  *
  * Lines a remote run cannot honour are kept as SCRIPT_SKIPPED with a note,
  * so upstream packetdrill scripts parse as they are: system calls (socket,
  * bind, listen, accept, setsockopt, read, write, close, ... with all of
  * packetdrill's argument syntax), backtick shell commands, `%{ python }%`
  * blocks, `--option=value` header lines, and non-TCP or encapsulated packets
- * (udp, icmp, ipv4/ipv6/gre/mpls/encap prefixes, port numbers).
+ * (udp, icmp, and ipv4/ipv6/gre/mpls/encap prefixes).
  *
  * Remote-semantics extensions (ours, not packetdrill's):
  *   - `>?` an optional expected segment. `+0 >? . 1:1(0) ack 6`: a
@@ -150,8 +155,10 @@ enum script_ecn {
 };
 
 /* One segment spec: flags seq ack win urg options. seq and len are relative
- * to the sender's ISN; len is the payload length. A value not written is
- * not checked (has_* false); any_* means `*` was written (expected only). */
+ * to the sender's ISN; len is the payload length. In an expected segment a
+ * value not written is not checked (has_* false) and any_* means `*` was
+ * written. In a segment we send every value is concrete; one not written
+ * is packetdrill's default: ack 0 (relative), urg 0, win the runner's. */
 struct script_seg {
 	uint16_t flags; /* TCPF_* | SCRIPT_TCPF_AE */
 	bool has_ace;	/* a digit 0-7 was written: ace holds it (AE|CWR|ECE) */

@@ -45,9 +45,8 @@ int lex_fail(struct lex *lx, unsigned line, unsigned col, const char *fmt, ...)
 	return -1;
 }
 
-static unsigned col_of(const struct lex *lx, const char *p, const char *line_start)
+static unsigned col_of(const char *p, const char *line_start)
 {
-	(void)lx;
 	return (unsigned)(p - line_start) + 1;
 }
 
@@ -154,7 +153,7 @@ int lex_skip_space(struct lex *lx)
 			continue;
 		}
 		if (at(lx, 0, '/') && at(lx, 1, '*')) {
-			unsigned line = lx->line, col = col_of(lx, lx->p, lx->line_start);
+			unsigned line = lx->line, col = col_of(lx->p, lx->line_start);
 			step(lx);
 			step(lx);
 			while (lx->p < lx->end && !(at(lx, 0, '*') && at(lx, 1, '/')))
@@ -192,7 +191,7 @@ int lex_next(struct lex *lx, struct lex_token *t)
 	memset(t, 0, sizeof(*t));
 	t->p = lx->p;
 	t->line = lx->line;
-	t->col = col_of(lx, lx->p, lx->line_start);
+	t->col = col_of(lx->p, lx->line_start);
 	if (lx->p >= lx->end) {
 		t->type = LEX_EOF;
 		return 0;
@@ -272,22 +271,17 @@ int lex_run(struct lex *lx, struct lex_token *t, bool (*accept)(char c))
 	t->type = LEX_WORD;
 	t->p = lx->p;
 	t->line = lx->line;
-	t->col = col_of(lx, lx->p, lx->line_start);
+	t->col = col_of(lx->p, lx->line_start);
 	while (lx->p < lx->end && accept(*lx->p))
 		step(lx);
 	t->n = (size_t)(lx->p - t->p);
 	return 0;
 }
 
-void lex_rest_of_line(struct lex *lx, const char *from, const char **text, size_t *n)
+void lex_skip_line(struct lex *lx)
 {
 	while (lx->p < lx->end && *lx->p != '\n')
 		step(lx);
-	const char *e = lx->p;
-	while (e > from && is_space(e[-1]))
-		e--;
-	*text = from;
-	*n = (size_t)(e - from);
 }
 
 bool lex_is(const struct lex_token *t, const char *w)

@@ -73,9 +73,9 @@ int lex_peek(struct lex *lx, struct lex_token *t);
  * accept() is true (possibly empty, then t->n == 0). */
 int lex_run(struct lex *lx, struct lex_token *t, bool (*accept)(char c));
 
-/* Consume up to the end of the current line (not the newline itself);
- * *text / *n get what was consumed, from `from`, trimmed of trailing space. */
-void lex_rest_of_line(struct lex *lx, const char *from, const char **text, size_t *n);
+/* Consume up to the end of the current line (not the newline itself):
+ * the rest of a line whose syntax is not ours to follow (--option=value). */
+void lex_skip_line(struct lex *lx);
 
 /* Does token t spell word w exactly? */
 bool lex_is(const struct lex_token *t, const char *w);

@@ -19,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/script_header.h"
 #include "core/script_lex.h"
 #include "core/script_seg.h"
 
 #define MAX_NEST 64	  /* brackets inside one system call */
 #define MAX_TEXT 120	  /* bytes of a skipped line's text kept */
-#define MAX_HEADER 200	  /* bytes of a header value */
 #define MAX_SECONDS 1000000LL /* SCRIPT_MAX_TIME_NS in seconds */
 
 struct parser {
@@ -37,16 +37,6 @@ struct parser {
 static int oom(struct parser *ps)
 {
 	return lex_fail(&ps->lx, ps->lx.line, 1, "out of memory");
-}
-
-static char *dup_n(const char *p, size_t n)
-{
-	char *s = malloc(n + 1);
-	if (s != NULL) {
-		memcpy(s, p, n);
-		s[n] = '\0';
-	}
-	return s;
 }
 
 static struct script_line *new_line(struct parser *ps, enum script_line_kind kind,
@@ -67,110 +57,6 @@ static struct script_line *new_line(struct parser *ps, enum script_line_kind kin
 	l->lineno = first->line;
 	l->col = first->col;
 	return l;
-}
-
-/* ---- header: leading `// key: value` comments ------------------------- */
-
-static bool id_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '_' || c == '.';
-}
-
-static int header_needs(struct parser *ps, unsigned line, unsigned col, const char *v, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		size_t b = i;
-		while (i < n && v[i] != ' ' && v[i] != '\t' && v[i] != ',')
-			i++;
-		if (i == b)
-			break;
-		if (i - b == 4 && memcmp(v + b, "data", 4) == 0)
-			ps->s->meta.needs |= SCRIPT_NEED_DATA;
-		else
-			return lex_fail(&ps->lx, line, col + (unsigned)b, "unknown need '%.*s' (known: data)",
-					(int)(i - b > 40 ? 40 : i - b), v + b);
-	}
-	return 0;
-}
-
-static int header_entry(struct parser *ps, unsigned line, const char *ls, const char *key, size_t kn,
-			const char *v, size_t vn)
-{
-	struct script_meta *m = &ps->s->meta;
-	unsigned col = (unsigned)(v - ls) + 1;
-	char **slot = NULL;
-	if (kn == 2 && memcmp(key, "id", 2) == 0)
-		slot = &m->id;
-	else if (kn == 3 && memcmp(key, "ref", 3) == 0)
-		slot = &m->ref;
-	else if (kn == 5 && memcmp(key, "title", 5) == 0)
-		slot = &m->title;
-	else if (!(kn == 6 && memcmp(key, "target", 6) == 0) && !(kn == 5 && memcmp(key, "needs", 5) == 0))
-		return 0; /* an ordinary comment that happens to have a colon */
-	if (vn == 0)
-		return lex_fail(&ps->lx, line, col, "empty '%.*s:' header", (int)kn, key);
-	if (vn > MAX_HEADER)
-		return lex_fail(&ps->lx, line, col, "'%.*s:' header longer than %d bytes", (int)kn, key, MAX_HEADER);
-	if (slot == NULL && key[0] == 't') {
-		if (vn == 4 && memcmp(v, "open", 4) == 0)
-			m->target = SCRIPT_TARGET_OPEN;
-		else if (vn == 6 && memcmp(v, "closed", 6) == 0)
-			m->target = SCRIPT_TARGET_CLOSED;
-		else
-			return lex_fail(&ps->lx, line, col, "target must be 'open' or 'closed'");
-		return 0;
-	}
-	if (slot == NULL)
-		return header_needs(ps, line, col, v, vn);
-	if (*slot != NULL)
-		return lex_fail(&ps->lx, line, (unsigned)(key - ls) + 1, "'%.*s:' header written twice", (int)kn, key);
-	if (slot == &m->id)
-		for (size_t i = 0; i < vn; i++)
-			if (!id_char(v[i]))
-				return lex_fail(&ps->lx, line, col + (unsigned)i,
-						"check id may hold only letters, digits, '.', '_' and '-'");
-	*slot = dup_n(v, vn);
-	return *slot == NULL ? oom(ps) : 0;
-}
-
-static int parse_header(struct parser *ps)
-{
-	const char *p = ps->lx.buf, *end = ps->lx.end;
-	unsigned line = 1;
-	while (p < end) {
-		const char *ls = p, *e = memchr(p, '\n', (size_t)(end - p));
-		if (e == NULL)
-			e = end;
-		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
-			p++;
-		if (p < e) {
-			if (e - p < 2 || p[0] != '/' || p[1] != '/')
-				return 0;
-			p += 2;
-			while (p < e && (*p == ' ' || *p == '\t'))
-				p++;
-			const char *key = p;
-			while (p < e && *p >= 'a' && *p <= 'z')
-				p++;
-			if (p > key && p < e && *p == ':') {
-				size_t kn = (size_t)(p - key);
-				const char *v = p + 1, *ve = e;
-				while (v < ve && (*v == ' ' || *v == '\t'))
-					v++;
-				while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
-					ve--;
-				if (header_entry(ps, line, ls, key, kn, v, (size_t)(ve - v)) < 0)
-					return -1;
-			}
-		}
-		p = e < end ? e + 1 : end;
-		line++;
-	}
-	return 0;
 }
 
 /* ---- times -------------------------------------------------------------- */
@@ -281,18 +167,15 @@ static int skipped(struct parser *ps, struct script_line *l, enum script_skip_ki
 	const char *e = from;
 	while (e < ps->lx.end && *e != '\n' && e - from < MAX_TEXT)
 		e++;
-	while (e > from && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+	/* Never cut inside a UTF-8 sequence: back up to its first byte. */
+	while (e > from && e < ps->lx.end && ((unsigned char)*e & 0xc0) == 0x80)
 		e--;
-	/* Never cut inside a UTF-8 sequence: drop continuation bytes at the cut. */
-	if (e < ps->lx.end && ((unsigned char)*e & 0xc0) == 0x80)
-		while (e > from && ((unsigned char)e[-1] & 0xc0) != 0xc0 && ((unsigned char)e[-1] & 0x80))
-			e--;
-	if (e > from && ((unsigned char)e[-1] & 0xc0) == 0xc0)
+	while (e > from && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 		e--;
 	l->kind = SCRIPT_SKIPPED;
 	l->skip = kind;
-	l->name = dup_n(name, nn);
-	l->text = dup_n(from, (size_t)(e - from));
+	l->name = strndup(name, nn);
+	l->text = strndup(from, (size_t)(e - from));
 	return l->name == NULL || l->text == NULL ? oom(ps) : 0;
 }
 
@@ -457,11 +340,9 @@ static int parse_packet(struct parser *ps, struct script_line *l)
 		return parse_silence(ps, l, &dir);
 	}
 	if (is_other_packet(&t)) {
-		const char *text;
-		size_t n;
 		if (skipped(ps, l, SCRIPT_SKIP_PACKET, "packet", 6, dir.p) < 0)
 			return -1;
-		lex_rest_of_line(lx, dir.p, &text, &n);
+		lex_skip_line(lx);
 		return 0;
 	}
 	struct script_seg segs[SCRIPT_MAX_ALTS];
@@ -551,11 +432,9 @@ static int parse_untimed(struct parser *ps, const struct lex_token *first)
 		return oom(ps);
 	(void)lex_next(&ps->lx, &t);
 	if (t.type == LEX_OPTION) {
-		const char *text;
-		size_t n;
 		if (skipped(ps, l, SCRIPT_SKIP_OPTION, "option", 6, t.p) < 0)
 			return -1;
-		lex_rest_of_line(&ps->lx, t.p, &text, &n);
+		lex_skip_line(&ps->lx);
 		return 0;
 	}
 	return skipped(ps, l, SCRIPT_SKIP_SHELL, "shell", 5, t.p);
@@ -564,7 +443,7 @@ static int parse_untimed(struct parser *ps, const struct lex_token *first)
 static int parse_all(struct parser *ps)
 {
 	struct lex *lx = &ps->lx;
-	if (lex_check_bytes(lx) < 0 || parse_header(ps) < 0)
+	if (lex_check_bytes(lx) < 0 || script_header_parse(lx, &ps->s->meta) < 0)
 		return -1;
 	for (;;) {
 		struct lex_token t;
@@ -592,7 +471,9 @@ int script_parse(const char *name, const char *buf, size_t len, struct script **
 	*out = NULL;
 	if (name == NULL)
 		name = "-";
-	lex_init(&ps.lx, name, buf, buf == NULL ? 0 : len, err, errlen);
+	/* NULL + 0 is undefined: a NULL buf (only allowed to report a size) is
+	 * an empty one for the lexer. */
+	lex_init(&ps.lx, name, buf == NULL ? "" : buf, buf == NULL ? 0 : len, err, errlen);
 	if (len > SCRIPT_MAX_BYTES)
 		return lex_fail(&ps.lx, 1, 1, "script larger than %u bytes", SCRIPT_MAX_BYTES);
 	if (buf == NULL && len > 0)
@@ -600,7 +481,7 @@ int script_parse(const char *name, const char *buf, size_t len, struct script **
 	ps.s = calloc(1, sizeof(*ps.s));
 	if (ps.s == NULL)
 		return oom(&ps);
-	ps.s->name = dup_n(name, strlen(name));
+	ps.s->name = strdup(name);
 	if (ps.s->name == NULL || parse_all(&ps) < 0) {
 		if (ps.s->name == NULL)
 			oom(&ps);

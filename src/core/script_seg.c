@@ -356,7 +356,22 @@ static int parse_ip_info(struct lex *lx, bool expect, struct script_seg *seg)
 		seg->ecn = names[i].e;
 		return expect_punct(lx, open.c == '[' ? ']' : ')', "after the ECN codepoint");
 	}
-	return lex_fail(lx, w.line, w.col, "unsupported IP field (only the ECN codepoint: noecn, ect0, ect1, ce, ect01)");
+	return lex_fail(lx, w.line, w.col,
+			"unsupported IP field (only the ECN codepoint: noecn, ect0, ect1, ce, ect01)");
+}
+
+/* `ack N`, `win N` or `urg N`, at most once each; t is the keyword, peeked. */
+static int field(struct lex *lx, bool expect, const struct lex_token *t, bool *has, bool *any,
+		 uint64_t max, const char *what, uint64_t *v)
+{
+	struct lex_token kw;
+	if (*has)
+		return lex_fail(lx, t->line, t->col, "'%.*s' written twice", (int)t->n, t->p);
+	(void)lex_next(lx, &kw);
+	if (value_or_any(lx, expect, max, what, v, any) < 0)
+		return -1;
+	*has = true;
+	return 0;
 }
 
 int script_seg_parse(struct lex *lx, bool expect, struct script_seg *seg)
@@ -370,42 +385,28 @@ int script_seg_parse(struct lex *lx, bool expect, struct script_seg *seg)
 	if (parse_flags(lx, seg) < 0 || parse_seq(lx, seg) < 0)
 		goto fail;
 	for (;;) {
-		uint64_t v;
+		uint64_t v = 0;
+		int r;
 		if (lex_peek(lx, &t) < 0)
 			goto fail;
 		if (lex_is(&t, "ack")) {
-			if (seg->has_ack)
-				goto twice;
-			(void)lex_next(lx, &t);
-			if (value_or_any(lx, expect, UINT32_MAX, "ack number", &v, &seg->any_ack) < 0)
-				goto fail;
-			seg->has_ack = true;
+			r = field(lx, expect, &t, &seg->has_ack, &seg->any_ack, UINT32_MAX, "ack number", &v);
 			seg->ack = (uint32_t)v;
 		} else if (lex_is(&t, "win")) {
-			if (seg->has_win)
-				goto twice;
-			(void)lex_next(lx, &t);
-			if (value_or_any(lx, expect, UINT16_MAX, "window", &v, &seg->any_win) < 0)
-				goto fail;
-			seg->has_win = true;
+			r = field(lx, expect, &t, &seg->has_win, &seg->any_win, UINT16_MAX, "window", &v);
 			seg->win = (uint16_t)v;
 		} else if (lex_is(&t, "urg")) {
-			if (seg->has_urg)
-				goto twice;
-			(void)lex_next(lx, &t);
-			if (value_or_any(lx, expect, UINT16_MAX, "urgent pointer", &v, NULL) < 0)
-				goto fail;
-			seg->has_urg = true;
+			r = field(lx, expect, &t, &seg->has_urg, NULL, UINT16_MAX, "urgent pointer", &v);
 			seg->urg = (uint16_t)v;
 		} else {
 			break;
 		}
+		if (r < 0)
+			goto fail;
 	}
 	if (lex_is_punct(&t, '<') && parse_options(lx, expect, seg) < 0)
 		goto fail;
 	return 0;
-twice:
-	lex_fail(lx, t.line, t.col, "'%.*s' written twice", (int)t.n, t.p);
 fail:
 	script_seg_free(seg);
 	return -1;

@@ -432,6 +432,24 @@ static void test_syscalls_skipped(void **state)
 	script_free(s);
 }
 
+static void test_skipped_text_cut(void **state)
+{
+	(void)state;
+	/* The text starts at "write(4, \"" (10 bytes); after 109 zeros the
+	 * e-acute's two bytes sit at 119-120, across the 120-byte cut. */
+	char src[400];
+	snprintf(src, sizeof(src), "%s+0 write(4, \"%0109d\xc3\xa9\", 2) = 2\n", SYN, 0);
+	struct script *s = ok(src);
+	const char *text = s->lines[1].text;
+	assert_int_equal(strlen(text), 119);
+	assert_int_equal(text[118], '0');
+	script_free(s);
+	snprintf(src, sizeof(src), "%s+0 write(4, \"%0108d\xc3\xa9\", 2) = 2\n", SYN, 0);
+	s = ok(src);
+	assert_int_equal(strlen(s->lines[1].text), 120);
+	script_free(s);
+}
+
 static void test_syscall_errors(void **state)
 {
 	(void)state;
@@ -775,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_time_errors),
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_syscalls_skipped),
+		cmocka_unit_test(test_skipped_text_cut),
 		cmocka_unit_test(test_syscall_errors),
 		cmocka_unit_test(test_other_skipped),
 		cmocka_unit_test(test_optional),
