@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "core/segment.h"
 #include "core/tcpconst.h"
@@ -35,8 +34,7 @@ static struct endpoint *ep_of(struct cx *cx)
 	ep->port_lo = cx->sport_base;
 	ep->nports = cx->nsports;
 	ep->ttl = cx->ttl;
-	uint16_t hdr = (cx->dst.family == AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
-	ep->mtu = cx->mtu ? cx->mtu : cx->mss ? (uint16_t)(cx->mss + hdr) : 0;
+	ep->mtu = ep_link_mtu(cx->mtu, cx->mss, cx->dst.family);
 	return ep;
 }
 

@@ -56,6 +56,14 @@ uint32_t ep_tsval(const struct endpoint *ep)
 	return ep->tsval_base + (uint32_t)((ep_now(ep) - ep->ts_t0) / NS_PER_MS);
 }
 
+uint16_t ep_link_mtu(uint16_t mtu, uint16_t our_mss, int family)
+{
+	uint32_t hdr = (family == AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
+	if (mtu != 0 || our_mss == 0)
+		return mtu;
+	return (uint16_t)(our_mss + hdr > UINT16_MAX ? UINT16_MAX : our_mss + hdr);
+}
+
 uint16_t ep_mss(const struct endpoint *ep, uint16_t peer_mss, bool ts)
 {
 	bool v6 = ep->dst.family == AF_INET6;

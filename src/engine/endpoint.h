@@ -125,6 +125,11 @@ uint32_t ep_isn(struct endpoint *ep);
 /* Our TSval now: milliseconds since ts_t0, from tsval_base (RFC 7323 §5.4). */
 uint32_t ep_tsval(const struct endpoint *ep);
 
+/* Our link's MTU for ep->mtu: mtu as the route gave it, or, when that is
+ * unknown (0), the one our_mss (the MSS we offer, the route's MTU less the
+ * headers) implies; 0 when neither is known. */
+uint16_t ep_link_mtu(uint16_t mtu, uint16_t our_mss, int family);
+
 /* The most payload one segment of ours may carry (RFC 9293 §3.7.1): the
  * peer's MSS (0: it named none, TCP_DEFAULT_MSS), at most our own MTU minus
  * the IP and TCP headers, less the timestamp option when agreed. */

@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "core/connmodel.h"
 #include "core/segment.h"
@@ -681,10 +680,8 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 			flows[n].port = t->ports.port[pi];
 			flows[n].src = &cfg->src[ti];
 			flows[n].mss = cfg->mss[ti];
-			/* Our link's MTU; without one, what the offered MSS implies. */
-			uint16_t hdr = (t->addr.family == AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
-			flows[n].mtu = cfg->mtu != NULL && cfg->mtu[ti] != 0 ? cfg->mtu[ti]
-									    : (uint16_t)(cfg->mss[ti] + hdr);
+			flows[n].mtu = ep_link_mtu(cfg->mtu != NULL ? cfg->mtu[ti] : 0, cfg->mss[ti],
+						   t->addr.family);
 			stats_init(&flows[n].rtt);
 		}
 	}

@@ -3,8 +3,9 @@
  *
  * A small vtable (send a segment, wait, take the next captured frame, tell the
  * time) in the shape of packetdrill's netdev. wire_live.c drives libnet and
- * libpcap; the unit tests drive a scripted fake, so probe logic runs without
- * root or a network. Times are nanoseconds of CLOCK_REALTIME, the clock pcap
+ * libpcap; the unit tests drive a scripted fake (tests/unit/fakewire.c), so
+ * engine logic runs without root or a network. The engines use it through
+ * endpoint.h, which adds the send loop, decoding and the timeline. Times are nanoseconds of CLOCK_REALTIME, the clock pcap
  * stamps packets with, so send and capture times compare directly.
  */
 #ifndef TCPSHAKE_WIRE_H

@@ -184,6 +184,33 @@ static void test_emsgsize_errs_the_check_only(void **state)
 	fix_free(x);
 }
 
+/* The causality ordering checks can ask for: data the peer sent before
+ * it had our FIN (it crossed it) is not data sent after our FIN, even
+ * though it arrived after we sent the FIN (the ordering fin-acked needs). */
+static void test_model_orders_crossing_data(void **state)
+{
+	(void)state;
+	struct fix *x = fix_new();
+	struct cx_conn c;
+	struct cx_pkt r[8];
+	x->f->p.send_data = "crossing\n"; /* answers our handshake ACK with data and FIN */
+	cx_evidence_reset(&x->cx);
+	assert_int_equal(cx_connect(&x->cx, 80, NULL, 0, &c), 1);
+	assert_int_equal(cx_send_on(&x->cx, &c, TCPF_FIN | TCPF_ACK, c.snd_nxt, c.rcv_nxt, NULL, 0), 0);
+	c.snd_nxt++;
+	long n = cx_collect(&x->cx, c.sport, c.dport, cx_answer_wait(&x->cx), r, 8);
+	assert_true(n >= 2);
+	assert_int_equal(r[0].len, 9); /* its data came after our FIN went out */
+	assert_true(r[0].t_ns > fw_sent_at(x->f, 2) + FW_T0);
+	struct connmodel m;
+	assert_int_equal(cx_model(&x->cx, &c, CONN_CLOSE_HALF, &m), 0);
+	assert_int_equal(m.bytes_in, 9);
+	assert_int_equal(m.bytes_in_after_our_fin, 0);
+	connmodel_free(&m);
+	cx_abort(&x->cx, &c);
+	fix_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_evidence_in_one_clock),
 		cmocka_unit_test(test_data_within_link_mtu),
 		cmocka_unit_test(test_emsgsize_errs_the_check_only),
+		cmocka_unit_test(test_model_orders_crossing_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
