@@ -388,10 +388,9 @@ static int send_line(struct runner *r, const struct script_line *l)
 	s.dport = r->cfg->dport;
 	script_seg_wire_flags(sp, &s.flags, &s.reserved);
 	s.seq = r->map.iss + sp->seq;
-	if (sp->has_ack)
-		s.ack = r->map.have_irs ? r->map.irs + sp->ack : sp->ack;
-	else if (s.flags & TCPF_ACK)
-		s.ack = r->rcvd_any ? r->rcv_max : 0;
+	/* An ack not written is packetdrill's 0, relative (script.h). */
+	uint32_t ack = sp->has_ack ? sp->ack : 0;
+	s.ack = r->map.have_irs ? r->map.irs + ack : ack;
 	s.win = sp->has_win ? sp->win : TCP_OUR_WINDOW;
 	s.urp = sp->has_urg ? sp->urg : 0;
 	int n = script_build_options(sp, &r->map, r->have_ts_recent, r->ts_recent, s.opt, err, sizeof(err));
