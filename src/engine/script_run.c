@@ -383,6 +383,8 @@ static int send_line(struct runner *r, const struct script_line *l)
 
 	struct tx_segment s;
 	char err[160];
+	if (sp->ecn != SCRIPT_ECN_UNSET)
+		note(r, "%u: the IP ECN field is not set on what we send", l->lineno);
 	memset(&s, 0, sizeof(s));
 	s.sport = r->cfg->sport;
 	s.dport = r->cfg->dport;
@@ -581,6 +583,11 @@ static int expect_line(struct runner *r, const struct script_line *l)
 			r->res->rtt_ns = rtt > (uint64_t)w.lo ? rtt - (uint64_t)w.lo : 0;
 			r->res->have_rtt = true;
 		}
+		for (size_t i = 0; i < l->nalts; i++)
+			if (l->alts[i].ecn != SCRIPT_ECN_UNSET) {
+				note(r, "%u: the IP ECN field is not checked", l->lineno);
+				break;
+			}
 		remember(r, &o.seg);
 		real_event(r, l, o.t, false, w.lo);
 		return 0;

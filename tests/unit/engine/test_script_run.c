@@ -377,6 +377,21 @@ static void test_reset_after_a_script_rst(void **state)
 	done(x);
 }
 
+static void test_ecn_field_noted(void **state)
+{
+	(void)state;
+	struct x *x = setup_x();
+	/* tcpshake crafts no IP ECN field and does not read the peer's: a
+	 * script that writes one passes on the TCP fields, with a note. */
+	run(x, "0 < [ect0] S 0:0(0) win 65535\n"
+	       "+0 > [noecn] S. 0:0(0) ack 1 <...>\n");
+	want_pass(x);
+	assert_int_equal(x->res.nnotes, 2);
+	assert_string_equal(x->res.notes[0], "1: the IP ECN field is not set on what we send");
+	assert_string_equal(x->res.notes[1], "2: the IP ECN field is not checked");
+	done(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_error_too_long),
 		cmocka_unit_test(test_retransmission_tolerated),
 		cmocka_unit_test(test_reset_after_a_script_rst),
+		cmocka_unit_test(test_ecn_field_noted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
