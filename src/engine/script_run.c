@@ -35,7 +35,6 @@ struct obs {
 
 struct runner {
 	struct endpoint *ep;
-	const struct script *s;
 	const struct script_run_config *cfg;
 	struct script_run_result *res;
 	bool decided; /* res holds a fail or an error */
@@ -690,7 +689,6 @@ int script_run(struct endpoint *ep, const struct script *s, const struct script_
 	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
 	r.ep = ep;
-	r.s = s;
 	r.cfg = cfg;
 	r.res = res;
 	ep_timeline_reset(ep);
