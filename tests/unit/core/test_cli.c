@@ -222,6 +222,8 @@ static void test_connect_options(void **state)
 	}
 	assert_int_equal(PARSE(&o, err, "-m", "conform", "--trace", "h"), CLI_OK);
 	assert_true(o.trace);
+	assert_int_equal(PARSE(&o, err, "--script", "a.pkt", "--trace", "h"), CLI_OK);
+	assert_true(o.trace);
 }
 
 static void test_formats(void **state)
@@ -500,7 +502,7 @@ static void test_conflicts(void **state)
 	assert_int_equal(PARSE(&o, err, "--close", "rst", "h"), CLI_ERROR);
 	assert_string_equal(err, "--close needs -m connect");
 	assert_int_equal(PARSE(&o, err, "--trace", "h"), CLI_ERROR);
-	assert_string_equal(err, "--trace needs -m connect or -m conform");
+	assert_string_equal(err, "--trace needs -m connect, -m conform or --script FILE");
 	assert_int_equal(PARSE(&o, err, "-m", "connect", "--data", "", "h"), CLI_ERROR);
 
 	assert_int_equal(PARSE(&o, err, "-f", "a", "-f", "b"), CLI_ERROR);
