@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/connmodel.h"
 #include "core/segment.h"
 #include "core/tcpopt.h"
 
@@ -87,6 +88,43 @@ static void error_v(struct cx *cx, struct verdict *v)
 {
 	v->result = CHECK_ERROR;
 	snprintf(v->detail, sizeof(v->detail), "%s", cx->err[0] ? cx->err : "interrupted");
+}
+
+static void skip(struct verdict *v, const char *why)
+{
+	v->result = CHECK_SKIP;
+	snprintf(v->detail, sizeof(v->detail), "%s", why);
+}
+
+/* How the peer's side of connection c closed during the running check:
+ * not at all, or with a FIN that acknowledged ours (it had our FIN first:
+ * CLOSE_WAIT, then LAST_ACK), or with a FIN sent before it had ours (its
+ * application closed first: FIN_WAIT_1, then TIME_WAIT). Read from the
+ * causality ordering of the check's segments (cx_model), not from arrival
+ * order: a FIN that crossed ours arrives after we sent it, yet was sent
+ * before the peer had it. False (v an error) when out of memory. */
+enum peer_close { PEER_OPEN, PEER_CLOSED_AFTER_US, PEER_CLOSED_FIRST };
+
+static bool peer_close_of(struct cx *cx, const struct cx_conn *c, enum peer_close *pc,
+			  struct verdict *v)
+{
+	struct connmodel m;
+	if (cx_model(cx, c, CONN_CLOSE_ACTIVE, &m) < 0) {
+		v->result = CHECK_ERROR;
+		snprintf(v->detail, sizeof(v->detail), "out of memory");
+		return false;
+	}
+	*pc = PEER_OPEN;
+	for (size_t i = 0; i < m.n; i++) {
+		const struct conn_seg *s = &m.log[i].s;
+		if (s->dir != CONN_IN || !(s->flags & TCPF_FIN))
+			continue;
+		bool had_ours = m.fin_sent && (s->flags & TCPF_ACK) && seq_le(m.fin_seq + 1, s->ack);
+		*pc = had_ours ? PEER_CLOSED_AFTER_US : PEER_CLOSED_FIRST;
+		break;
+	}
+	connmodel_free(&m);
+	return true;
 }
 
 /* A connection for the checks that need one; an error result when it
@@ -379,12 +417,6 @@ static void run_fin_ack(struct cx *cx, const char *data, struct verdict *v)
 	verdict_fin_acked(r, (size_t)n, fin, v);
 }
 
-static void skip(struct verdict *v, const char *why)
-{
-	v->result = CHECK_SKIP;
-	snprintf(v->detail, sizeof(v->detail), "%s", why);
-}
-
 static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
 {
 	struct cx_conn c;
@@ -401,6 +433,19 @@ static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
 	if (fin == 0) {
 		cx_abort(cx, &c);
 		return skip(v, "the peer did not close after our FIN");
+	}
+	/* The premise: we closed first, so the peer went through LAST_ACK to
+	 * CLOSED. A peer whose FIN left before it had ours closed first: it is
+	 * in TIME_WAIT (or CLOSING), where a stale ACK is rightly ignored. */
+	enum peer_close pc;
+	if (!peer_close_of(cx, &c, &pc, v)) {
+		cx_abort(cx, &c);
+		return;
+	}
+	if (pc == PEER_CLOSED_FIRST) {
+		cx_abort(cx, &c);
+		return skip(v, "the peer closed first: it is in TIME_WAIT, not LAST_ACK (run against a "
+			       "server that waits for our FIN)");
 	}
 	/* read_peer acknowledged its FIN: LAST_ACK is over. Wait for our ACK
 	 * to land, then send what a stale endpoint would. */

@@ -211,6 +211,28 @@ static void test_model_orders_crossing_data(void **state)
 	fix_free(x);
 }
 
+/* rst-after-close against a server that closes first: the peer's FIN left
+ * before it had ours, so it is in TIME_WAIT, not LAST_ACK, and a stale ACK
+ * is rightly ignored. The check skips, saying why, and sends no stale ACK
+ * (it read "fail: a segment after the close drew nothing" against lwIP's
+ * and Linux's close-first servers). */
+static void test_rst_after_close_skips_peer_closing_first(void **state)
+{
+	(void)state;
+	struct fix *x = fix_new();
+	struct verdict v;
+	x->f->p.send_data = "bye\n"; /* data and FIN on our handshake ACK */
+	run_check(x, "rst-after-close", &v);
+	assert_int_equal(v.result, CHECK_SKIP);
+	assert_non_null(strstr(v.detail, "the peer closed first: it is in TIME_WAIT, not LAST_ACK"));
+	/* SYN, ACK, our FIN, the ACK of its FIN (its data's), then the
+	 * clean-up RST: no stale ACK after the FIN was acknowledged. */
+	long fin = fw_find(x->f, 0, TCPF_FIN | TCPF_ACK);
+	assert_true(fin > 0);
+	assert_int_equal(x->f->sent[x->f->nsent - 1].seg.flags, TCPF_RST | TCPF_ACK);
+	fix_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_data_within_link_mtu),
 		cmocka_unit_test(test_emsgsize_errs_the_check_only),
 		cmocka_unit_test(test_model_orders_crossing_data),
+		cmocka_unit_test(test_rst_after_close_skips_peer_closing_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
