@@ -127,6 +127,27 @@ static bool peer_close_of(struct cx *cx, const struct cx_conn *c, enum peer_clos
 	return true;
 }
 
+/* The premise of the checks that probe an open connection and judge what
+ * follows: a server that keeps it open until the check is done. One whose
+ * application closed may rightly reset what we send after that (RFC 9293
+ * 3.6, RFC 1122 4.2.2.13), so "the connection was closed" would blame TCP
+ * for the application, and its own closing segments (data, FIN, both
+ * acknowledging our last byte) would pass for answers to the probe. So a
+ * FIN from the peer before the check's outcome makes it a skip, saying
+ * why. Whether a FIN came before or after the probe left is no matter: the
+ * probe cannot make a TCP send a FIN, only its application can. Returns
+ * whether the premise held (v untouched), else false with v filled. */
+static bool kept_open(struct cx *cx, const struct cx_conn *c, struct verdict *v)
+{
+	enum peer_close pc;
+	if (!peer_close_of(cx, c, &pc, v))
+		return false;
+	if (pc == PEER_OPEN)
+		return true;
+	skip(v, "the server closed the connection first: run against a server that keeps it open");
+	return false;
+}
+
 /* A connection for the checks that need one; an error result when it
  * cannot be had (the port answered the runner's handshake moments ago). */
 static bool open_conn(struct cx *cx, struct cx_conn *c, struct verdict *v)
@@ -388,7 +409,8 @@ static void run_urgent(struct cx *cx, const char *data, struct verdict *v)
 		return error_v(cx, v);
 	if (rc != 2)
 		cx_abort(cx, &c);
-	verdict_urgent(rc == 1, rc == 2, v);
+	if (kept_open(cx, &c, v))
+		verdict_urgent(rc == 1, rc == 2, v);
 }
 
 static void run_fin_ack(struct cx *cx, const char *data, struct verdict *v)
@@ -494,7 +516,8 @@ static void run_rst_in_window(struct cx *cx, const char *data, struct verdict *v
 	int rc = answer_then_alive(cx, &c, &r, &open);
 	if (rc < 0)
 		return error_v(cx, v);
-	verdict_challenge(rc ? &r : NULL, nxt, open, "in-window RST", v);
+	if (kept_open(cx, &c, v))
+		verdict_challenge(rc ? &r : NULL, nxt, open, "in-window RST", v);
 }
 
 static void run_rst_out_of_window(struct cx *cx, const char *data, struct verdict *v)
@@ -510,7 +533,8 @@ static void run_rst_out_of_window(struct cx *cx, const char *data, struct verdic
 	int rc = answer_then_alive(cx, &c, &r, &open);
 	if (rc < 0)
 		return error_v(cx, v);
-	verdict_rst_ignored(rc ? &r : NULL, open, v);
+	if (kept_open(cx, &c, v))
+		verdict_rst_ignored(rc ? &r : NULL, open, v);
 }
 
 static void run_syn_established(struct cx *cx, const char *data, struct verdict *v)
@@ -534,7 +558,8 @@ static void run_syn_established(struct cx *cx, const char *data, struct verdict 
 	int rc = answer_then_alive(cx, &c, &r, &open);
 	if (rc < 0)
 		return error_v(cx, v);
-	verdict_challenge(rc ? &r : NULL, nxt, open, "SYN in ESTABLISHED", v);
+	if (kept_open(cx, &c, v))
+		verdict_challenge(rc ? &r : NULL, nxt, open, "SYN in ESTABLISHED", v);
 }
 
 static void run_bad_ack_data(struct cx *cx, const char *data, struct verdict *v)
@@ -552,7 +577,8 @@ static void run_bad_ack_data(struct cx *cx, const char *data, struct verdict *v)
 	if (n < 0)
 		return error_v(cx, v);
 	cx_abort(cx, &c);
-	verdict_bad_ack_data(r, (size_t)n, c.snd_nxt, len, v);
+	if (kept_open(cx, &c, v))
+		verdict_bad_ack_data(r, (size_t)n, c.snd_nxt, len, v);
 }
 
 static void run_out_of_window(struct cx *cx, const char *data, struct verdict *v)
@@ -566,11 +592,18 @@ static void run_out_of_window(struct cx *cx, const char *data, struct verdict *v
 	if (cx_send_on(cx, &c, TCPF_PSH | TCPF_ACK, c.snd_nxt + FAR, c.rcv_nxt, far,
 		       (uint16_t)strlen(far)) < 0)
 		return error_v(cx, v);
-	int rc = first_answer(cx, c.sport, c.dport, &r);
+	/* The answer is a bare ACK: data or a FIN the peer sends on its own
+	 * account (a server that closes) answers nothing, and must not pass
+	 * for the ACK (kept_open then says what it means). */
+	uint64_t until = cx_now(cx) + cx_answer_wait(cx);
+	int rc;
+	while ((rc = cx_recv(cx, c.sport, c.dport, until, &r)) == 1 && (r.len > 0 || (r.flags & TCPF_FIN)))
+		;
 	if (rc < 0)
 		return error_v(cx, v);
 	cx_abort(cx, &c);
-	verdict_unacceptable_ack(rc ? &r : NULL, c.snd_nxt, v);
+	if (kept_open(cx, &c, v))
+		verdict_unacceptable_ack(rc ? &r : NULL, c.snd_nxt, v);
 }
 
 static void run_time_wait(struct cx *cx, const char *data, struct verdict *v)

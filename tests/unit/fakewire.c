@@ -182,6 +182,17 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 		return;
 	}
 	if (seg->payload_len > 0) {
+		/* Its application closed first and reads no more: new data
+		 * that still comes aborts the connection, as Linux and lwIP do
+		 * (an unacceptable segment is still only acknowledged). */
+		uint32_t at_nxt = c->rcv_nxt - seg->seq;
+		bool fresh = (int32_t)at_nxt >= 0 && at_nxt < seg->payload_len;
+		if (p->rst_data_after_close && c->fin_sent && !c->passive && fresh) {
+			peer_tx(f, seg->sport, at, TCPF_RST | TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL,
+				PKT_CSUM_GOOD);
+			c->closed = true;
+			return;
+		}
 		if (p->drop_data > 0) {
 			p->drop_data--;
 			return;

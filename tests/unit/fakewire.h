@@ -47,6 +47,7 @@ struct fw_script {
 	unsigned drop_data;       /* ignore this many of our data segments */
 	bool never_fin;           /* ACK our FIN but never send its own */
 	const char *send_data;    /* on our handshake ACK: send this, then FIN */
+	bool rst_data_after_close; /* once it closed first, reset data (RFC 1122 4.2.2.13) */
 	uint16_t win;             /* the window it advertises (fw_init: 64240) */
 	bool no_opts;             /* SYN-ACK without options (else Linux's, MSS 1460) */
 	uint64_t fin_again_after; /* resend its FIN this long after the first (0: never) */

@@ -233,6 +233,48 @@ static void test_rst_after_close_skips_peer_closing_first(void **state)
 	fix_free(x);
 }
 
+/* The checks that probe an open connection and judge what follows need a
+ * server that keeps it open. Against one that closed first (and resets
+ * data after its close, as RFC 1122 4.2.2.13 allows) each skips with the
+ * reason, never fails ("the connection was closed") nor passes on the
+ * peer's own closing segments. Against a peer that keeps it open none of
+ * them skips: the plain fake accepts any RST, so some fail there, rightly. */
+static const char *const needs_open[] = {
+	"urgent-data", "rst-in-window-challenge", "rst-out-of-window-ignored",
+	"syn-established-challenge", "bad-ack-data-refused", "out-of-window-acked",
+};
+
+static void test_open_checks_skip_when_server_closed_first(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(needs_open) / sizeof(needs_open[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.send_data = "bye\n";
+		x->f->p.rst_data_after_close = true;
+		run_check(x, needs_open[i], &v);
+		print_message("%s: %s %s\n", needs_open[i], check_result_name(v.result), v.detail);
+		assert_int_equal(v.result, CHECK_SKIP);
+		assert_string_equal(v.detail, "the server closed the connection first: run against a "
+					      "server that keeps it open");
+		fix_free(x);
+	}
+}
+
+static void test_open_checks_judged_when_server_keeps_it(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(needs_open) / sizeof(needs_open[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.rst_data_after_close = true; /* never used: it does not close */
+		run_check(x, needs_open[i], &v);
+		assert_int_not_equal(v.result, CHECK_SKIP);
+		assert_int_not_equal(v.result, CHECK_ERROR);
+		fix_free(x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +285,8 @@ int main(void)
 		cmocka_unit_test(test_emsgsize_errs_the_check_only),
 		cmocka_unit_test(test_model_orders_crossing_data),
 		cmocka_unit_test(test_rst_after_close_skips_peer_closing_first),
+		cmocka_unit_test(test_open_checks_skip_when_server_closed_first),
+		cmocka_unit_test(test_open_checks_judged_when_server_keeps_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
