@@ -487,6 +487,27 @@ static void test_enobufs_transient_retried(void **state)
 	free(r.f);
 }
 
+/* The RST that frees the server's half-open entry goes through the one
+ * send loop too: a queue that is full for a moment delays it, and does not
+ * lose it (it was sent with one bare send call, dropped on ENOBUFS). */
+static void test_rst_retried_when_queue_full(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	r.f->enobufs = 2;
+	r.f->enobufs_from = 1; /* the SYN goes; the RST is refused twice */
+	run_probe(&r, "192.0.2.10", "80", 1, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.f->sends_tried, 4);
+	assert_int_equal(r.f->nsent, 2);
+	assert_int_equal(r.f->sent[1].seg.flags, TCPF_RST);
+	assert_int_equal(r.f->sent[1].seg.seq, r.f->sent[0].seg.seq + 1);
+	/* Backed off a millisecond a refusal, by the wire's clock. */
+	assert_true(r.f->sent[1].t - r.f->sent[0].t >= 250 * US + 2 * MS);
+	run_free(&r);
+	free(r.f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_enobufs_forever_gives_up),
 		cmocka_unit_test(test_enobufs_stop),
 		cmocka_unit_test(test_enobufs_transient_retried),
+		cmocka_unit_test(test_rst_retried_when_queue_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
