@@ -37,24 +37,34 @@ static void enqueue(struct fakewire *f, uint64_t ts, const struct pkt_spec *s, b
 	assert_true(fr->len > 0);
 }
 
+/* pkt_defaults, then the addresses and ports of our segment seg: as it
+ * went (back false), or swapped, for the peer's answer to it (back true).
+ * src and dst hold the text s points to. */
+static void spec_of(struct pkt_spec *s, const struct tx_segment *seg, bool back,
+		    char src[NETADDR_STRLEN], char dst[NETADDR_STRLEN])
+{
+	pkt_defaults(s);
+	netaddr_str(back ? &seg->dst : &seg->src, src, NETADDR_STRLEN);
+	netaddr_str(back ? &seg->src : &seg->dst, dst, NETADDR_STRLEN);
+	s->src = src;
+	s->dst = dst;
+	s->sport = back ? seg->dport : seg->sport;
+	s->dport = back ? seg->sport : seg->dport;
+}
+
 /* The peer answers our segment to with one of its own, arriving at time
- * at: from the address and port to went to, to where it came from. */
+ * at: from the address and port to went to, to where it came from. Its
+ * RSTs advertise no window, as Linux's do. */
 static void peer_tx(struct fakewire *f, const struct tx_segment *to, uint64_t at, uint8_t flags,
 		    uint32_t seq, uint32_t ack, const char *data, enum pkt_csum ck)
 {
 	struct pkt_spec s;
 	char src[NETADDR_STRLEN], dst[NETADDR_STRLEN];
-	pkt_defaults(&s);
-	netaddr_str(&to->dst, src, sizeof(src));
-	netaddr_str(&to->src, dst, sizeof(dst));
-	s.src = src;
-	s.dst = dst;
-	s.sport = to->dport;
-	s.dport = to->sport;
+	spec_of(&s, to, true, src, dst);
 	s.seq = seq;
 	s.ack = ack;
 	s.flags = flags;
-	s.win = f->p.win;
+	s.win = (flags & TCPF_RST) ? 0 : f->p.win;
 	if ((flags & TCPF_SYN) && !f->p.no_opts) {
 		s.tcp_opts = pkt_linux_synack_opts;
 		s.tcp_opts_len = sizeof(pkt_linux_synack_opts);
@@ -70,13 +80,7 @@ static void own_copy(struct fakewire *f, uint64_t at, const struct tx_segment *s
 {
 	struct pkt_spec s;
 	char src[NETADDR_STRLEN], dst[NETADDR_STRLEN];
-	pkt_defaults(&s);
-	netaddr_str(&seg->src, src, sizeof(src));
-	netaddr_str(&seg->dst, dst, sizeof(dst));
-	s.src = src;
-	s.dst = dst;
-	s.sport = seg->sport;
-	s.dport = seg->dport;
+	spec_of(&s, seg, false, src, dst);
 	s.seq = seg->seq;
 	s.ack = seg->ack;
 	s.flags = seg->flags;
@@ -142,40 +146,18 @@ static void port_react(struct fakewire *f, enum fw_port_beh b, uint64_t t, uint6
 	case FW_PORT_TCP:
 	case FW_PORT_DROP:
 		break;
-	case FW_PORT_CLOSED: {
-		struct pkt_spec r;
-		char src[NETADDR_STRLEN], dst[NETADDR_STRLEN];
-		pkt_defaults(&r);
-		netaddr_str(&seg->dst, src, sizeof(src));
-		netaddr_str(&seg->src, dst, sizeof(dst));
-		r.src = src;
-		r.dst = dst;
-		r.sport = seg->dport;
-		r.dport = seg->sport;
-		r.seq = 0;
-		r.ack = ack;
-		r.flags = TCPF_RST | TCPF_ACK;
-		r.win = 0;
-		enqueue(f, at, &r, true);
+	case FW_PORT_CLOSED:
+		peer_tx(f, seg, at, TCPF_RST | TCPF_ACK, 0, ack, NULL, PKT_CSUM_GOOD);
 		break;
-	}
 	case FW_PORT_ICMP: {
 		struct pkt_spec syn, icmp;
-		char us[NETADDR_STRLEN], it[NETADDR_STRLEN];
+		char us[NETADDR_STRLEN], it[NETADDR_STRLEN], it2[NETADDR_STRLEN], us2[NETADDR_STRLEN];
 		bool v6 = seg->dst.family == AF_INET6;
-		netaddr_str(&seg->src, us, sizeof(us));
-		netaddr_str(&seg->dst, it, sizeof(it));
-		pkt_defaults(&syn);
-		syn.src = us;
-		syn.dst = it;
-		syn.sport = seg->sport;
-		syn.dport = seg->dport;
+		spec_of(&syn, seg, false, us, it);
 		syn.seq = seg->seq;
 		syn.ack = 0;
 		syn.flags = seg->flags;
-		pkt_defaults(&icmp);
-		icmp.src = it;
-		icmp.dst = us;
+		spec_of(&icmp, seg, true, it2, us2);
 		icmp.l4 = PKT_L4_ICMP;
 		icmp.icmp_type = v6 ? 1 : 3;  /* destination unreachable */
 		icmp.icmp_code = v6 ? 1 : 13; /* administratively prohibited */
