@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/connmodel.h"
 #include "core/segment.h"
 #include "core/tcpopt.h"
 
@@ -87,6 +88,64 @@ static void error_v(struct cx *cx, struct verdict *v)
 {
 	v->result = CHECK_ERROR;
 	snprintf(v->detail, sizeof(v->detail), "%s", cx->err[0] ? cx->err : "interrupted");
+}
+
+static void skip(struct verdict *v, const char *why)
+{
+	v->result = CHECK_SKIP;
+	snprintf(v->detail, sizeof(v->detail), "%s", why);
+}
+
+/* How the peer's side of connection c closed during the running check:
+ * not at all, or with a FIN that acknowledged ours (it had our FIN first:
+ * CLOSE_WAIT, then LAST_ACK), or with a FIN sent before it had ours (its
+ * application closed first: FIN_WAIT_1, then TIME_WAIT). Read from the
+ * causality ordering of the check's segments (cx_model), not from arrival
+ * order: a FIN that crossed ours arrives after we sent it, yet was sent
+ * before the peer had it. False (v an error) when out of memory. */
+enum peer_close { PEER_OPEN, PEER_CLOSED_AFTER_US, PEER_CLOSED_FIRST };
+
+static bool peer_close_of(struct cx *cx, const struct cx_conn *c, enum peer_close *pc,
+			  struct verdict *v)
+{
+	struct connmodel m;
+	if (cx_model(cx, c, CONN_CLOSE_ACTIVE, &m) < 0) {
+		v->result = CHECK_ERROR;
+		snprintf(v->detail, sizeof(v->detail), "out of memory");
+		return false;
+	}
+	*pc = PEER_OPEN;
+	for (size_t i = 0; i < m.n; i++) {
+		const struct conn_seg *s = &m.log[i].s;
+		if (s->dir != CONN_IN || !(s->flags & TCPF_FIN))
+			continue;
+		bool had_ours = m.fin_sent && (s->flags & TCPF_ACK) && seq_le(m.fin_seq + 1, s->ack);
+		*pc = had_ours ? PEER_CLOSED_AFTER_US : PEER_CLOSED_FIRST;
+		break;
+	}
+	connmodel_free(&m);
+	return true;
+}
+
+/* The premise of the checks that probe an open connection and judge what
+ * follows: a server that keeps it open until the check is done. One whose
+ * application closed may rightly reset what we send after that (RFC 9293
+ * 3.6, RFC 1122 4.2.2.13), so "the connection was closed" would blame TCP
+ * for the application, and its own closing segments (data, FIN, both
+ * acknowledging our last byte) would pass for answers to the probe. So a
+ * FIN from the peer before the check's outcome makes it a skip, saying
+ * why. Whether a FIN came before or after the probe left is no matter: the
+ * probe cannot make a TCP send a FIN, only its application can. Returns
+ * whether the premise held (v untouched), else false with v filled. */
+static bool kept_open(struct cx *cx, const struct cx_conn *c, struct verdict *v)
+{
+	enum peer_close pc;
+	if (!peer_close_of(cx, c, &pc, v))
+		return false;
+	if (pc == PEER_OPEN)
+		return true;
+	skip(v, "the server closed the connection first: run against a server that keeps it open");
+	return false;
 }
 
 /* A connection for the checks that need one; an error result when it
@@ -350,7 +409,8 @@ static void run_urgent(struct cx *cx, const char *data, struct verdict *v)
 		return error_v(cx, v);
 	if (rc != 2)
 		cx_abort(cx, &c);
-	verdict_urgent(rc == 1, rc == 2, v);
+	if (kept_open(cx, &c, v))
+		verdict_urgent(rc == 1, rc == 2, v);
 }
 
 static void run_fin_ack(struct cx *cx, const char *data, struct verdict *v)
@@ -379,12 +439,6 @@ static void run_fin_ack(struct cx *cx, const char *data, struct verdict *v)
 	verdict_fin_acked(r, (size_t)n, fin, v);
 }
 
-static void skip(struct verdict *v, const char *why)
-{
-	v->result = CHECK_SKIP;
-	snprintf(v->detail, sizeof(v->detail), "%s", why);
-}
-
 static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
 {
 	struct cx_conn c;
@@ -401,6 +455,19 @@ static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
 	if (fin == 0) {
 		cx_abort(cx, &c);
 		return skip(v, "the peer did not close after our FIN");
+	}
+	/* The premise: we closed first, so the peer went through LAST_ACK to
+	 * CLOSED. A peer whose FIN left before it had ours closed first: it is
+	 * in TIME_WAIT (or CLOSING), where a stale ACK is rightly ignored. */
+	enum peer_close pc;
+	if (!peer_close_of(cx, &c, &pc, v)) {
+		cx_abort(cx, &c);
+		return;
+	}
+	if (pc == PEER_CLOSED_FIRST) {
+		cx_abort(cx, &c);
+		return skip(v, "the peer closed first: it is in TIME_WAIT, not LAST_ACK (run against a "
+			       "server that waits for our FIN)");
 	}
 	/* read_peer acknowledged its FIN: LAST_ACK is over. Wait for our ACK
 	 * to land, then send what a stale endpoint would. */
@@ -449,7 +516,8 @@ static void run_rst_in_window(struct cx *cx, const char *data, struct verdict *v
 	int rc = answer_then_alive(cx, &c, &r, &open);
 	if (rc < 0)
 		return error_v(cx, v);
-	verdict_challenge(rc ? &r : NULL, nxt, open, "in-window RST", v);
+	if (kept_open(cx, &c, v))
+		verdict_challenge(rc ? &r : NULL, nxt, open, "in-window RST", v);
 }
 
 static void run_rst_out_of_window(struct cx *cx, const char *data, struct verdict *v)
@@ -465,7 +533,8 @@ static void run_rst_out_of_window(struct cx *cx, const char *data, struct verdic
 	int rc = answer_then_alive(cx, &c, &r, &open);
 	if (rc < 0)
 		return error_v(cx, v);
-	verdict_rst_ignored(rc ? &r : NULL, open, v);
+	if (kept_open(cx, &c, v))
+		verdict_rst_ignored(rc ? &r : NULL, open, v);
 }
 
 static void run_syn_established(struct cx *cx, const char *data, struct verdict *v)
@@ -489,7 +558,8 @@ static void run_syn_established(struct cx *cx, const char *data, struct verdict 
 	int rc = answer_then_alive(cx, &c, &r, &open);
 	if (rc < 0)
 		return error_v(cx, v);
-	verdict_challenge(rc ? &r : NULL, nxt, open, "SYN in ESTABLISHED", v);
+	if (kept_open(cx, &c, v))
+		verdict_challenge(rc ? &r : NULL, nxt, open, "SYN in ESTABLISHED", v);
 }
 
 static void run_bad_ack_data(struct cx *cx, const char *data, struct verdict *v)
@@ -507,7 +577,8 @@ static void run_bad_ack_data(struct cx *cx, const char *data, struct verdict *v)
 	if (n < 0)
 		return error_v(cx, v);
 	cx_abort(cx, &c);
-	verdict_bad_ack_data(r, (size_t)n, c.snd_nxt, len, v);
+	if (kept_open(cx, &c, v))
+		verdict_bad_ack_data(r, (size_t)n, c.snd_nxt, len, v);
 }
 
 static void run_out_of_window(struct cx *cx, const char *data, struct verdict *v)
@@ -521,11 +592,18 @@ static void run_out_of_window(struct cx *cx, const char *data, struct verdict *v
 	if (cx_send_on(cx, &c, TCPF_PSH | TCPF_ACK, c.snd_nxt + FAR, c.rcv_nxt, far,
 		       (uint16_t)strlen(far)) < 0)
 		return error_v(cx, v);
-	int rc = first_answer(cx, c.sport, c.dport, &r);
+	/* The answer is a bare ACK: data or a FIN the peer sends on its own
+	 * account (a server that closes) answers nothing, and must not pass
+	 * for the ACK (kept_open then says what it means). */
+	uint64_t until = cx_now(cx) + cx_answer_wait(cx);
+	int rc;
+	while ((rc = cx_recv(cx, c.sport, c.dport, until, &r)) == 1 && (r.len > 0 || (r.flags & TCPF_FIN)))
+		;
 	if (rc < 0)
 		return error_v(cx, v);
 	cx_abort(cx, &c);
-	verdict_unacceptable_ack(rc ? &r : NULL, c.snd_nxt, v);
+	if (kept_open(cx, &c, v))
+		verdict_unacceptable_ack(rc ? &r : NULL, c.snd_nxt, v);
 }
 
 static void run_time_wait(struct cx *cx, const char *data, struct verdict *v)

@@ -163,6 +163,19 @@ for id in time-wait-fin-acked fin-acked; do
 	assert_eq pass "$(json_field "$line" result)" "close-first: $id"
 done
 
+# The checks whose premise a server that closes first denies
+# (CLOSE_FIRST_DENIES, common.sh) skip, saying why. close-first's line and
+# FIN leave as soon as our handshake ACK is in (its accept callback runs
+# inside tcp_input()), before our FIN or any probe arrives: lwIP is in
+# FIN_WAIT, later TIME_WAIT, never LAST_ACK (rst-after-close), and data
+# reaching a PCB whose application closed (TF_RXCLOSED) makes tcp_input()
+# call tcp_abort() (the rest).
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --json --checks "${CLOSE_FIRST_DENIES// /,}" "$LW:8081"
+for id in $CLOSE_FIRST_DENIES; do
+	line=$(printf '%s\n' "$OUT" | grep "\"type\":\"check\",\"id\":\"$id\",")
+	assert_premise_skip "$id" "$line" "close-first: $id"
+done
+
 # The half-close seen by conform: talk's 3 lines go after our FIN.
 assert_exit 0 in_cli "$TCPSHAKE" -m conform --json --data x --checks fin-acked "$LW:8083"
 line=$(printf '%s\n' "$OUT" | grep '"id":"fin-acked"')

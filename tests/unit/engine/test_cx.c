@@ -211,6 +211,70 @@ static void test_model_orders_crossing_data(void **state)
 	fix_free(x);
 }
 
+/* rst-after-close against a server that closes first: the peer's FIN left
+ * before it had ours, so it is in TIME_WAIT, not LAST_ACK, and a stale ACK
+ * is rightly ignored. The check skips, saying why, and sends no stale ACK
+ * (it read "fail: a segment after the close drew nothing" against lwIP's
+ * and Linux's close-first servers). */
+static void test_rst_after_close_skips_peer_closing_first(void **state)
+{
+	(void)state;
+	struct fix *x = fix_new();
+	struct verdict v;
+	x->f->p.send_data = "bye\n"; /* data and FIN on our handshake ACK */
+	run_check(x, "rst-after-close", &v);
+	assert_int_equal(v.result, CHECK_SKIP);
+	assert_non_null(strstr(v.detail, "the peer closed first: it is in TIME_WAIT, not LAST_ACK"));
+	/* SYN, ACK, our FIN, the ACK of its FIN (its data's), then the
+	 * clean-up RST: no stale ACK after the FIN was acknowledged. */
+	long fin = fw_find(x->f, 0, TCPF_FIN | TCPF_ACK);
+	assert_true(fin > 0);
+	assert_int_equal(x->f->sent[x->f->nsent - 1].seg.flags, TCPF_RST | TCPF_ACK);
+	fix_free(x);
+}
+
+/* The checks that probe an open connection and judge what follows need a
+ * server that keeps it open. Against one that closed first (and resets
+ * data after its close, as RFC 1122 4.2.2.13 allows) each skips with the
+ * reason, never fails ("the connection was closed") nor passes on the
+ * peer's own closing segments. Against a peer that keeps it open none of
+ * them skips: the plain fake accepts any RST, so some fail there, rightly. */
+static const char *const needs_open[] = {
+	"urgent-data", "rst-in-window-challenge", "rst-out-of-window-ignored",
+	"syn-established-challenge", "bad-ack-data-refused", "out-of-window-acked",
+};
+
+static void test_open_checks_skip_when_server_closed_first(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(needs_open) / sizeof(needs_open[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.send_data = "bye\n";
+		x->f->p.rst_data_after_close = true;
+		run_check(x, needs_open[i], &v);
+		print_message("%s: %s %s\n", needs_open[i], check_result_name(v.result), v.detail);
+		assert_int_equal(v.result, CHECK_SKIP);
+		assert_string_equal(v.detail, "the server closed the connection first: run against a "
+					      "server that keeps it open");
+		fix_free(x);
+	}
+}
+
+static void test_open_checks_judged_when_server_keeps_it(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(needs_open) / sizeof(needs_open[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.rst_data_after_close = true; /* never used: it does not close */
+		run_check(x, needs_open[i], &v);
+		assert_int_not_equal(v.result, CHECK_SKIP);
+		assert_int_not_equal(v.result, CHECK_ERROR);
+		fix_free(x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +284,9 @@ int main(void)
 		cmocka_unit_test(test_data_within_link_mtu),
 		cmocka_unit_test(test_emsgsize_errs_the_check_only),
 		cmocka_unit_test(test_model_orders_crossing_data),
+		cmocka_unit_test(test_rst_after_close_skips_peer_closing_first),
+		cmocka_unit_test(test_open_checks_skip_when_server_closed_first),
+		cmocka_unit_test(test_open_checks_judged_when_server_keeps_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
