@@ -129,8 +129,9 @@ void verdict_initial_window(const struct cx_pkt *seg, size_t n, uint32_t start, 
 		set(v, CHECK_FAIL, "initial window %zu segments, %u bytes: above RFC 6928's %u for MSS %u",
 		    segs, bytes, bound, smss);
 	else if (!more)
-		set(v, CHECK_SKIP, "the peer sent %u bytes in %zu segments, all it had: its initial window "
-				   "was not reached (ask for more than %u bytes)", bytes, segs, bound);
+		set(v, CHECK_SKIP, "the peer sent %u bytes in %zu segments, then less than a segment "
+				   "more: its initial window was not reached (ask for more than %u bytes)",
+		    bytes, segs, bound);
 	else
 		set(v, CHECK_PASS, "initial window %zu segments, %u bytes (RFC 6928: at most %u for MSS %u)",
 		    segs, bytes, bound, smss);

@@ -56,9 +56,10 @@ uint32_t iw_bound(uint16_t smss);
 size_t iw_flight(const struct cx_pkt *seg, size_t n, uint32_t start, uint32_t *bytes);
 
 /* Judge that flight. smss: the largest payload the peer may send us (our
- * MSS offer), so the bound is the most lenient one that applies. more:
- * new data came once we acknowledged the flight, so the flight was cut by
- * a window and not by the data the peer had. */
+ * MSS offer), so the bound is the most lenient one that applies. more: a
+ * full segment more of new data came once we acknowledged the flight, so
+ * a window cut it, not the data the peer had (nor Nagle, RFC 9293
+ * 3.7.4, which holds back only a partial segment). */
 void verdict_initial_window(const struct cx_pkt *seg, size_t n, uint32_t start, uint16_t smss,
 			    bool more, struct verdict *v);
 
