@@ -1,0 +1,141 @@
+/*
+ * checks_measure: the measuring checks. See checks_measure.h.
+ *
+ * The checks that need the peer to have data queued that we do not take
+ * send a request (--data, or bytes of ours an echo server sends back) and
+ * then hold back their ACK or their window. Those connect with an MSS
+ * option only: without SACK a peer sends no tail-loss probe (Linux's
+ * needs SACK), so what follows its first flight is its retransmission
+ * timer alone, and without window scaling our window field means what it
+ * says.
+ */
+#include "config.h"
+#include "engine/checks_measure.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/segment.h"
+#include "core/tcpconst.h"
+#include "core/tcpopt.h"
+#include "core/verdict_measure.h"
+
+#define REQUEST "tcpshake conformance check\r\n"
+/* What initial-window sends an echo server: more than any initial window
+ * RFC 6928 allows (14600 bytes), so the window, not the data, ends the
+ * first flight. */
+#define IW_FILL 20000
+#define IW_SEGS 128
+/* zero-window-probe: bytes an echo server holds for our closed window. */
+#define ZWP_FILL 3000
+#define ZWP_PROBES 3                      /* enough for two intervals */
+#define ZWP_WATCH_NS (12 * NS_PER_S)      /* lwIP's third probe: about 10.5 s */
+#define CHALLENGE_RSTS 200                /* RFC 5961 7's burst ... */
+#define CHALLENGE_GAP_NS (5 * NS_PER_MS)  /* ... over one second */
+
+static char fill[IW_FILL];
+
+static void error_v(struct cx *cx, struct verdict *v)
+{
+	v->result = CHECK_ERROR;
+	snprintf(v->detail, sizeof(v->detail), "%s", cx->err[0] ? cx->err : "interrupted");
+}
+
+/* A connection for a check, from our usual SYN (plain false) or one with
+ * only an MSS option (plain true, see the top). False with v set to an
+ * error when there is none: the port answered the runner's handshake. */
+static bool connect_for(struct cx *cx, bool plain, struct cx_conn *c, struct verdict *v)
+{
+	uint8_t mss[4] = {2, 4, (uint8_t)(cx->mss >> 8), (uint8_t)cx->mss};
+	int rc = cx_connect(cx, cx->port, plain ? mss : NULL, plain ? sizeof(mss) : 0, c);
+	if (rc < 0) {
+		error_v(cx, v);
+		return false;
+	}
+	if (rc == 0) {
+		v->result = CHECK_ERROR;
+		snprintf(v->detail, sizeof(v->detail), "no connection to port %u", cx->port);
+		return false;
+	}
+	return true;
+}
+
+/* The request: --data, or n bytes of ours (an echo server answers them). */
+static const char *request(const char *data, size_t n, size_t *len)
+{
+	if (data != NULL) {
+		*len = strlen(data);
+		return data;
+	}
+	if (fill[0] != 'x')
+		memset(fill, 'x', sizeof(fill));
+	*len = n < sizeof(fill) ? n : sizeof(fill);
+	return fill;
+}
+
+/* Send len bytes of d at snd_nxt (moved on), within what the peer's
+ * window took at the handshake. */
+static int send_request(struct cx *cx, struct cx_conn *c, const char *d, size_t len)
+{
+	if (len > c->peer_win)
+		len = c->peer_win;
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
+	if (cx_send_on(cx, c, TCPF_PSH | TCPF_ACK, c->snd_nxt, c->rcv_nxt, d, (uint16_t)len) < 0)
+		return -1;
+	c->snd_nxt += (uint32_t)len;
+	return 0;
+}
+
+void check_initial_window(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt seg[IW_SEGS], p;
+	size_t n = 0, len;
+	if (!connect_for(cx, true, &c, v))
+		return;
+	const char *d = request(data, IW_FILL, &len);
+	if (send_request(cx, &c, d, len) < 0)
+		goto err;
+	/* The first flight, unacknowledged: until the first retransmission,
+	 * or until the peer is quiet for an answer's wait. */
+	uint32_t hi = c.rcv_nxt;
+	uint16_t biggest = 0;
+	for (;;) {
+		int rc = cx_recv(cx, c.sport, c.dport, cx_now(cx) + cx_answer_wait(cx), &p);
+		if (rc < 0)
+			goto err;
+		if (rc == 0 || (p.flags & TCPF_RST))
+			break;
+		if (p.len == 0)
+			continue;
+		if (n < IW_SEGS)
+			seg[n++] = p;
+		if ((int32_t)(p.seq - hi) < 0)
+			break;
+		hi = p.seq + p.len;
+		biggest = p.len > biggest ? p.len : biggest;
+	}
+	/* Acknowledge it all: a full segment more of new data means a window
+	 * cut the flight (Nagle holds back only a partial one). */
+	uint32_t fresh = hi;
+	if (hi != c.rcv_nxt) {
+		c.rcv_nxt = hi;
+		if (cx_send_on(cx, &c, TCPF_ACK, c.snd_nxt, c.rcv_nxt, NULL, 0) < 0)
+			goto err;
+		uint64_t until = cx_now(cx) + cx_answer_wait(cx);
+		int rc;
+		while (fresh - hi < biggest && (rc = cx_recv(cx, c.sport, c.dport, until, &p)) == 1)
+			if (p.len > 0 && (int32_t)(p.seq + p.len - fresh) > 0)
+				fresh = p.seq + p.len;
+		if (rc < 0)
+			goto err;
+	}
+	bool more = biggest > 0 && fresh - hi >= biggest;
+	cx_abort(cx, &c);
+	verdict_initial_window(seg, n, c.irs + 1, cx->mss, more, v);
+	return;
+err:
+	cx_abort(cx, &c);
+	error_v(cx, v);
+}

@@ -1,0 +1,26 @@
+/*
+ * checks_measure: the conformance checks that measure a behaviour over
+ * time rather than compare one answer: a window counted, a delay timed, a
+ * timer's backoff watched. They stay C procedures on cx (fixed exchanges
+ * can be scripts; these cannot), each deciding with a verdict function of
+ * core/verdict_measure.h. docs/checks.md describes them for people.
+ *
+ * checks.c registers them: CHECKS_MEASURE is their entries of its table,
+ * in the order they run.
+ */
+#ifndef TCPSHAKE_CHECKS_MEASURE_H
+#define TCPSHAKE_CHECKS_MEASURE_H
+
+#include "core/verdict.h"
+#include "engine/cx.h"
+
+/* Each runs against cx and fills v; data is --data (may be NULL). */
+void check_initial_window(struct cx *cx, const char *data, struct verdict *v);
+
+/* The table entries (struct check_def initialisers, checks.h). */
+#define CHECKS_MEASURE                                                                              \
+	{.id = "initial-window", .ref = "RFC 5681 3.1; RFC 6928 2",                                 \
+	 .what = "the first flight before our ACK is at most min(10*MSS, max(2*MSS, 14600)) bytes", \
+	 .needs_guard = true, .run = check_initial_window}
+
+#endif
