@@ -87,6 +87,16 @@ static int send_request(struct cx *cx, struct cx_conn *c, const char *d, size_t 
 	return 0;
 }
 
+/* When the capture saw our segment at seq carrying len bytes (the send
+ * call's time when it did not): the one clock the peer's times are in. */
+static uint64_t out_time(const struct cx *cx, uint32_t seq, uint16_t len)
+{
+	for (size_t i = cx->nev; i-- > 0;)
+		if (cx->ev[i].dir == CONN_OUT && cx->ev[i].seq == seq && cx->ev[i].len == len)
+			return cx->ev[i].t_ns;
+	return 0;
+}
+
 void check_initial_window(struct cx *cx, const char *data, struct verdict *v)
 {
 	struct cx_conn c;
@@ -134,6 +144,35 @@ void check_initial_window(struct cx *cx, const char *data, struct verdict *v)
 	bool more = biggest > 0 && fresh - hi >= biggest;
 	cx_abort(cx, &c);
 	verdict_initial_window(seg, n, c.irs + 1, cx->mss, more, v);
+	return;
+err:
+	cx_abort(cx, &c);
+	error_v(cx, v);
+}
+
+void check_delayed_ack(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt p;
+	(void)data; /* a line no server answers at once: the ACK alone is timed */
+	if (!connect_for(cx, false, &c, v))
+		return;
+	uint32_t seq = c.snd_nxt;
+	uint16_t len = (uint16_t)strlen(REQUEST);
+	if (send_request(cx, &c, REQUEST, len) < 0)
+		goto err;
+	/* Long enough to see an ACK that is too late, not only a timely one. */
+	uint64_t wait = 2 * cx->rtt_ns + NS_PER_S;
+	uint64_t until = cx_now(cx) + wait;
+	int rc;
+	while ((rc = cx_recv(cx, c.sport, c.dport, until, &p)) == 1)
+		if ((p.flags & TCPF_RST) ||
+		    ((p.flags & TCPF_ACK) && (int32_t)(p.ack - c.snd_nxt) >= 0))
+			break;
+	if (rc < 0)
+		goto err;
+	cx_abort(cx, &c);
+	verdict_delayed_ack(out_time(cx, seq, len), rc == 1 ? &p : NULL, cx->rtt_ns, wait, v);
 	return;
 err:
 	cx_abort(cx, &c);

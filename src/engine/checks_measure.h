@@ -16,11 +16,15 @@
 
 /* Each runs against cx and fills v; data is --data (may be NULL). */
 void check_initial_window(struct cx *cx, const char *data, struct verdict *v);
+void check_delayed_ack(struct cx *cx, const char *data, struct verdict *v);
 
 /* The table entries (struct check_def initialisers, checks.h). */
 #define CHECKS_MEASURE                                                                              \
 	{.id = "initial-window", .ref = "RFC 5681 3.1; RFC 6928 2",                                 \
 	 .what = "the first flight before our ACK is at most min(10*MSS, max(2*MSS, 14600)) bytes", \
-	 .needs_guard = true, .run = check_initial_window}
+	 .needs_guard = true, .run = check_initial_window},                                         \
+	{.id = "delayed-ack-bound", .ref = "RFC 9293 3.8.6.3 (MUST-40)",                            \
+	 .what = "our data is acknowledged within 0.5 s", .needs_guard = true,                      \
+	 .run = check_delayed_ack}
 
 #endif

@@ -33,6 +33,7 @@ oow-rst-closes:rst-out-of-window-ignored
 ignore-default-mss:default-mss
 option-length-hangs:option-length-zero
 iw-huge:initial-window
+ack-slow:delayed-ack-bound
 "
 # default-mss needs more than 536 bytes back: raw_peer echoes what it gets,
 # so send 3000. Only where default-mss runs: time-wait-fin-acked would send

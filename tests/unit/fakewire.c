@@ -196,7 +196,8 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 			c->rcv_nxt += (uint32_t)n;
 		}
 		if (!(seg->flags & TCPF_FIN))
-			peer_tx(f, seg->sport, at, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, PKT_CSUM_GOOD);
+			peer_tx(f, seg->sport, at + p->ack_delay, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL,
+				PKT_CSUM_GOOD);
 	}
 	if (seg->flags & TCPF_FIN) {
 		if (p->drop_fins > 0) {

@@ -53,6 +53,7 @@ struct fw_script {
 	bool badck_synack;        /* a corrupted SYN-ACK rtt/2 before the real one */
 	bool badck_after_hs;      /* corrupted RST and data rtt/2 after our handshake ACK */
 	bool vary_iss;            /* a new ISN per connection (else FW_PEER_ISS) */
+	uint64_t ack_delay;       /* acknowledge data this much later than at once */
 	/* Everything it received in order, all connections. */
 	char rcvd[8192];
 	size_t nrcvd;

@@ -211,6 +211,33 @@ static void test_model_orders_crossing_data(void **state)
 	fix_free(x);
 }
 
+/* delayed-ack-bound times the ACK from our data's capture time, less the
+ * RTT: a peer that holds its ACK 480 ms passes, 520 ms fails (MUST-40). */
+static void test_delayed_ack_timed(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t delay;
+		enum check_result want;
+		const char *detail;
+	} rows[] = {
+		{0, CHECK_PASS, "ACK after 10.0 ms (RTT 10.0 ms)"},
+		{480 * FW_MS, CHECK_PASS, "ACK after 490.0 ms"},
+		{520 * FW_MS, CHECK_FAIL, "ACK held back 520 ms"},
+		{1500 * FW_MS, CHECK_FAIL, "not acknowledged within 1.0 s"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.ack_delay = rows[i].delay;
+		run_check(x, "delayed-ack-bound", &v);
+		assert_int_equal(v.result, rows[i].want);
+		if (strstr(v.detail, rows[i].detail) == NULL)
+			fail_msg("delay %llu: \"%s\"", (unsigned long long)rows[i].delay, v.detail);
+		fix_free(x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_data_within_link_mtu),
 		cmocka_unit_test(test_emsgsize_errs_the_check_only),
 		cmocka_unit_test(test_model_orders_crossing_data),
+		cmocka_unit_test(test_delayed_ack_timed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
