@@ -178,3 +178,46 @@ err:
 	cx_abort(cx, &c);
 	error_v(cx, v);
 }
+
+void check_challenge_throttle(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt p;
+	size_t acks = 0;
+	bool reset = false;
+	(void)data;
+	if (!connect_for(cx, false, &c, v))
+		return;
+	/* In the peer's window, never at RCV.NXT: each must draw a challenge
+	 * ACK (RFC 5961 3.2), unless a throttle holds it back. */
+	uint64_t first = cx_now(cx), next = first;
+	for (unsigned i = 0; i <= CHALLENGE_RSTS && !reset; i++) {
+		uint64_t until = i < CHALLENGE_RSTS ? next : cx_now(cx) + cx_answer_wait(cx);
+		int rc;
+		while ((rc = cx_recv(cx, c.sport, c.dport, until, &p)) == 1) {
+			if (p.flags & TCPF_RST) {
+				reset = true;
+				break;
+			}
+			if ((p.flags & TCPF_ACK) && p.len == 0 && p.ack == c.snd_nxt)
+				acks++;
+		}
+		if (rc < 0)
+			goto err;
+		if (i == CHALLENGE_RSTS || reset)
+			break;
+		if (cx_send_on(cx, &c, TCPF_RST, c.snd_nxt + 1 + i, 0, NULL, 0) < 0)
+			goto err;
+		next += CHALLENGE_GAP_NS;
+	}
+	uint64_t burst = next - CHALLENGE_GAP_NS - first;
+	bool open = !reset && cx_data_acked(cx, &c, "still there?\n", cx_answer_wait(cx)) == 1;
+	if (*cx->stop)
+		goto err;
+	cx_abort(cx, &c);
+	verdict_challenge_throttle(CHALLENGE_RSTS, acks, burst, reset, open, v);
+	return;
+err:
+	cx_abort(cx, &c);
+	error_v(cx, v);
+}

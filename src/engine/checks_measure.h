@@ -17,6 +17,7 @@
 /* Each runs against cx and fills v; data is --data (may be NULL). */
 void check_initial_window(struct cx *cx, const char *data, struct verdict *v);
 void check_delayed_ack(struct cx *cx, const char *data, struct verdict *v);
+void check_challenge_throttle(struct cx *cx, const char *data, struct verdict *v);
 
 /* The table entries (struct check_def initialisers, checks.h). */
 #define CHECKS_MEASURE                                                                              \
@@ -25,6 +26,9 @@ void check_delayed_ack(struct cx *cx, const char *data, struct verdict *v);
 	 .needs_guard = true, .run = check_initial_window},                                         \
 	{.id = "delayed-ack-bound", .ref = "RFC 9293 3.8.6.3 (MUST-40)",                            \
 	 .what = "our data is acknowledged within 0.5 s", .needs_guard = true,                      \
-	 .run = check_delayed_ack}
+	 .run = check_delayed_ack},                                                                 \
+	{.id = "challenge-ack-throttle", .ref = "RFC 5961 7, 3.2",                                  \
+	 .what = "a burst of in-window RSTs draws (possibly throttled) challenge ACKs and no reset", \
+	 .needs_guard = true, .run = check_challenge_throttle}
 
 #endif

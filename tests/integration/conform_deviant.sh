@@ -34,6 +34,7 @@ ignore-default-mss:default-mss
 option-length-hangs:option-length-zero
 iw-huge:initial-window
 ack-slow:delayed-ack-bound
+challenge-fails-open:challenge-ack-throttle
 "
 # default-mss needs more than 536 bytes back: raw_peer echoes what it gets,
 # so send 3000. Only where default-mss runs: time-wait-fin-acked would send

@@ -150,6 +150,17 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 		return;
 	}
 	if (seg->flags & TCPF_RST) {
+		uint32_t off = seg->seq - c->rcv_nxt;
+		if (c->synced && off != 0 && off < p->win) {
+			if (p->challenge_max == 0 || p->challenges < p->challenge_max) {
+				p->challenges++;
+				peer_tx(f, seg->sport, at, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL,
+					PKT_CSUM_GOOD);
+				return;
+			}
+			if (!p->challenge_fails_open)
+				return;
+		}
 		c->closed = true;
 		return;
 	}

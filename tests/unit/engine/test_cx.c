@@ -238,6 +238,43 @@ static void test_delayed_ack_timed(void **state)
 	}
 }
 
+/* challenge-ack-throttle sends 200 in-window RSTs 5 ms apart (a pause
+ * between them, not a wait for any frame), counts the challenge ACKs, and
+ * fails a limit that then takes a RST. */
+static void test_challenge_burst(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned max;
+		bool fails_open;
+		enum check_result want;
+		const char *detail;
+	} rows[] = {
+		{0, false, CHECK_PASS, "not throttled: 200 challenge ACKs for 200 in-window RSTs in 1.0 s"},
+		{3, false, CHECK_PASS, "throttled: 3 challenge ACKs for 200 in-window RSTs in 1.0 s"},
+		{10, true, CHECK_FAIL, "broke the connection (10 challenge ACKs"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.challenge_max = rows[i].max;
+		x->f->p.challenge_fails_open = rows[i].fails_open;
+		run_check(x, "challenge-ack-throttle", &v);
+		assert_int_equal(v.result, rows[i].want);
+		if (strstr(v.detail, rows[i].detail) == NULL)
+			fail_msg("max %u: \"%s\"", rows[i].max, v.detail);
+		long first = fw_find(x->f, 0, TCPF_RST), prev = first;
+		int n = 1;
+		for (long k = fw_find(x->f, (size_t)first + 1, TCPF_RST); k > 0;
+		     k = fw_find(x->f, (size_t)k + 1, TCPF_RST), n++) {
+			assert_int_equal(fw_sent_at(x->f, (size_t)k) - fw_sent_at(x->f, (size_t)prev), 5 * FW_MS);
+			prev = k;
+		}
+		assert_int_equal(n, 200);
+		fix_free(x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_emsgsize_errs_the_check_only),
 		cmocka_unit_test(test_model_orders_crossing_data),
 		cmocka_unit_test(test_delayed_ack_timed),
+		cmocka_unit_test(test_challenge_burst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
