@@ -221,3 +221,36 @@ err:
 	cx_abort(cx, &c);
 	error_v(cx, v);
 }
+
+void check_data_retrans(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt p;
+	uint64_t t[3];
+	size_t n = 0;
+	if (!connect_for(cx, true, &c, v))
+		return;
+	const char *d = data != NULL ? data : REQUEST;
+	if (send_request(cx, &c, d, strlen(d)) < 0)
+		goto err;
+	/* The peer's first data segment, never acknowledged, and its
+	 * retransmissions, watched as the SYN-ACK's are. */
+	uint64_t until = cx_now(cx) + cx_answer_wait(cx);
+	while (until != 0 && n < 3) {
+		int rc = cx_recv(cx, c.sport, c.dport, until, &p);
+		if (rc < 0)
+			goto err;
+		if (rc == 0 || (p.flags & TCPF_RST))
+			break;
+		if (p.len == 0 || p.seq != c.rcv_nxt)
+			continue;
+		t[n++] = p.t_ns;
+		until = synack_retrans_watch_until(t, n);
+	}
+	cx_abort(cx, &c);
+	verdict_data_retrans(t, n, v);
+	return;
+err:
+	cx_abort(cx, &c);
+	error_v(cx, v);
+}

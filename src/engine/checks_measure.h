@@ -18,6 +18,7 @@
 void check_initial_window(struct cx *cx, const char *data, struct verdict *v);
 void check_delayed_ack(struct cx *cx, const char *data, struct verdict *v);
 void check_challenge_throttle(struct cx *cx, const char *data, struct verdict *v);
+void check_data_retrans(struct cx *cx, const char *data, struct verdict *v);
 
 /* The table entries (struct check_def initialisers, checks.h). */
 #define CHECKS_MEASURE                                                                              \
@@ -29,6 +30,9 @@ void check_challenge_throttle(struct cx *cx, const char *data, struct verdict *v
 	 .run = check_delayed_ack},                                                                 \
 	{.id = "challenge-ack-throttle", .ref = "RFC 5961 7, 3.2",                                  \
 	 .what = "a burst of in-window RSTs draws (possibly throttled) challenge ACKs and no reset", \
-	 .needs_guard = true, .run = check_challenge_throttle}
+	 .needs_guard = true, .run = check_challenge_throttle},                                     \
+	{.id = "data-retransmission", .ref = "RFC 6298 5.5; RFC 9293 3.8.1 (MUST-18), 3.8.2 (MUST-19)", \
+	 .what = "unacknowledged data is retransmitted, with backoff", .slow = true,                \
+	 .needs_guard = true, .run = check_data_retrans}
 
 #endif

@@ -35,6 +35,7 @@ option-length-hangs:option-length-zero
 iw-huge:initial-window
 ack-slow:delayed-ack-bound
 challenge-fails-open:challenge-ack-throttle
+data-no-backoff:data-retransmission
 "
 # default-mss needs more than 536 bytes back: raw_peer echoes what it gets,
 # so send 3000. Only where default-mss runs: time-wait-fin-acked would send
