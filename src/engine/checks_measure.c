@@ -97,6 +97,33 @@ static uint64_t out_time(const struct cx *cx, uint32_t seq, uint16_t len)
 	return 0;
 }
 
+/* Segments with our window as given (0 closes it), len bytes of d from
+ * seq on in segments of the peer's MSS. */
+static int send_with_window(struct cx *cx, struct cx_conn *c, uint32_t seq, const char *d,
+			    size_t len, uint16_t win)
+{
+	size_t off = 0;
+	do {
+		struct tx_segment s;
+		size_t k = len - off < c->mss ? len - off : c->mss;
+		memset(&s, 0, sizeof(s));
+		s.sport = c->sport;
+		s.dport = c->dport;
+		s.seq = seq + (uint32_t)off;
+		s.ack = c->rcv_nxt;
+		s.flags = TCPF_ACK | (off + k == len && k > 0 ? TCPF_PSH : 0);
+		s.win = win;
+		s.payload = k ? (const uint8_t *)d + off : NULL;
+		s.payload_len = (uint16_t)k;
+		if (c->ts)
+			s.optlen = (uint8_t)tcpopt_build_ts(cx_tsval(cx), c->ts_recent, s.opt);
+		if (cx_send(cx, &s) < 0)
+			return -1;
+		off += k;
+	} while (off < len);
+	return 0;
+}
+
 void check_initial_window(struct cx *cx, const char *data, struct verdict *v)
 {
 	struct cx_conn c;
@@ -173,6 +200,80 @@ void check_delayed_ack(struct cx *cx, const char *data, struct verdict *v)
 		goto err;
 	cx_abort(cx, &c);
 	verdict_delayed_ack(out_time(cx, seq, len), rc == 1 ? &p : NULL, cx->rtt_ns, wait, v);
+	return;
+err:
+	cx_abort(cx, &c);
+	error_v(cx, v);
+}
+
+void check_zero_window(struct cx *cx, const char *data, struct verdict *v)
+{
+	struct cx_conn c;
+	struct cx_pkt p;
+	uint64_t t[ZWP_PROBES];
+	size_t n = 0, len;
+	bool reset = false, reopened = false;
+	int rc;
+	if (!connect_for(cx, true, &c, v))
+		return;
+	const char *d = request(data, ZWP_FILL, &len);
+	if (len < 2) {
+		cx_abort(cx, &c);
+		v->result = CHECK_SKIP;
+		snprintf(v->detail, sizeof(v->detail), "--data is too short to split (2 bytes or more)");
+		return;
+	}
+	/* The request's first byte with our window open, its answer taken
+	 * but not acknowledged yet... */
+	if (send_request(cx, &c, d, 1) < 0)
+		goto err;
+	uint64_t until = cx_now(cx) + cx_answer_wait(cx);
+	while ((rc = cx_recv(cx, c.sport, c.dport, until, &p)) == 1 && !(p.flags & TCPF_RST))
+		if (p.len > 0 && p.seq == c.rcv_nxt)
+			c.rcv_nxt += p.len;
+	if (rc < 0)
+		goto err;
+	/* ... then the rest with window 0, acknowledging it. Its seq and ack
+	 * are past those of the peer's last window update (our first byte),
+	 * so every stack takes the new window: RFC 9293 3.10.7.4 would at an
+	 * equal seq and ack too, but lwIP and older Linux need a newer ack
+	 * (or seq) to shrink the window. */
+	uint32_t closing = c.snd_nxt;
+	uint16_t closing_len = (uint16_t)(len - 1 < c.mss ? len - 1 : c.mss);
+	if (send_with_window(cx, &c, c.snd_nxt, d + 1, len - 1, 0) < 0)
+		goto err;
+	c.snd_nxt += (uint32_t)(len - 1);
+	/* Probes: a segment with data, or one below RCV.NXT (Linux sends
+	 * SND.UNA - 1), not the bare ACK of our data; each answered with
+	 * window 0 and no byte of it taken. */
+	uint64_t closed = out_time(cx, closing, closing_len);
+	until = closed + ZWP_WATCH_NS;
+	while (n < ZWP_PROBES && (rc = cx_recv(cx, c.sport, c.dport, until, &p)) == 1) {
+		if (p.flags & TCPF_RST) {
+			reset = true;
+			break;
+		}
+		if (p.len == 0 && (int32_t)(p.seq - c.rcv_nxt) >= 0)
+			continue;
+		t[n++] = p.t_ns;
+		if (send_with_window(cx, &c, c.snd_nxt, NULL, 0, 0) < 0)
+			goto err;
+	}
+	if (rc < 0)
+		goto err;
+	uint64_t watched = (n == ZWP_PROBES ? t[n - 1] : cx_now(cx)) - closed;
+	/* Open the window: the queued data must come. */
+	if (!reset) {
+		if (cx_send_on(cx, &c, TCPF_ACK, c.snd_nxt, c.rcv_nxt, NULL, 0) < 0)
+			goto err;
+		until = cx_now(cx) + cx_answer_wait(cx);
+		while (!reopened && (rc = cx_recv(cx, c.sport, c.dport, until, &p)) == 1)
+			reopened = p.len > 0 && (int32_t)(p.seq + p.len - c.rcv_nxt) > 0;
+		if (rc < 0)
+			goto err;
+	}
+	cx_abort(cx, &c);
+	verdict_zero_window(t, n, closed, watched, reset, reopened, v);
 	return;
 err:
 	cx_abort(cx, &c);

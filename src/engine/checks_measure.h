@@ -17,6 +17,7 @@
 /* Each runs against cx and fills v; data is --data (may be NULL). */
 void check_initial_window(struct cx *cx, const char *data, struct verdict *v);
 void check_delayed_ack(struct cx *cx, const char *data, struct verdict *v);
+void check_zero_window(struct cx *cx, const char *data, struct verdict *v);
 void check_challenge_throttle(struct cx *cx, const char *data, struct verdict *v);
 void check_data_retrans(struct cx *cx, const char *data, struct verdict *v);
 
@@ -33,6 +34,9 @@ void check_data_retrans(struct cx *cx, const char *data, struct verdict *v);
 	 .needs_guard = true, .run = check_challenge_throttle},                                     \
 	{.id = "data-retransmission", .ref = "RFC 6298 5.5; RFC 9293 3.8.1 (MUST-18), 3.8.2 (MUST-19)", \
 	 .what = "unacknowledged data is retransmitted, with backoff", .slow = true,                \
-	 .needs_guard = true, .run = check_data_retrans}
+	 .needs_guard = true, .run = check_data_retrans},                                           \
+	{.id = "zero-window-probe", .ref = "RFC 9293 3.8.6.1 (MUST-36, MUST-37)",                   \
+	 .what = "a zero window is probed, with backoff, the connection kept, the data resumed",    \
+	 .slow = true, .needs_guard = true, .run = check_zero_window}
 
 #endif

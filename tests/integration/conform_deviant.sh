@@ -36,6 +36,8 @@ iw-huge:initial-window
 ack-slow:delayed-ack-bound
 challenge-fails-open:challenge-ack-throttle
 data-no-backoff:data-retransmission
+zwp-none:zero-window-probe
+zwp-gives-up:zero-window-probe
 "
 # default-mss needs more than 536 bytes back: raw_peer echoes what it gets,
 # so send 3000. Only where default-mss runs: time-wait-fin-acked would send
@@ -66,6 +68,7 @@ lab_raw_peer "$LAB" close-first 9301
 base=${all_checks#,}
 base=${base//,time-wait-fin-acked/}
 base=${base//,initial-window/}
+base=${base//,zero-window-probe,zero-window-probe/,zero-window-probe}
 assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks "$base" --data "$data" "$LAB_SRV4:9300"
 printf '%s\n' "$OUT"
 for id in ${base//,/ }; do

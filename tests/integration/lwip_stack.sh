@@ -130,7 +130,7 @@ rst-after-close=pass rst-in-window-challenge=pass rst-out-of-window-ignored=pass
 syn-established-challenge=pass bad-ack-data-refused=fail out-of-window-acked=pass
 time-wait-fin-acked=skip synack-retransmission=pass isn-unpredictable=fail
 initial-window=skip delayed-ack-bound=pass challenge-ack-throttle=pass
-data-retransmission=pass"
+data-retransmission=pass zero-window-probe=pass"
 expect=$(printf '%s\n' "$expect" | tr '\n' ' ')
 
 assert_exit 1 in_cli "$TCPSHAKE" -m conform --json --data "$big" "$LW:8080"
