@@ -987,7 +987,9 @@ static void on_data_timers(struct peer *p)
 	if (c->rtx_due && now >= c->rtx_due) {
 		uint32_t k = data_end(c) - c->snd_una, mss = send_mss(p);
 
-		if (!seq_lt(c->snd_una, data_end(c))) {
+		if (!seq_lt(c->snd_una, data_end(c)) || p->sc->talk == TALK_GAP) {
+			/* Nothing to resend; or seq-gap, whose skipped bytes never
+			 * come: a resend from snd_una would fill its hole. */
 			c->rtx_due = 0;
 		} else if (c->dretries >= DATA_RETRIES) {
 			reset_conn(p, TH_RST | TH_ACK, "data never acknowledged");
