@@ -26,6 +26,7 @@
  * first flight. */
 #define IW_FILL 20000
 #define IW_SEGS 128
+#define IW_WATCH_NS (10 * NS_PER_S)       /* a flight that never ends */
 /* zero-window-probe: bytes an echo server holds for our closed window. */
 #define ZWP_FILL 3000
 #define ZWP_PROBES 3                      /* enough for two intervals */
@@ -135,19 +136,21 @@ void check_initial_window(struct cx *cx, const char *data, struct verdict *v)
 	if (send_request(cx, &c, d, len) < 0)
 		goto err;
 	/* The first flight, unacknowledged: until the first retransmission,
-	 * or until the peer is quiet for an answer's wait. */
+	 * or until the peer is quiet for an answer's wait (within IW_WATCH_NS
+	 * and IW_SEGS, whatever it sends). */
 	uint32_t hi = c.rcv_nxt;
 	uint16_t biggest = 0;
-	for (;;) {
-		int rc = cx_recv(cx, c.sport, c.dport, cx_now(cx) + cx_answer_wait(cx), &p);
+	uint64_t end = cx_now(cx) + IW_WATCH_NS;
+	while (n < IW_SEGS) {
+		uint64_t quiet = cx_now(cx) + cx_answer_wait(cx);
+		int rc = cx_recv(cx, c.sport, c.dport, quiet < end ? quiet : end, &p);
 		if (rc < 0)
 			goto err;
 		if (rc == 0 || (p.flags & TCPF_RST))
 			break;
 		if (p.len == 0)
 			continue;
-		if (n < IW_SEGS)
-			seg[n++] = p;
+		seg[n++] = p;
 		if ((int32_t)(p.seq - hi) < 0)
 			break;
 		hi = p.seq + p.len;

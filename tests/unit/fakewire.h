@@ -62,7 +62,7 @@ struct fw_script {
 	bool challenge_fails_open;
 	unsigned challenges;
 	/* Everything it received in order, all connections. */
-	char rcvd[8192];
+	char rcvd[32768];
 	size_t nrcvd;
 };
 

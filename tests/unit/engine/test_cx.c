@@ -275,6 +275,32 @@ static void test_challenge_burst(void **state)
 	}
 }
 
+/* The checks that need the peer's data, against a peer that sends none
+ * (the fake only acknowledges): each skips, saying so, within its bounded
+ * watch, and leaves the connection reset. */
+static void test_measuring_checks_without_data(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *id, *detail;
+	} rows[] = {
+		{"initial-window", "the peer sent no data"},
+		{"data-retransmission", "the peer sent no data to retransmit"},
+		{"zero-window-probe", "the peer had nothing to send"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		run_check(x, rows[i].id, &v);
+		assert_int_equal(v.result, CHECK_SKIP);
+		if (strstr(v.detail, rows[i].detail) == NULL)
+			fail_msg("%s: \"%s\"", rows[i].id, v.detail);
+		assert_int_equal(x->f->sent[x->f->nsent - 1].seg.flags, TCPF_RST | TCPF_ACK);
+		assert_true(x->f->now - FW_T0 < 20 * FW_SEC);
+		fix_free(x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_model_orders_crossing_data),
 		cmocka_unit_test(test_delayed_ack_timed),
 		cmocka_unit_test(test_challenge_burst),
+		cmocka_unit_test(test_measuring_checks_without_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
