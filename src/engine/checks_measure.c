@@ -30,6 +30,7 @@
 /* zero-window-probe: bytes an echo server holds for our closed window. */
 #define ZWP_FILL 3000
 #define ZWP_PROBES 3                      /* enough for two intervals */
+#define ZWP_SETTLE_NS (20 * NS_PER_MS)    /* for the answer to our first byte */
 #define ZWP_WATCH_NS (12 * NS_PER_S)      /* lwIP's third probe: about 10.5 s */
 #define CHALLENGE_RSTS 200                /* RFC 5961 7's burst ... */
 #define CHALLENGE_GAP_NS (5 * NS_PER_MS)  /* ... over one second */
@@ -227,13 +228,22 @@ void check_zero_window(struct cx *cx, const char *data, struct verdict *v)
 		return;
 	}
 	/* The request's first byte with our window open, its answer taken
-	 * but not acknowledged yet... */
+	 * but not acknowledged yet: from its ACK on, 2 RTT + 20 ms more for
+	 * an answer, well within the peer's RTO (a resend would back off
+	 * the timer its probes use)... */
 	if (send_request(cx, &c, d, 1) < 0)
 		goto err;
 	uint64_t until = cx_now(cx) + cx_answer_wait(cx);
-	while ((rc = cx_recv(cx, c.sport, c.dport, until, &p)) == 1 && !(p.flags & TCPF_RST))
+	bool acked = false;
+	while ((rc = cx_recv(cx, c.sport, c.dport, until, &p)) == 1 && !(p.flags & TCPF_RST)) {
 		if (p.len > 0 && p.seq == c.rcv_nxt)
 			c.rcv_nxt += p.len;
+		if (!acked && (p.flags & TCPF_ACK) && (int32_t)(p.ack - c.snd_nxt) >= 0) {
+			uint64_t settle = cx_now(cx) + 2 * cx->rtt_ns + ZWP_SETTLE_NS;
+			acked = true;
+			until = settle < until ? settle : until;
+		}
+	}
 	if (rc < 0)
 		goto err;
 	/* ... then the rest with window 0, acknowledging it. Its seq and ack
