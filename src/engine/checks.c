@@ -14,6 +14,7 @@
 #include "core/connmodel.h"
 #include "core/segment.h"
 #include "core/tcpopt.h"
+#include "engine/checks_measure.h"
 
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
@@ -781,6 +782,7 @@ static const struct check_def suite[] = {
 	 .slow = true, .needs_guard = true, .run = run_synack_retrans},
 	{.id = "isn-unpredictable", .ref = "RFC 6528 3; RFC 9293 3.4.1 (MUST-8, MUST-9)",
 	 .what = "ISNs are neither constant nor clock-linear", .slow = true, .run = run_isn},
+	CHECKS_MEASURE,
 };
 
 const struct check_def *checks_all(size_t *n)

@@ -237,6 +237,17 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 		return;
 	}
 	if (seg->flags & TCPF_RST) {
+		uint32_t off = seg->seq - c->rcv_nxt;
+		if (c->synced && off != 0 && off < p->win) {
+			if (p->challenge_max == 0 || p->challenges < p->challenge_max) {
+				p->challenges++;
+				peer_tx(f, seg, at, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL,
+					PKT_CSUM_GOOD);
+				return;
+			}
+			if (!p->challenge_fails_open)
+				return;
+		}
 		c->closed = true;
 		return;
 	}
@@ -294,7 +305,7 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 			c->rcv_nxt += (uint32_t)n;
 		}
 		if (!(seg->flags & TCPF_FIN))
-			peer_tx(f, seg, at, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, PKT_CSUM_GOOD);
+			peer_tx(f, seg, at + p->ack_delay, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, PKT_CSUM_GOOD);
 	}
 	if (seg->flags & TCPF_FIN) {
 		if (p->drop_fins > 0) {

@@ -61,8 +61,16 @@ struct fw_script {
 	bool badck_synack;        /* a corrupted SYN-ACK rtt/2 before the real one */
 	bool badck_after_hs;      /* corrupted RST and data rtt/2 after our handshake ACK */
 	bool vary_iss;            /* a new ISN per connection (else FW_PEER_ISS) */
+	uint64_t ack_delay;       /* acknowledge data this much later than at once */
+	/* An in-window RST not at RCV.NXT draws a challenge ACK (RFC 5961
+	 * 3.2), at most challenge_max of them (0: no limit); past the limit
+	 * it is dropped, or, challenge_fails_open, taken (the connection
+	 * closes). challenges counts those sent. */
+	unsigned challenge_max;
+	bool challenge_fails_open;
+	unsigned challenges;
 	/* Everything it received in order, all connections. */
-	char rcvd[8192];
+	char rcvd[32768];
 	size_t nrcvd;
 };
 

@@ -275,6 +275,96 @@ static void test_open_checks_judged_when_server_keeps_it(void **state)
 	}
 }
 
+/* delayed-ack-bound times the ACK from our data's capture time, less the
+ * RTT: a peer that holds its ACK 480 ms passes, 520 ms fails (MUST-40). */
+static void test_delayed_ack_timed(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t delay;
+		enum check_result want;
+		const char *detail;
+	} rows[] = {
+		{0, CHECK_PASS, "ACK after 10.0 ms (RTT 10.0 ms)"},
+		{480 * FW_MS, CHECK_PASS, "ACK after 490.0 ms"},
+		{520 * FW_MS, CHECK_FAIL, "ACK held back 520 ms"},
+		{1500 * FW_MS, CHECK_FAIL, "not acknowledged within 1.0 s"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.ack_delay = rows[i].delay;
+		run_check(x, "delayed-ack-bound", &v);
+		assert_int_equal(v.result, rows[i].want);
+		if (strstr(v.detail, rows[i].detail) == NULL)
+			fail_msg("delay %llu: \"%s\"", (unsigned long long)rows[i].delay, v.detail);
+		fix_free(x);
+	}
+}
+
+/* challenge-ack-throttle sends 200 in-window RSTs 5 ms apart (a pause
+ * between them, not a wait for any frame), counts the challenge ACKs, and
+ * fails a limit that then takes a RST. */
+static void test_challenge_burst(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned max;
+		bool fails_open;
+		enum check_result want;
+		const char *detail;
+	} rows[] = {
+		{0, false, CHECK_PASS, "not throttled: 200 challenge ACKs for 200 in-window RSTs in 1.0 s"},
+		{3, false, CHECK_PASS, "throttled: 3 challenge ACKs for 200 in-window RSTs in 1.0 s"},
+		{10, true, CHECK_FAIL, "broke the connection (10 challenge ACKs"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.challenge_max = rows[i].max;
+		x->f->p.challenge_fails_open = rows[i].fails_open;
+		run_check(x, "challenge-ack-throttle", &v);
+		assert_int_equal(v.result, rows[i].want);
+		if (strstr(v.detail, rows[i].detail) == NULL)
+			fail_msg("max %u: \"%s\"", rows[i].max, v.detail);
+		long first = fw_find(x->f, 0, TCPF_RST), prev = first;
+		int n = 1;
+		for (long k = fw_find(x->f, (size_t)first + 1, TCPF_RST); k > 0;
+		     k = fw_find(x->f, (size_t)k + 1, TCPF_RST), n++) {
+			assert_int_equal(fw_sent_at(x->f, (size_t)k) - fw_sent_at(x->f, (size_t)prev), 5 * FW_MS);
+			prev = k;
+		}
+		assert_int_equal(n, 200);
+		fix_free(x);
+	}
+}
+
+/* The checks that need the peer's data, against a peer that sends none
+ * (the fake only acknowledges): each skips, saying so, within its bounded
+ * watch, and leaves the connection reset. */
+static void test_measuring_checks_without_data(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *id, *detail;
+	} rows[] = {
+		{"initial-window", "the peer sent no data"},
+		{"data-retransmission", "the peer sent no data to retransmit"},
+		{"zero-window-probe", "the peer had nothing to send"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		run_check(x, rows[i].id, &v);
+		assert_int_equal(v.result, CHECK_SKIP);
+		if (strstr(v.detail, rows[i].detail) == NULL)
+			fail_msg("%s: \"%s\"", rows[i].id, v.detail);
+		assert_int_equal(x->f->sent[x->f->nsent - 1].seg.flags, TCPF_RST | TCPF_ACK);
+		assert_true(x->f->now - FW_T0 < 20 * FW_SEC);
+		fix_free(x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +377,9 @@ int main(void)
 		cmocka_unit_test(test_rst_after_close_skips_peer_closing_first),
 		cmocka_unit_test(test_open_checks_skip_when_server_closed_first),
 		cmocka_unit_test(test_open_checks_judged_when_server_keeps_it),
+		cmocka_unit_test(test_delayed_ack_timed),
+		cmocka_unit_test(test_challenge_burst),
+		cmocka_unit_test(test_measuring_checks_without_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
