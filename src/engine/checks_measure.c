@@ -165,7 +165,7 @@ void check_initial_window(struct cx *cx, const char *data, struct verdict *v)
 		if (cx_send_on(cx, &c, TCPF_ACK, c.snd_nxt, c.rcv_nxt, NULL, 0) < 0)
 			goto err;
 		uint64_t until = cx_now(cx) + cx_answer_wait(cx);
-		int rc;
+		int rc = 0; /* the loop may not run: nothing read, no error */
 		while (fresh - hi < biggest && (rc = cx_recv(cx, c.sport, c.dport, until, &p)) == 1)
 			if (p.len > 0 && (int32_t)(p.seq + p.len - fresh) > 0)
 				fresh = p.seq + p.len;
