@@ -31,6 +31,7 @@
 #include "sys/portres.h"
 #include "sys/priv.h"
 #include "engine/probe.h"
+#include "engine/script_mode.h"
 #include "engine/session.h"
 #include "sys/wire_live.h"
 
@@ -56,7 +57,9 @@ __attribute__((format(printf, 2, 3))) static int fail(struct run *r, const char 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "tcpshake: %s\n", msg);
+	/* A script's syntax error is "FILE:LINE:COL: message" on its own,
+	 * as compilers write it, so editors can jump to it. */
+	fprintf(stderr, "%s%s\n", r->error_plain ? "" : "tcpshake: ", msg);
 	if (r->out != NULL) {
 		output_error(r->out, msg);
 		if (r->o.out.format == OUT_NAGIOS) {
@@ -210,6 +213,40 @@ static int run_syn(struct run *r, const struct wire *w, char *err, size_t errlen
 	return run_status(r, rc, err, res.ports_open == res.ports);
 }
 
+/* Script mode's run: exit 0 when every script passed against every target
+ * port, 1 when one failed, 2 when one could not run (our side). */
+static int run_script(struct run *r, const struct wire *w, char *err, size_t errlen)
+{
+	struct script_mode_config sc = {
+		.targets = &r->targets,
+		.src = r->src,
+		.mtu = r->mtu,
+		.sport_base = r->ports.base,
+		.nsports = (uint16_t)r->ports.n,
+		.ttl = (uint8_t)r->o.ttl,
+		.tsval_base = random_u32(),
+		.scripts = (const struct script *const *)r->scripts,
+		.nscripts = r->nscripts,
+		.tolerance_ns = (uint64_t)(r->o.tolerance_ms * 1e6),
+		.answer_timeout_ns = (uint64_t)(r->o.timeout * 1e9),
+		.strict_options = r->o.strict_options,
+	};
+	if (r->guard == NULL)
+		fprintf(stderr, "tcpshake: warning: script mode without the RST guard: our own kernel "
+				"may reset the connections\n");
+	struct script_mode_result res;
+	int rc = script_mode_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
+	wire_live_flush(r->wl);
+	if (rc < 0)
+		return engine_fail(r, err);
+	int ns = output_end(r->out);
+	if (ns >= 0)
+		return ns;
+	if (res.errors > 0)
+		return EXIT_ERROR;
+	return res.failed > 0 || res.interrupted ? EXIT_NOT_OPEN : 0;
+}
+
 /* Conform mode takes fresh source ports for every probe of every check,
  * so a late answer never reaches the wrong check: about 60 for the suite. */
 static size_t conform_ports(const struct run *r)
@@ -237,17 +274,21 @@ struct mode_def {
 	struct run_needs needs;
 	bool checks; /* it runs the conformance checks: --checks is resolved first */
 	int (*run)(struct run *r, const struct wire *w, char *err, size_t errlen);
+	/* What it reads before anything else (NULL: nothing): scripts. */
+	int (*load)(struct run *r, char *err, size_t errlen);
 };
 
 static const struct mode_def modes[] = {
-	{ MODE_SYN, run_syn_ports, { .guard = false, .snaplen = SYN_SNAPLEN }, false, run_syn },
+	{ MODE_SYN, run_syn_ports, { .guard = false, .snaplen = SYN_SNAPLEN }, false, run_syn, NULL },
 	{ MODE_CONNECT, run_connect_ports,
 	  { .guard = true, .snaplen = WHOLE_SEGMENTS, .buffer_bytes = CONNECTION_BUFFER }, false,
-	  run_connect },
+	  run_connect, NULL },
 	{ MODE_CONFORM, conform_ports,
 	  { .guard = true, .snaplen = WHOLE_SEGMENTS, .buffer_bytes = CONNECTION_BUFFER }, true,
-	  run_conform },
-	/* MODE_SCRIPT: parsed and validated; its row comes with the runner. */
+	  run_conform, NULL },
+	{ MODE_SCRIPT, run_script_ports,
+	  { .guard = true, .snaplen = WHOLE_SEGMENTS, .buffer_bytes = CONNECTION_BUFFER }, false,
+	  run_script, run_load_scripts },
 };
 
 static const struct mode_def *mode_find(enum mode m)
@@ -280,6 +321,9 @@ static int usage_error(const struct options *o, int argc, char **argv, const cha
  * privileged opens and the drop. Returns 0, or -1 with err. */
 static int prepare(struct run *r, const struct mode_def *m, char *err, size_t errlen)
 {
+	if (m->load != NULL && m->load(r, err, errlen) < 0)
+		return -1;
+	r->error_plain = false;
 	if (m->checks && run_select_checks(r, err, errlen) < 0)
 		return -1;
 	if (run_load_targets(r, err, errlen) < 0 || run_resolve_and_route(r, err, errlen) < 0)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "core/cli.h"
+#include "core/script.h"
 #include "core/target.h"
 #include "engine/checks.h"
 #include "out/output.h"
@@ -37,6 +38,9 @@ struct run {
 	struct guard *guard;
 	const struct check_def **checks; /* conform: the checks chosen */
 	size_t nchecks;
+	struct script **scripts;         /* script mode: every --script file, parsed */
+	size_t nscripts;
+	bool error_plain;                /* err is a script's FILE:LINE:COL message: no prefix */
 	char capture_if[IF_NAMESIZE];
 	bool want4, want6;
 };
@@ -78,5 +82,17 @@ void run_list_checks(const struct run *r, FILE *f);
 /* --checks ID,ID (or all of them) into r->checks. Returns 0, or -1 with err
  * naming an unknown id. */
 int run_select_checks(struct run *r, char *err, size_t errlen);
+
+/* Script mode, before anything privileged: read and parse every --script
+ * file into r->scripts. A file that cannot be read or is too large is one
+ * line in err; a syntax error is "FILE:LINE:COL: message" in err with
+ * r->error_plain set. Returns 0 or -1. */
+int run_load_scripts(struct run *r, char *err, size_t errlen);
+
+/* Source ports script mode takes: one fresh port a run, up to 64. */
+size_t run_script_ports(const struct run *r);
+
+/* Free r->scripts (run_free calls it). */
+void run_scripts_free(struct run *r);
 
 #endif

@@ -21,6 +21,7 @@ void run_free(struct run *r)
 	wire_live_close(r->wl);
 	guard_close(r->guard);
 	free(r->checks);
+	run_scripts_free(r);
 	portres_release(&r->ports);
 	output_free(r->out);
 	free(r->src);

@@ -325,9 +325,9 @@ const struct cli_opt cli_opts[CLI_OPT_COUNT] = {
 		"open", 0, NULL, CLI_ARG_FLAG, F(open_only),
 		.help = "report only target ports found open (sweeps)" },
 	[O_TRACE] = {
-		"trace", 0, NULL, CLI_ARG_FLAG, F(trace), .modes = CONNECT | CONFORM,
+		"trace", 0, NULL, CLI_ARG_FLAG, F(trace), .modes = CONNECT | CONFORM | SCRIPT,
 		.help = "draw each connection as a ladder of segments with both ends' states "
-			"(connect and conform modes)" },
+			"(connect, conform and script modes)" },
 	[O_PCAP] = {
 		"pcap", 0, "FILE", CLI_ARG_STRING, F(pcap_file),
 		.empty = "--pcap needs a file name",

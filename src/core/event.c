@@ -127,3 +127,16 @@ const char *icmp_error_name(int family, uint8_t type, uint8_t code, char *buf, s
 	snprintf(buf, len, "type-%u-code-%u", (unsigned)type, (unsigned)code);
 	return buf;
 }
+
+const char *script_outcome_name(enum script_outcome r)
+{
+	switch (r) {
+	case SCRIPT_OUTCOME_PASS:
+		return "pass";
+	case SCRIPT_OUTCOME_FAIL:
+		return "fail";
+	case SCRIPT_OUTCOME_ERROR:
+		return "error";
+	}
+	return "error";
+}

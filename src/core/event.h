@@ -119,4 +119,36 @@ struct check_event {
 	size_t index, total;             /* its place in the suite run, from 1 */
 };
 
+/* A script's outcome (type "script"). */
+enum script_outcome {
+	SCRIPT_OUTCOME_PASS,  /* every line held */
+	SCRIPT_OUTCOME_FAIL,  /* the peer did not do what a line says */
+	SCRIPT_OUTCOME_ERROR, /* our side could not run it (a send failed, our kernel's RST...) */
+};
+const char *script_outcome_name(enum script_outcome r); /* "pass" "fail" "error" */
+
+/* One script run against one target port (type "script"). Strings that do
+ * not apply are NULL; line is 0 for a pass. */
+struct script_event {
+	const char *file;          /* the script's name as given */
+	const char *host;
+	struct netaddr addr;
+	uint16_t port;
+	uint16_t sport;            /* our source port for it */
+	enum script_outcome result;
+	unsigned line;             /* the line that failed or erred, from 1; 0: none */
+	const char *field;         /* "ack", "flags", "time", "segment"... */
+	const char *expected, *actual;
+	const char *detail;        /* one line: what was expected and what came */
+	const char *const *skipped; /* "LINE: name" of each line a remote run skips */
+	size_t nskipped;
+	const char *const *notes;  /* "LINE: ..." what the runner allowed (a folded optional line...) */
+	size_t nnotes;
+	uint64_t t0_ns;            /* segments' t_ms count from it */
+	uint32_t iss, irs;         /* for relative numbers; irs valid if have_irs */
+	bool have_irs;
+	const struct conn_entry *segs; /* both ways, capture time, with both ends' states */
+	size_t nsegs;
+};
+
 #endif

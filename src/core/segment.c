@@ -182,6 +182,7 @@ static enum segment_status decode_tcp(const uint8_t *p, size_t len, struct segme
 	seg->urp = be16(p + 18);
 	seg->doff = (uint8_t)doff;
 	parse_options(p + 20, doff - 20, &seg->opt);
+	seg->options = p + 20;
 	/* len is bounded by an IP length field, so it fits 16 bits for IPv4 and
 	 * for IPv6 without jumbograms (which this decoder does not accept). */
 	seg->payload_len = (uint16_t)(len - doff);

@@ -86,6 +86,7 @@ struct segment {
 	uint16_t win, urp;
 	uint8_t doff;     /* header length in bytes */
 	struct tcp_options opt;
+	const uint8_t *options;  /* the raw option bytes (doff - 20 of them), into the caller's buffer */
 	const uint8_t *payload; /* into the caller's buffer; NULL when payload_len is 0 */
 	uint16_t payload_len;
 	enum csum_state tcp_csum;

@@ -303,14 +303,17 @@ static void json_summary(struct output *o, const struct summary_event *e)
 	fputs("}\n", f);
 }
 
-static void json_segments(FILE *f, const struct session_event *e)
+/* "segments": one object a segment with both ends' states; devs (may be
+ * NULL) names the deviations the entries point at. */
+static void json_segments(FILE *f, const struct conn_entry *segs, size_t nsegs, uint64_t t0_ns,
+			  const struct deviation *devs, size_t ndevs)
 {
 	put_key(f, "segments");
 	fputc('[', f);
-	for (size_t i = 0; i < e->nsegs; i++) {
-		const struct conn_entry *s = &e->segs[i];
+	for (size_t i = 0; i < nsegs; i++) {
+		const struct conn_entry *s = &segs[i];
 		char flags[9];
-		double t = s->s.t_ns >= e->t0_ns ? (double)(s->s.t_ns - e->t0_ns) / 1e6 : 0.0;
+		double t = s->s.t_ns >= t0_ns ? (double)(s->s.t_ns - t0_ns) / 1e6 : 0.0;
 		fputs(i ? ",{\"t_ms\":" : "{\"t_ms\":", f);
 		fprintf(f, "%.3f", t);
 		put_key(f, "dir");
@@ -327,9 +330,9 @@ static void json_segments(FILE *f, const struct session_event *e)
 		fprintf(f, "%u", (unsigned)s->s.win);
 		put_key(f, "retransmission");
 		put_bool(f, s->retransmission);
-		if (s->deviation >= 0 && (size_t)s->deviation < e->ndevs) {
+		if (devs != NULL && s->deviation >= 0 && (size_t)s->deviation < ndevs) {
 			put_key(f, "deviation");
-			put_str(f, deviation_name(e->devs[s->deviation].code));
+			put_str(f, deviation_name(devs[s->deviation].code));
 		}
 		fputc('}', f);
 	}
@@ -393,7 +396,7 @@ static void json_session(struct output *o, const struct session_event *e)
 	put_str(f, e->close);
 	put_key(f, "teardown");
 	put_str(f, teardown_name(e->teardown));
-	json_segments(f, e);
+	json_segments(f, e->segs, e->nsegs, e->t0_ns, e->devs, e->ndevs);
 	json_deviations(f, e);
 	/* Extras, after the contract's keys. */
 	put_key(f, "connection");
@@ -478,6 +481,58 @@ static void json_check(struct output *o, const struct check_event *e)
 	end_line(f);
 }
 
+static void put_strings(FILE *f, const char *key, const char *const *v, size_t n)
+{
+	put_key(f, key);
+	fputc('[', f);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			fputc(',', f);
+		put_str(f, v[i]);
+	}
+	fputc(']', f);
+}
+
+/* A string key that is null when the event has none. */
+static void put_opt_str(FILE *f, const char *key, const char *s)
+{
+	put_key(f, key);
+	put_str(f, s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+static void json_script(struct output *o, const struct script_event *e)
+{
+	FILE *f = o->out;
+	char abuf[NETADDR_STRLEN];
+	fputs("{\"type\":\"script\"", f);
+	put_key(f, "file");
+	put_str(f, e->file);
+	put_key(f, "host");
+	put_str(f, e->host);
+	put_key(f, "addr");
+	put_str(f, netaddr_str(&e->addr, abuf, sizeof(abuf)));
+	put_key(f, "port");
+	fprintf(f, "%u", (unsigned)e->port);
+	put_key(f, "result");
+	put_str(f, script_outcome_name(e->result));
+	put_key(f, "line");
+	if (e->line > 0)
+		fprintf(f, "%u", e->line);
+	else
+		fputs("null", f);
+	put_opt_str(f, "detail", e->detail);
+	put_opt_str(f, "field", e->field);
+	put_opt_str(f, "expected", e->expected);
+	put_opt_str(f, "actual", e->actual);
+	put_strings(f, "skipped", e->skipped, e->nskipped);
+	json_segments(f, e->segs, e->nsegs, e->t0_ns, NULL, 0);
+	/* Extras, after the contract's keys. */
+	put_strings(f, "notes", e->notes, e->nnotes);
+	put_key(f, "sport");
+	fprintf(f, "%u", (unsigned)e->sport);
+	end_line(f);
+}
+
 static void json_error(struct output *o, const char *message)
 {
 	FILE *f = o->out;
@@ -501,6 +556,7 @@ const struct out_ops out_json_ops = {
 	.summary = json_summary,
 	.session = json_session,
 	.check = json_check,
+	.script = json_script,
 	.error = json_error,
 	.end = json_end,
 };

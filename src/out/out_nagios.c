@@ -29,7 +29,7 @@ struct nagios {
 	struct out_kept_list kept;
 	char *error; /* first runtime error, made one line; NULL when none */
 	bool error_oom;
-	char failed_ids[256]; /* conform: ids of the checks that failed */
+	char failed_ids[256]; /* conform: ids of the checks that failed; scripts: FILE:LINE */
 };
 
 static int nagios_init(struct output *o)
@@ -192,13 +192,54 @@ static int nagios_end_checks(struct output *o)
 	return (int)st;
 }
 
+/* Append one word to the failed list, while it fits. */
+static void add_failed(struct nagios *n, const char *word)
+{
+	size_t at = strlen(n->failed_ids);
+	if (at + strlen(word) + 2 >= sizeof(n->failed_ids))
+		return;
+	snprintf(n->failed_ids + at, sizeof(n->failed_ids) - at, "%s%s", at ? " " : "", word);
+}
+
 static void nagios_check(struct output *o, const struct check_event *e)
 {
-	struct nagios *n = o->state;
-	size_t at = strlen(n->failed_ids);
-	if (e->result != CHECK_FAIL || at >= sizeof(n->failed_ids) - 2)
+	if (e->result == CHECK_FAIL)
+		add_failed(o->state, e->id);
+}
+
+static void nagios_script(struct output *o, const struct script_event *e)
+{
+	char word[128];
+	if (e->result == SCRIPT_OUTCOME_PASS)
 		return;
-	snprintf(n->failed_ids + at, sizeof(n->failed_ids) - at, "%s%s", at ? " " : "", e->id);
+	snprintf(word, sizeof(word), "%s:%u", e->file, e->line);
+	char *one = out_one_line(word);
+	if (one != NULL) {
+		for (char *c = one; *c != '\0'; c++)
+			if (*c == ' ')
+				*c = '_';
+		add_failed(o->state, one);
+		free(one);
+	}
+}
+
+/* Script mode: CRITICAL when a script failed, WARNING when one could not
+ * run (error), else OK; the failing FILE:LINEs in the text. */
+static int nagios_end_scripts(struct output *o)
+{
+	struct nagios *n = o->state;
+	FILE *f = o->out;
+	size_t *c = o->scripts;
+	enum nagios_status st = c[SCRIPT_OUTCOME_FAIL]	  ? NAGIOS_CRITICAL
+				: c[SCRIPT_OUTCOME_ERROR] ? NAGIOS_WARNING
+							  : NAGIOS_OK;
+	fprintf(f, "TCPSHAKE %s - %zu scripts: %zu passed, %zu failed, %zu errors%s%s |", status_names[st],
+		out_scripts_total(o), c[SCRIPT_OUTCOME_PASS], c[SCRIPT_OUTCOME_FAIL],
+		c[SCRIPT_OUTCOME_ERROR], n->failed_ids[0] ? ": " : "", n->failed_ids);
+	fprintf(f, " passed=%zu failed=%zu errors=%zu\n", c[SCRIPT_OUTCOME_PASS], c[SCRIPT_OUTCOME_FAIL],
+		c[SCRIPT_OUTCOME_ERROR]);
+	fflush(f);
+	return (int)st;
 }
 
 static int nagios_end(struct output *o)
@@ -206,6 +247,9 @@ static int nagios_end(struct output *o)
 	struct nagios *n = o->state;
 	FILE *f = o->out;
 	enum nagios_status st = NAGIOS_OK;
+
+	if (n->error == NULL && !n->error_oom && n->kept.n == 0 && out_scripts_total(o) > 0)
+		return nagios_end_scripts(o);
 
 	if (n->error == NULL && !n->error_oom && n->kept.n == 0 &&
 	    o->checks[0] + o->checks[1] + o->checks[2] + o->checks[3] > 0)
@@ -248,6 +292,7 @@ const struct out_ops out_nagios_ops = {
 	.probe = nagios_probe,
 	.summary = nagios_summary,
 	.check = nagios_check,
+	.script = nagios_script,
 	.error = nagios_error,
 	.end = nagios_end,
 };

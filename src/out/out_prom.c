@@ -20,6 +20,13 @@
 
 #include "out/output_impl.h"
 
+/* One script run, kept until the end. */
+struct prom_script {
+	struct summary_event where; /* host, addr, port of the run */
+	enum script_outcome result;
+	char host[128], file[256];
+};
+
 struct prom {
 	struct out_kept_list kept;
 	bool failed; /* an error was reported: print no metrics */
@@ -30,6 +37,8 @@ struct prom {
 		char host[128];
 	} checks[64];
 	size_t nchecks;
+	struct prom_script scripts[64];
+	size_t nscripts;
 };
 
 static int prom_init(struct output *o)
@@ -172,6 +181,49 @@ static int prom_end_checks(struct output *o)
 	return -1;
 }
 
+/* Script mode: one series per script and target port, 1 for its result.
+ * The host and file are copied (events lend their strings). */
+static void prom_script(struct output *o, const struct script_event *e)
+{
+	struct prom *p = o->state;
+	if (p->nscripts >= sizeof(p->scripts) / sizeof(p->scripts[0]))
+		return;
+	struct prom_script *k = &p->scripts[p->nscripts++];
+	memset(&k->where, 0, sizeof(k->where));
+	snprintf(k->host, sizeof(k->host), "%s", e->host != NULL ? e->host : "");
+	snprintf(k->file, sizeof(k->file), "%s", e->file != NULL ? e->file : "");
+	k->where.host = k->host;
+	k->where.addr = e->addr;
+	k->where.port = e->port;
+	k->result = e->result;
+}
+
+static int prom_end_scripts(struct output *o)
+{
+	struct prom *p = o->state;
+	FILE *f = o->out;
+	static const enum script_outcome results[] = {SCRIPT_OUTCOME_PASS, SCRIPT_OUTCOME_FAIL,
+						      SCRIPT_OUTCOME_ERROR};
+	put_family(f, "tcpshake_script", "gauge",
+		   "Script result: 1 for the result it had, 0 for the others.");
+	for (size_t i = 0; i < p->nscripts; i++)
+		for (size_t r = 0; r < 3; r++) {
+			char abuf[NETADDR_STRLEN];
+			const struct summary_event *w = &p->scripts[i].where;
+			fputs("tcpshake_script{host=", f);
+			put_label_value(f, w->host);
+			fputs(",addr=", f);
+			put_label_value(f, netaddr_str(&w->addr, abuf, sizeof(abuf)));
+			fprintf(f, ",port=\"%u\",file=", (unsigned)w->port);
+			put_label_value(f, p->scripts[i].file);
+			fputs(",result=", f);
+			put_label_value(f, script_outcome_name(results[r]));
+			fprintf(f, "} %d\n", p->scripts[i].result == results[r]);
+		}
+	fflush(f);
+	return -1;
+}
+
 static int prom_end(struct output *o)
 {
 	struct prom *p = o->state;
@@ -186,6 +238,8 @@ static int prom_end(struct output *o)
 		put_comment_error(f, "out of memory");
 		return -1;
 	}
+	if (l->n == 0 && p->nscripts > 0)
+		return prom_end_scripts(o);
 	if (l->n == 0)
 		return p->nchecks > 0 ? prom_end_checks(o) : -1;
 	for (size_t i = 0; i < l->n; i++)
@@ -270,6 +324,7 @@ const struct out_ops out_prom_ops = {
 	.probe = prom_probe,
 	.summary = prom_summary,
 	.check = prom_check,
+	.script = prom_script,
 	.error = prom_error,
 	.end = prom_end,
 };

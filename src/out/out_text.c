@@ -195,6 +195,50 @@ static void text_check(struct output *o, const struct check_event *e)
 	fflush(f);
 }
 
+/* A list of report strings on one indented line: "  skipped: 1: socket, 2: bind". */
+static void text_list(FILE *f, const char *label, const char *const *v, size_t n)
+{
+	if (n == 0)
+		return;
+	fprintf(f, "  %s: ", label);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", v[i]);
+	fputc('\n', f);
+}
+
+/* One script run, packetdrill-style: "t.pkt: pass",
+ * "t.pkt:5: fail: ack: expected 2, got 1", "t.pkt:4: error: why"; then the
+ * detail, notes and skipped lines indented, and with --trace the ladder. */
+static void text_script(struct output *o, const struct script_event *e)
+{
+	FILE *f = o->out;
+	if (o->cfg.quiet && e->result == SCRIPT_OUTCOME_PASS)
+		return;
+	if (o->cfg.trace) {
+		struct session_event se = {
+			.t0_ns = e->t0_ns, .iss = e->iss, .irs = e->irs, .have_irs = e->have_irs,
+			.segs = e->segs, .nsegs = e->nsegs,
+		};
+		ladder_print(f, &se);
+	}
+	fputs(e->file, f);
+	if (e->line > 0)
+		fprintf(f, ":%u", e->line);
+	fprintf(f, ": %s", script_outcome_name(e->result));
+	if (e->result == SCRIPT_OUTCOME_FAIL && e->field != NULL)
+		fprintf(f, ": %s: expected %s, got %s\n", e->field, e->expected ? e->expected : "",
+			e->actual ? e->actual : "");
+	else if (e->result == SCRIPT_OUTCOME_ERROR && e->detail != NULL)
+		fprintf(f, ": %s\n", e->detail);
+	else
+		fputc('\n', f);
+	if (e->result == SCRIPT_OUTCOME_FAIL && e->detail != NULL && e->detail[0] != '\0')
+		fprintf(f, "  %s\n", e->detail);
+	text_list(f, "note", e->notes, e->nnotes);
+	text_list(f, "skipped", e->skipped, e->nskipped);
+	fflush(f);
+}
+
 static void text_error(struct output *o, const char *message)
 {
 	/* main prints the one `tcpshake: ...` line on stderr. */
@@ -202,6 +246,10 @@ static void text_error(struct output *o, const char *message)
 
 static int text_end(struct output *o)
 {
+	if (out_scripts_total(o) > 1)
+		fprintf(o->out, "%zu scripts: %zu passed, %zu failed, %zu errors\n", out_scripts_total(o),
+			o->scripts[SCRIPT_OUTCOME_PASS], o->scripts[SCRIPT_OUTCOME_FAIL],
+			o->scripts[SCRIPT_OUTCOME_ERROR]);
 	return -1;
 }
 
@@ -213,6 +261,7 @@ const struct out_ops out_text_ops = {
 	.summary = text_summary,
 	.session = text_session,
 	.check = text_check,
+	.script = text_script,
 	.error = text_error,
 	.end = text_end,
 };

@@ -105,6 +105,21 @@ void output_check(struct output *o, const struct check_event *e)
 		o->ops->check(o, e);
 }
 
+void output_script(struct output *o, const struct script_event *e)
+{
+	if (o->ended)
+		return;
+	if ((unsigned)e->result < 3)
+		o->scripts[e->result]++;
+	if (o->ops->script != NULL)
+		o->ops->script(o, e);
+}
+
+size_t out_scripts_total(const struct output *o)
+{
+	return o->scripts[0] + o->scripts[1] + o->scripts[2];
+}
+
 void output_error(struct output *o, const char *message)
 {
 	if (!o->ended)
@@ -128,6 +143,8 @@ const char *out_mode_words(const struct output *o)
 		return "crafted connections";
 	if (m != NULL && strcmp(m, "conform") == 0)
 		return "conformance checks";
+	if (m != NULL && strcmp(m, "script") == 0)
+		return "test scripts";
 	return "SYN probes";
 }
 

@@ -34,6 +34,8 @@ void output_summary(struct output *o, const struct summary_event *e);
 void output_session(struct output *o, const struct session_event *e);
 /* One check of conform mode. */
 void output_check(struct output *o, const struct check_event *e);
+/* One script run of script mode against one target port. */
+void output_script(struct output *o, const struct script_event *e);
 /* A runtime error; JSON emits {"type":"error"}; text prints nothing (main prints to stderr). */
 void output_error(struct output *o, const char *message);
 /* Finish. Returns the exit status the format dictates: for nagios the

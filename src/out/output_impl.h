@@ -33,6 +33,8 @@ struct out_ops {
 	void (*session)(struct output *o, const struct session_event *e);
 	/* One conformance check (conform mode); NULL: the format ignores it. */
 	void (*check)(struct output *o, const struct check_event *e);
+	/* One script run (script mode); NULL: the format ignores it. */
+	void (*script)(struct output *o, const struct script_event *e);
 	void (*error)(struct output *o, const char *message);
 	/* Print what was gathered; the status output_end returns. */
 	int (*end)(struct output *o);
@@ -48,6 +50,7 @@ struct output {
 	int end_status;           /* what it returned */
 	size_t checks[4];         /* conform: checks by result (enum check_result), all ports */
 	size_t port_checks[4];    /* the same for the current target port */
+	size_t scripts[3];        /* script mode: runs by result (enum script_outcome) */
 };
 
 extern const struct out_ops out_text_ops;
@@ -62,6 +65,8 @@ extern const struct out_ops out_prom_ops;
 const char *out_mode_words(const struct output *o);
 /* Whether the run is connect mode. */
 bool out_is_connect(const struct output *o);
+/* Script runs reported so far. */
+size_t out_scripts_total(const struct output *o);
 
 /* "192.0.2.1:80" or "[2001:db8::1]:80" into buf; returns buf. */
 const char *out_addr_port(const struct netaddr *a, uint16_t port, char *buf, size_t len);

@@ -500,7 +500,7 @@ static void test_conflicts(void **state)
 	assert_int_equal(PARSE(&o, err, "--close", "rst", "h"), CLI_ERROR);
 	assert_string_equal(err, "--close needs -m connect");
 	assert_int_equal(PARSE(&o, err, "--trace", "h"), CLI_ERROR);
-	assert_string_equal(err, "--trace needs -m connect or -m conform");
+	assert_string_equal(err, "--trace needs -m connect, -m conform or --script FILE");
 	assert_int_equal(PARSE(&o, err, "-m", "connect", "--data", "", "h"), CLI_ERROR);
 
 	assert_int_equal(PARSE(&o, err, "-f", "a", "-f", "b"), CLI_ERROR);

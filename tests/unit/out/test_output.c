@@ -1201,9 +1201,161 @@ static void test_nagios_checks(void **state)
 		  "passed=1 failed=1 skipped=0 errors=0\n");
 }
 
+/* --- script records ------------------------------------------------------- */
+
+static struct script_event script_of(enum script_outcome r)
+{
+	static const char *const skipped[] = {"1: socket", "4: accept"};
+	static const char *const notes[] = {"6: optional segment not sent (passed over)"};
+	struct script_event e;
+	memset(&e, 0, sizeof(e));
+	e.file = "hs.pkt";
+	e.host = "example.com";
+	e.addr = A("192.0.2.10");
+	e.port = 80;
+	e.sport = 40000;
+	e.result = r;
+	e.skipped = skipped;
+	e.nskipped = 2;
+	e.t0_ns = 1000000000;
+	e.iss = 100;
+	e.irs = 500;
+	e.have_irs = true;
+	e.segs = session_segs;
+	e.nsegs = 2;
+	if (r == SCRIPT_OUTCOME_FAIL) {
+		e.line = 5;
+		e.field = "ack";
+		e.expected = "2";
+		e.actual = "1";
+		e.detail = "expected +0.000 > S. 0:0(0) ack 2 <...>, got S. 0:0(0) ack 1 win 65535";
+		e.notes = notes;
+		e.nnotes = 1;
+	} else if (r == SCRIPT_OUTCOME_ERROR) {
+		e.line = 7;
+		e.detail = "our own kernel reset the connection (is the RST guard on?)";
+	}
+	return e;
+}
+
+static void test_text_scripts(void **state)
+{
+	struct output_config c = cfg_of(OUT_TEXT);
+	struct mem m;
+	(void)state;
+	c.mode_name = "script";
+	struct output *o = start(&m, &c);
+	struct script_event a = script_of(SCRIPT_OUTCOME_PASS), b = script_of(SCRIPT_OUTCOME_FAIL),
+			    d = script_of(SCRIPT_OUTCOME_ERROR);
+	output_begin(o, "example.com", &a.addr, 80);
+	output_script(o, &a);
+	output_script(o, &b);
+	output_script(o, &d);
+	assert_int_equal(finish(&m, o), -1);
+	check(&m,
+	      "TCPSHAKE example.com (192.0.2.10) port 80: test scripts\n"
+	      "hs.pkt: pass\n"
+	      "  skipped: 1: socket, 4: accept\n"
+	      "hs.pkt:5: fail: ack: expected 2, got 1\n"
+	      "  expected +0.000 > S. 0:0(0) ack 2 <...>, got S. 0:0(0) ack 1 win 65535\n"
+	      "  note: 6: optional segment not sent (passed over)\n"
+	      "  skipped: 1: socket, 4: accept\n"
+	      "hs.pkt:7: error: our own kernel reset the connection (is the RST guard on?)\n"
+	      "  skipped: 1: socket, 4: accept\n"
+	      "3 scripts: 1 passed, 1 failed, 1 errors\n");
+}
+
+static void test_text_script_trace(void **state)
+{
+	struct output_config c = cfg_of(OUT_TEXT);
+	struct mem m;
+	(void)state;
+	c.mode_name = "script";
+	c.trace = true;
+	struct output *o = start(&m, &c);
+	struct script_event a = script_of(SCRIPT_OUTCOME_PASS);
+	a.nskipped = 0;
+	output_script(o, &a);
+	assert_int_equal(finish(&m, o), -1);
+	check(&m,
+	      "      t ms  tcpshake           flags seq [absolute]         ack [absolute]           len  peer        \n"
+	      "     0.000  SYN_SENT     -->   S     0 [100]                -                          0  SYN_RECEIVED\n"
+	      "     0.250  ESTABLISHED  <--   SA    0 [500]                1 [101]                    0  SYN_RECEIVED\n"
+	      "hs.pkt: pass\n");
+}
+
+static void test_json_script(void **state)
+{
+	struct output_config c = cfg_of(OUT_JSON);
+	struct mem m;
+	(void)state;
+	c.mode_name = "script";
+	struct output *o = start(&m, &c);
+	struct script_event a = script_of(SCRIPT_OUTCOME_PASS), b = script_of(SCRIPT_OUTCOME_FAIL);
+	a.nsegs = 1;
+	b.nsegs = 0;
+	output_script(o, &a);
+	output_script(o, &b);
+	assert_int_equal(finish(&m, o), -1);
+	check(&m,
+	      "{\"type\":\"script\",\"file\":\"hs.pkt\",\"host\":\"example.com\",\"addr\":\"192.0.2.10\","
+	      "\"port\":80,\"result\":\"pass\",\"line\":null,\"detail\":null,\"field\":null,\"expected\":null,"
+	      "\"actual\":null,\"skipped\":[\"1: socket\",\"4: accept\"],\"segments\":[{\"t_ms\":0.000,"
+	      "\"dir\":\"out\",\"flags\":\"S\",\"seq\":100,\"ack\":0,\"len\":0,\"local\":\"SYN_SENT\","
+	      "\"peer\":\"SYN_RECEIVED\",\"win\":0,\"retransmission\":false}],\"notes\":[],\"sport\":40000}\n"
+	      "{\"type\":\"script\",\"file\":\"hs.pkt\",\"host\":\"example.com\",\"addr\":\"192.0.2.10\","
+	      "\"port\":80,\"result\":\"fail\",\"line\":5,\"detail\":\"expected +0.000 > S. 0:0(0) ack 2 <...>, "
+	      "got S. 0:0(0) ack 1 win 65535\",\"field\":\"ack\",\"expected\":\"2\",\"actual\":\"1\","
+	      "\"skipped\":[\"1: socket\",\"4: accept\"],\"segments\":[],"
+	      "\"notes\":[\"6: optional segment not sent (passed over)\"],\"sport\":40000}\n");
+}
+
+static void test_nagios_scripts(void **state)
+{
+	struct output_config c = cfg_of(OUT_NAGIOS);
+	struct mem m;
+	(void)state;
+	c.mode_name = "script";
+	struct output *o = start(&m, &c);
+	struct script_event a = script_of(SCRIPT_OUTCOME_PASS), b = script_of(SCRIPT_OUTCOME_FAIL);
+	output_script(o, &a);
+	output_script(o, &b);
+	assert_int_equal(finish(&m, o), 2);
+	check(&m, "TCPSHAKE CRITICAL - 2 scripts: 1 passed, 1 failed, 0 errors: hs.pkt:5 | passed=1 "
+		  "failed=1 errors=0\n");
+
+	o = start(&m, &c);
+	output_script(o, &a);
+	assert_int_equal(finish(&m, o), 0);
+	check(&m, "TCPSHAKE OK - 1 scripts: 1 passed, 0 failed, 0 errors | passed=1 failed=0 errors=0\n");
+}
+
+static void test_prom_scripts(void **state)
+{
+	struct output_config c = cfg_of(OUT_PROM);
+	struct mem m;
+	(void)state;
+	c.mode_name = "script";
+	struct output *o = start(&m, &c);
+	struct script_event b = script_of(SCRIPT_OUTCOME_FAIL);
+	output_script(o, &b);
+	assert_int_equal(finish(&m, o), -1);
+	check(&m,
+	      "# HELP tcpshake_script Script result: 1 for the result it had, 0 for the others.\n"
+	      "# TYPE tcpshake_script gauge\n"
+	      "tcpshake_script{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",file=\"hs.pkt\",result=\"pass\"} 0\n"
+	      "tcpshake_script{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",file=\"hs.pkt\",result=\"fail\"} 1\n"
+	      "tcpshake_script{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",file=\"hs.pkt\",result=\"error\"} 0\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_scripts),
+		cmocka_unit_test(test_text_script_trace),
+		cmocka_unit_test(test_json_script),
+		cmocka_unit_test(test_nagios_scripts),
+		cmocka_unit_test(test_prom_scripts),
 		cmocka_unit_test(test_text_session_trace),
 		cmocka_unit_test(test_json_session),
 		cmocka_unit_test(test_text_checks),

@@ -1,0 +1,125 @@
+/*
+ * run_script: script mode's set-up, in the composing layer because it reads
+ * files: every --script file is read and parsed before anything privileged
+ * is opened or any packet is sent, so a typo in the last of ten scripts
+ * never costs a run of the nine before it. The parser (core/script.h) is
+ * pure; this is the part that touches the file system.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run.h"
+
+/* Read the file at path whole into *buf (*len bytes), refusing one larger
+ * than SCRIPT_MAX_BYTES without reading it (*too_big). 0, or -1 with errno. */
+static int read_file(const char *path, char **buf, size_t *len, bool *too_big)
+{
+	*buf = NULL;
+	*len = 0;
+	*too_big = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > SCRIPT_MAX_BYTES) {
+		*too_big = true;
+		*len = (size_t)st.st_size;
+		close(fd);
+		return 0;
+	}
+	/* Not every file has a size (a pipe): read at most one byte more
+	 * than the limit, which the parser then refuses. */
+	size_t cap = SCRIPT_MAX_BYTES + 1;
+	char *b = malloc(cap);
+	if (b == NULL)
+		goto fail;
+	size_t n = 0;
+	while (n < cap) {
+		ssize_t got = read(fd, b + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = errno;
+			free(b);
+			errno = e;
+			goto fail;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	*buf = b;
+	*len = n;
+	return 0;
+fail: {
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+}
+
+int run_load_scripts(struct run *r, char *err, size_t errlen)
+{
+	const char *list = r->o.scripts;
+	r->error_plain = false;
+	while (list != NULL && *list != '\0') {
+		size_t n = strcspn(list, ",");
+		char *name = strndup(list, n);
+		list += n + (list[n] == ',');
+		struct script **v = realloc(r->scripts, (r->nscripts + 1) * sizeof(*v));
+		if (name == NULL || v == NULL) {
+			free(name);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		r->scripts = v;
+		char *buf;
+		size_t len;
+		bool too_big;
+		if (read_file(name, &buf, &len, &too_big) < 0) {
+			snprintf(err, errlen, "cannot read script %s: %s", name, strerror(errno));
+			free(name);
+			return -1;
+		}
+		struct script *s = NULL;
+		int rc = script_parse(name, too_big ? NULL : buf, len, &s, err, errlen);
+		free(buf);
+		free(name);
+		if (rc < 0) {
+			r->error_plain = true;
+			return -1;
+		}
+		r->scripts[r->nscripts++] = s;
+	}
+	return 0;
+}
+
+size_t run_script_ports(const struct run *r)
+{
+	size_t want = target_list_ports(&r->targets) * (r->nscripts ? r->nscripts : 1);
+	return want > 64 ? 64 : want ? want : 1;
+}
+
+void run_scripts_free(struct run *r)
+{
+	for (size_t i = 0; i < r->nscripts; i++)
+		script_free(r->scripts[i]);
+	free(r->scripts);
+	r->scripts = NULL;
+	r->nscripts = 0;
+}
