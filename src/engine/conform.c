@@ -9,8 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/cx.h"
 #include "core/segment.h"
+#include "engine/check_script.h"
+#include "engine/cx.h"
 
 #define NS_PER_MS 1000000ull
 
@@ -162,7 +163,10 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 				 "crafts (the guard needs CAP_NET_ADMIN and --rst-guard auto or on)");
 		} else {
 			cx->err[0] = '\0';
-			d->run(cx, cfg->data, &v);
+			if (d->script != NULL)
+				check_script_run(cx, d, cfg->data, &v);
+			else
+				d->run(cx, cfg->data, &v);
 		}
 		if (*cx->stop && v.result == CHECK_ERROR)
 			break; /* interrupted mid-check: not a result */

@@ -19,6 +19,7 @@
 #include "../fakewire.h"
 #include "core/connmodel.h"
 #include "core/segment.h"
+#include "engine/check_script.h"
 #include "engine/checks.h"
 #include "engine/cx.h"
 
@@ -126,13 +127,25 @@ static void test_evidence_in_one_clock(void **state)
 	x->f->send_cost = 50 * FW_US;
 	x->f->rtt = 10 * FW_US;
 	x->cx.rtt_ns = 10 * FW_US;
-	run_check(x, "listen-ack-rst", &v);
+	/* listen-ack-rst, a script check now: the same path as conform's. */
+	static const char text[] = "// id: listen-ack-rst\n// ref: RFC 9293 3.10.7.2\n// title: t\n"
+				   "0 < . 1:1(0) ack 2864434397 win 501\n+0 > R 2864434397:2864434397(0)\n";
+	struct script *s = NULL;
+	char err[200];
+	assert_int_equal(script_parse("listen-ack-rst.tcps", text, strlen(text), &s, err, sizeof(err)), 0);
+	struct check_def d;
+	assert_int_equal(check_script_def(s, &d, err, sizeof(err)), 0);
+	memset(&v, 0, sizeof(v));
+	cx_evidence_reset(&x->cx);
+	check_script_run(&x->cx, &d, NULL, &v);
+	assert_false(x->cx.failed);
 	assert_int_equal(v.result, CHECK_PASS);
 	assert_int_equal(x->cx.nev, 2);
 	assert_int_equal(x->cx.ev[0].dir, CONN_OUT);
 	assert_int_equal(x->cx.ev[1].dir, CONN_IN);
 	assert_int_equal(x->cx.ev[1].flags, TCPF_RST);
 	assert_true(x->cx.ev[0].t_ns < x->cx.ev[1].t_ns);
+	script_free(s);
 	fix_free(x);
 }
 

@@ -1,0 +1,116 @@
+/*
+ * check_script: a script as a conformance check. See check_script.h.
+ */
+#include "config.h"
+#include "engine/check_script.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/segment.h"
+#include "core/tcpconst.h"
+
+#define SLOW_SILENCE_NS (2 * 1000000000LL) /* a wait this long makes a check slow */
+#define TOLERANCE_NS (20 * 1000000ULL)      /* script mode's default --tolerance */
+
+/* Whether a line expects a SYN-ACK among its alternatives. */
+static bool expects_synack(const struct script_line *l)
+{
+	if (l->kind != SCRIPT_EXPECT && l->kind != SCRIPT_EXPECT_OPTIONAL)
+		return false;
+	for (size_t i = 0; i < l->nalts; i++)
+		if ((l->alts[i].flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK))
+			return true;
+	return false;
+}
+
+/* A script that sends on after the peer's SYN-ACK keeps a connection (or a
+ * half-open one) our kernel knows nothing of: it would reset it. */
+static bool needs_guard(const struct script *s)
+{
+	bool synack = false;
+	for (size_t i = 0; i < s->nlines; i++) {
+		const struct script_line *l = &s->lines[i];
+		if (synack && l->kind == SCRIPT_SEND)
+			return true;
+		synack = synack || expects_synack(l);
+	}
+	return false;
+}
+
+static bool slow(const struct script *s)
+{
+	for (size_t i = 0; i < s->nlines; i++)
+		if (s->lines[i].kind == SCRIPT_EXPECT_NOTHING && s->lines[i].silence_ns >= SLOW_SILENCE_NS)
+			return true;
+	return false;
+}
+
+int check_script_def(const struct script *s, struct check_def *d, char *err, size_t errlen)
+{
+	const char *missing = s->meta.id == NULL ? "id" : s->meta.ref == NULL ? "ref"
+						       : s->meta.title == NULL ? "title" : NULL;
+	if (missing != NULL) {
+		snprintf(err, errlen, "%s: a check script needs a `// %s:` header line", s->name, missing);
+		return -1;
+	}
+	memset(d, 0, sizeof(*d));
+	d->id = s->meta.id;
+	d->ref = s->meta.ref;
+	d->what = s->meta.title;
+	d->slow = slow(s);
+	d->needs_closed = s->meta.target == SCRIPT_TARGET_CLOSED;
+	d->needs_guard = needs_guard(s);
+	d->script = s;
+	return 0;
+}
+
+/* A result and its detail, cut to what the verdict holds (a long expected
+ * or actual segment is the end of the line, and it is cut, not the start). */
+__attribute__((format(printf, 3, 4))) static void set(struct verdict *v, enum check_result r,
+						      const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	size_t n = strlen(buf);
+	if (n >= sizeof(v->detail))
+		n = sizeof(v->detail) - 1;
+	memcpy(v->detail, buf, n);
+	v->detail[n] = '\0';
+	v->result = r;
+}
+
+/* The file's last path component, as reports name it. */
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b != NULL ? b + 1 : path;
+}
+
+void check_script_run(struct cx *cx, const struct check_def *d, const char *data, struct verdict *v)
+{
+	const struct script *s = d->script;
+	if ((s->meta.needs & SCRIPT_NEED_DATA) && data == NULL) {
+		set(v, CHECK_SKIP, "needs a server that sends data: give --data with a request it answers");
+		return;
+	}
+	uint16_t port = d->needs_closed ? cx->closed_port : cx->port;
+	struct script_run_result res;
+	int rc = cx_script(cx, s, port, TOLERANCE_NS, &res);
+	const char *file = base_name(s->name);
+	if (rc < 0 || res.result == SCRIPT_OUTCOME_ERROR)
+		set(v, CHECK_ERROR, "%s", res.detail[0] ? res.detail : cx->err[0] ? cx->err : "interrupted");
+	else if (res.result == SCRIPT_OUTCOME_FAIL && res.field[0] != '\0')
+		set(v, CHECK_FAIL, "%s:%u: %s: expected %s, got %s", file, res.line, res.field,
+		    res.expected, res.actual);
+	else if (res.result == SCRIPT_OUTCOME_FAIL)
+		set(v, CHECK_FAIL, "%s:%u: %s", file, res.line, res.detail);
+	else
+		set(v, CHECK_PASS, "every line of %s held%s%s", file, res.nnotes > 0 ? "; " : "",
+		    res.nnotes > 0 ? res.notes[0] : "");
+	script_run_result_free(&res);
+}
