@@ -16,7 +16,9 @@ _common_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_builddir:=$top_srcdir}"
 : "${TCPSHAKE:=$top_builddir/tcpshake}"
 : "${LAB_BIN:=$top_builddir/tests/lab}"
-export TCPSHAKE LAB_BIN
+# The check scripts conform mode runs: the source tree's.
+: "${TCPSHAKE_CHECKS_DIR:=$top_srcdir/share/checks}"
+export TCPSHAKE LAB_BIN TCPSHAKE_CHECKS_DIR
 
 if [ -n "${TCPSHAKE_SKIP_INTEGRATION:-}" ]; then
 	echo "SKIP: TCPSHAKE_SKIP_INTEGRATION is set"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# conform mode against the real Linux stack of a lab namespace: every check
-# passes (time-wait-fin-acked needs a server that closes first: skipped
+# conform mode against the real Linux stack of a lab namespace: every check,
+# builtin or script (share/checks), passes (time-wait-fin-acked needs a server that closes first: skipped
 # against echo, passed against close-first); JSON check records; check
 # selection, listing, and the errors of a port that is not open or an
 # unknown check id. Conditions of our own side (a filtered --closed-port,
@@ -16,13 +16,13 @@ assert_exit 0 in_cli "$TCPSHAKE" -m conform --data "$big" "$LAB_SRV4:8080"
 printf '%s\n' "$OUT"
 assert_match "^TCPSHAKE $LAB_SRV4 \\($LAB_SRV4\\) port 8080: conformance checks" "$OUT" "header"
 n=$("$TCPSHAKE" --list-checks | wc -l)
-assert_eq 24 "$n" "checks listed"
+[ "$n" -ge 45 ] || fail "only $n checks listed"
 for id in $("$TCPSHAKE" --list-checks | awk '{ print $1 }'); do
 	want=pass
 	[ "$id" = time-wait-fin-acked ] && want=skip
 	assert_match "^$id +$want " "$OUT" "linux: $id"
 done
-assert_match "^24 checks: 23 passed, 0 failed, 1 skipped, 0 errors$" "$OUT" "count line"
+assert_match "^$n checks: $((n - 1)) passed, 0 failed, 1 skipped, 0 errors$" "$OUT" "count line"
 assert_match "synack-retransmission is slow" "$ERR" "slow checks say so"
 
 # A server that closes first: TIME_WAIT answers our FIN again.
