@@ -91,6 +91,30 @@ static const char *base_name(const char *path)
 	return b != NULL ? b + 1 : path;
 }
 
+/* The line of the peer's first SYN-ACK, 0 when none is expected. */
+static unsigned synack_line(const struct script *s)
+{
+	for (size_t i = 0; i < s->nlines; i++)
+		if (expects_synack(&s->lines[i]))
+			return s->lines[i].lineno;
+	return 0;
+}
+
+/* A script about an option the peer may rightly not implement (`needs:
+ * timestamps`, `needs: sack`) failed at the SYN-ACK on its options, and the
+ * SYN-ACK does not take that option: the reason to skip, or NULL. */
+static const char *option_not_taken(const struct script *s, const struct script_run_result *res)
+{
+	if (res->result != SCRIPT_OUTCOME_FAIL || res->line == 0 || res->line != synack_line(s) ||
+	    strcmp(res->field, "options") != 0)
+		return NULL;
+	if ((s->meta.needs & SCRIPT_NEED_TS) && strstr(res->actual, "TS val") == NULL)
+		return "the peer does not take timestamps (RFC 7323 makes them optional): nothing to check";
+	if ((s->meta.needs & SCRIPT_NEED_SACK) && strstr(res->actual, "sackOK") == NULL)
+		return "the peer does not permit SACK (RFC 2018 makes it optional): nothing to check";
+	return NULL;
+}
+
 void check_script_run(struct cx *cx, const struct check_def *d, const char *data, struct verdict *v)
 {
 	const struct script *s = d->script;
@@ -102,7 +126,10 @@ void check_script_run(struct cx *cx, const struct check_def *d, const char *data
 	struct script_run_result res;
 	int rc = cx_script(cx, s, port, TOLERANCE_NS, &res);
 	const char *file = base_name(s->name);
-	if (rc < 0 || res.result == SCRIPT_OUTCOME_ERROR)
+	const char *not_taken = rc < 0 ? NULL : option_not_taken(s, &res);
+	if (not_taken != NULL)
+		set(v, CHECK_SKIP, "%s", not_taken);
+	else if (rc < 0 || res.result == SCRIPT_OUTCOME_ERROR)
 		set(v, CHECK_ERROR, "%s", res.detail[0] ? res.detail : cx->err[0] ? cx->err : "interrupted");
 	else if (res.result == SCRIPT_OUTCOME_FAIL && res.field[0] != '\0')
 		set(v, CHECK_FAIL, "%s:%u: %s: expected %s, got %s", file, res.line, res.field,

@@ -224,6 +224,41 @@ static void test_model_orders_crossing_data(void **state)
 	fix_free(x);
 }
 
+/* A script check about an option the peer may rightly not implement
+ * (`needs: timestamps`) skips when the SYN-ACK does not take it, and fails
+ * when the SYN-ACK does but not as the script says. */
+static void test_script_needs_option(void **state)
+{
+	(void)state;
+	static const char text[] = "// id: ts-check\n// ref: RFC 7323 3.2\n// title: t\n"
+				   "// needs: timestamps\n"
+				   "0 < S 0:0(0) win 64240 <mss 1460,TS val 100 ecr 0>\n"
+				   "+0 > S. 0:0(0) ack 1 <mss *,TS val * ecr 100>\n";
+	struct script *s = NULL;
+	char err[200];
+	assert_int_equal(script_parse("ts-check.tcps", text, strlen(text), &s, err, sizeof(err)), 0);
+	struct check_def d;
+	assert_int_equal(check_script_def(s, &d, err, sizeof(err)), 0);
+	struct verdict v;
+
+	struct fix *x = fix_new();
+	x->f->p.no_opts = true;
+	check_script_run(&x->cx, &d, NULL, &v);
+	assert_int_equal(v.result, CHECK_SKIP);
+	assert_string_equal(v.detail, "the peer does not take timestamps (RFC 7323 makes them optional): "
+				      "nothing to check");
+	fix_free(x);
+
+	/* The fake peer's SYN-ACK has timestamps (Linux's options), but its
+	 * TSecr is a recorded one, not our TSval: a fail, named by line. */
+	x = fix_new();
+	check_script_run(&x->cx, &d, NULL, &v);
+	assert_int_equal(v.result, CHECK_FAIL);
+	assert_true(strncmp(v.detail, "ts-check.tcps:6: TS ecr: expected 100, got ", 43) == 0);
+	fix_free(x);
+	script_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_data_within_link_mtu),
 		cmocka_unit_test(test_emsgsize_errs_the_check_only),
 		cmocka_unit_test(test_model_orders_crossing_data),
+		cmocka_unit_test(test_script_needs_option),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
