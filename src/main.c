@@ -125,7 +125,7 @@ static int engine_fail(struct run *r, const char *err)
 	return fail(r, "%s", err);
 }
 
-/* The end of a connect or conform run: flush --pcap, then the error, the
+/* The end of a connect, conform or script run: flush --pcap, then the error, the
  * format's own status (nagios), or 0 when all went well, else 1. */
 static int run_status(struct run *r, int rc, const char *err, bool all_good)
 {
@@ -236,15 +236,12 @@ static int run_script(struct run *r, const struct wire *w, char *err, size_t err
 				"may reset the connections\n");
 	struct script_mode_result res;
 	int rc = script_mode_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
-	wire_live_flush(r->wl);
-	if (rc < 0)
-		return engine_fail(r, err);
-	int ns = output_end(r->out);
-	if (ns >= 0)
-		return ns;
-	if (res.errors > 0)
+	int st = run_status(r, rc, err, res.failed == 0 && res.errors == 0 && !res.interrupted);
+	/* A script that could not run is our side's error, not the peer's
+	 * failure (nagios says WARNING for it on its own). */
+	if (st == EXIT_NOT_OPEN && res.errors > 0 && r->o.out.format != OUT_NAGIOS)
 		return EXIT_ERROR;
-	return res.failed > 0 || res.interrupted ? EXIT_NOT_OPEN : 0;
+	return st;
 }
 
 /* Conform mode takes fresh source ports for every probe of every check,

@@ -62,8 +62,12 @@ static const char epilogue[] =
 "  tcpshake --format nagios --warning 50,10 --critical 200,50 example.com:443\n"
 "      monitoring check: WARNING from 50 ms or 10% loss, CRITICAL from 200 ms\n"
 "      or 50% loss\n"
+"  tcpshake --script handshake.pkt,close.pkt 10.0.0.2:80\n"
+"      run two packetdrill-syntax scripts against port 80: each line FILE: pass\n"
+"      or FILE:LINE: fail: FIELD: expected E, got A\n"
 "\n"
-"See tcpshake(8) for the output formats and the conformance checks.\n";
+"See tcpshake(8) for the output formats, the conformance checks and the\n"
+"script syntax.\n";
 
 /* text, word-wrapped into the right column; the first line continues a
  * line already at column `col`. */

@@ -35,7 +35,6 @@ struct obs {
 
 struct runner {
 	struct endpoint *ep;
-	const struct script *s;
 	const struct script_run_config *cfg;
 	struct script_run_result *res;
 	bool decided; /* res holds a fail or an error */
@@ -62,6 +61,10 @@ struct runner {
 	unsigned ev_line;
 	struct obs pend;
 	bool have_pend;
+	/* An optional line passed over for want of a segment in its time:
+	 * its segment, coming late, is still its own, until the peer's next
+	 * expected segment. */
+	const struct script_line *late_opt;
 	struct {
 		uint32_t seq;
 		uint16_t len;
@@ -241,6 +244,27 @@ static bool is_retransmission(const struct runner *r, const struct segment *g)
 	return false;
 }
 
+/* A segment that is not the line's own but may be tolerated: a
+ * retransmission of one already matched, or the late segment of an
+ * optional line passed over. Notes why. */
+static bool tolerated(struct runner *r, const struct obs *o, unsigned line)
+{
+	if (is_retransmission(r, &o->seg)) {
+		note(r, "%u: a retransmission of a segment already matched, tolerated", line);
+		return true;
+	}
+	if (r->late_opt != NULL) {
+		struct script_mismatch m;
+		for (size_t i = 0; i < r->late_opt->nalts; i++)
+			if (script_match(&r->late_opt->alts[i], &o->seg, &r->map, &m)) {
+				note(r, "%u: optional segment came late, tolerated", r->late_opt->lineno);
+				r->late_opt = NULL;
+				return true;
+			}
+	}
+	return false;
+}
+
 static void remember(struct runner *r, const struct segment *g)
 {
 	size_t i = r->nhist < HISTORY ? r->nhist++ : (size_t)(g->seq % HISTORY);
@@ -359,10 +383,8 @@ static int quiet_until(struct runner *r, uint64_t until, unsigned line)
 			r->have_pend = true;
 			return 0;
 		}
-		if (is_retransmission(r, &o.seg)) {
-			note(r, "%u: a retransmission of a segment already matched, tolerated", line);
+		if (tolerated(r, &o, line))
 			continue;
-		}
 		char why[96];
 		snprintf(why, sizeof(why), "unexpected segment before line %u", line);
 		unexpected(r, &o, line, why);
@@ -383,15 +405,16 @@ static int send_line(struct runner *r, const struct script_line *l)
 
 	struct tx_segment s;
 	char err[160];
+	if (sp->ecn != SCRIPT_ECN_UNSET)
+		note(r, "%u: the IP ECN field is not set on what we send", l->lineno);
 	memset(&s, 0, sizeof(s));
 	s.sport = r->cfg->sport;
 	s.dport = r->cfg->dport;
 	script_seg_wire_flags(sp, &s.flags, &s.reserved);
 	s.seq = r->map.iss + sp->seq;
-	if (sp->has_ack)
-		s.ack = r->map.have_irs ? r->map.irs + sp->ack : sp->ack;
-	else if (s.flags & TCPF_ACK)
-		s.ack = r->rcvd_any ? r->rcv_max : 0;
+	/* An ack not written is packetdrill's 0, relative (script.h). */
+	uint32_t ack = sp->has_ack ? sp->ack : 0;
+	s.ack = r->map.have_irs ? r->map.irs + ack : ack;
 	s.win = sp->has_win ? sp->win : TCP_OUR_WINDOW;
 	s.urp = sp->has_urg ? sp->urg : 0;
 	int n = script_build_options(sp, &r->map, r->have_ts_recent, r->ts_recent, s.opt, err, sizeof(err));
@@ -532,8 +555,9 @@ static int expect_line(struct runner *r, const struct script_line *l)
 			return 1;
 		if (rc == 0) {
 			if (optional) {
-				note(r, "%u: optional segment not sent (passed over)", l->lineno);
+				note(r, "%u: optional segment not sent in its time (passed over)", l->lineno);
 				virtual_event(r, l);
+				r->late_opt = l;
 				return 0;
 			}
 			char t[32];
@@ -546,11 +570,8 @@ static int expect_line(struct runner *r, const struct script_line *l)
 		}
 		struct script_mismatch m;
 		if (!match_alts(r, l, &o, &m)) {
-			if (is_retransmission(r, &o.seg)) {
-				note(r, "%u: a retransmission of a segment already matched, tolerated",
-				     l->lineno);
+			if (tolerated(r, &o, l->lineno))
 				continue;
-			}
 			if (optional) {
 				note(r, "%u: optional segment folded into the next (passed over)", l->lineno);
 				r->pend = o;
@@ -565,15 +586,10 @@ static int expect_line(struct runner *r, const struct script_line *l)
 			set_actual(r, "%s", m.actual);
 			return 1;
 		}
-		if (o.t < w.early || o.t > w.late) {
-			if (optional && o.t > w.late) {
-				/* Too late for the optional line: it is the next one's. */
-				note(r, "%u: optional segment not sent in time (passed over)", l->lineno);
-				r->pend = o;
-				r->have_pend = true;
-				virtual_event(r, l);
-				return 0;
-			}
+		if (optional && o.t > w.late) {
+			/* An optional segment may come late (a delayed ACK). */
+			note(r, "%u: optional segment came late, tolerated", l->lineno);
+		} else if (o.t < w.early || o.t > w.late) {
 			time_fail(r, l, &w, &o, o.t < w.early);
 			return 1;
 		}
@@ -582,8 +598,14 @@ static int expect_line(struct runner *r, const struct script_line *l)
 			r->res->rtt_ns = rtt > (uint64_t)w.lo ? rtt - (uint64_t)w.lo : 0;
 			r->res->have_rtt = true;
 		}
+		for (size_t i = 0; i < l->nalts; i++)
+			if (l->alts[i].ecn != SCRIPT_ECN_UNSET) {
+				note(r, "%u: the IP ECN field is not checked", l->lineno);
+				break;
+			}
 		remember(r, &o.seg);
 		real_event(r, l, o.t, false, w.lo);
+		r->late_opt = NULL; /* the peer has moved on */
 		return 0;
 	}
 }
@@ -667,7 +689,6 @@ int script_run(struct endpoint *ep, const struct script *s, const struct script_
 	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
 	r.ep = ep;
-	r.s = s;
 	r.cfg = cfg;
 	r.res = res;
 	ep_timeline_reset(ep);

@@ -23,8 +23,9 @@
  *    not later than the answer timeout" unless the line writes a window.
  *    All times are the capture's timestamps, both ways.
  *  - `>?` optional: a segment that does not match it is handed to the
- *    next line; if none comes in its time, it is passed over. Either way a
- *    note says so.
+ *    next line; if none comes in its time, it is passed over, and its
+ *    segment coming late (before the peer's next expected one) is
+ *    tolerated. Notes say which.
  *  - `A | B`: any alternative may match.
  *  - `> nothing for D`: any peer segment in that time fails; the line's
  *    event is the end of the silence.

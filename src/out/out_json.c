@@ -158,21 +158,27 @@ static void end_line(FILE *f)
 	fflush(f);
 }
 
-/* {"type":"<type>","host":...,"addr":...,"port":...: the head every record about a
- * target port shares. */
-static void put_head(FILE *f, const char *type, const char *host, const struct netaddr *addr,
-		     uint16_t port)
+/* ,"host":...,"addr":...,"port":... */
+static void put_where(FILE *f, const char *host, const struct netaddr *addr, uint16_t port)
 {
 	char abuf[NETADDR_STRLEN];
 
-	fputs("{\"type\":", f);
-	put_str(f, type);
 	put_key(f, "host");
 	put_str(f, host);
 	put_key(f, "addr");
 	put_str(f, netaddr_str(addr, abuf, sizeof(abuf)));
 	put_key(f, "port");
 	fprintf(f, "%u", (unsigned)port);
+}
+
+/* {"type":"<type>","host":...,"addr":...,"port":...: the head every record about a
+ * target port shares. */
+static void put_head(FILE *f, const char *type, const char *host, const struct netaddr *addr,
+		     uint16_t port)
+{
+	fputs("{\"type\":", f);
+	put_str(f, type);
+	put_where(f, host, addr, port);
 }
 
 static int json_init(struct output *o)
@@ -454,13 +460,7 @@ static void json_check(struct output *o, const struct check_event *e)
 	put_key(f, "detail");
 	put_str(f, e->detail);
 	/* Extras, after the contract's keys. */
-	char abuf[NETADDR_STRLEN];
-	put_key(f, "host");
-	put_str(f, e->host);
-	put_key(f, "addr");
-	put_str(f, netaddr_str(&e->addr, abuf, sizeof(abuf)));
-	put_key(f, "port");
-	fprintf(f, "%u", (unsigned)e->port);
+	put_where(f, e->host, &e->addr, e->port);
 	put_key(f, "what");
 	put_str(f, e->what);
 	put_key(f, "evidence");
@@ -503,16 +503,10 @@ static void put_opt_str(FILE *f, const char *key, const char *s)
 static void json_script(struct output *o, const struct script_event *e)
 {
 	FILE *f = o->out;
-	char abuf[NETADDR_STRLEN];
 	fputs("{\"type\":\"script\"", f);
 	put_key(f, "file");
 	put_str(f, e->file);
-	put_key(f, "host");
-	put_str(f, e->host);
-	put_key(f, "addr");
-	put_str(f, netaddr_str(&e->addr, abuf, sizeof(abuf)));
-	put_key(f, "port");
-	fprintf(f, "%u", (unsigned)e->port);
+	put_where(f, e->host, &e->addr, e->port);
 	put_key(f, "result");
 	put_str(f, script_outcome_name(e->result));
 	put_key(f, "line");

@@ -137,6 +137,23 @@ static bool has_rtt(const struct summary_event *e)
 	return e->rtt.n > 0;
 }
 
+/* One series of a result family:
+ * `name{host="..",addr="..",port="..",KEY="VALUE",result="RESULT"} 0|1`. */
+static void put_result(FILE *f, const char *name, const struct summary_event *w, const char *key,
+		       const char *value, const char *result, bool on)
+{
+	char abuf[NETADDR_STRLEN];
+	fprintf(f, "%s{host=", name);
+	put_label_value(f, w->host);
+	fputs(",addr=", f);
+	put_label_value(f, netaddr_str(&w->addr, abuf, sizeof(abuf)));
+	fprintf(f, ",port=\"%u\",%s=", (unsigned)w->port, key);
+	put_label_value(f, value);
+	fputs(",result=", f);
+	put_label_value(f, result);
+	fprintf(f, "} %d\n", on);
+}
+
 /* Conform mode: one series per check, 1 for the result it had. The
  * check strings (id, result) are static; the host is copied. */
 static void prom_check(struct output *o, const struct check_event *e)
@@ -164,19 +181,9 @@ static int prom_end_checks(struct output *o)
 	put_family(f, "tcpshake_check", "gauge",
 		   "Conformance check result: 1 for the result it had, 0 for the others.");
 	for (size_t i = 0; i < p->nchecks; i++)
-		for (size_t r = 0; r < 4; r++) {
-			char abuf[NETADDR_STRLEN];
-			const struct summary_event *w = &p->checks[i].where;
-			fputs("tcpshake_check{host=", f);
-			put_label_value(f, w->host);
-			fputs(",addr=", f);
-			put_label_value(f, netaddr_str(&w->addr, abuf, sizeof(abuf)));
-			fprintf(f, ",port=\"%u\",id=", (unsigned)w->port);
-			put_label_value(f, p->checks[i].id);
-			fputs(",result=", f);
-			put_label_value(f, check_result_name(results[r]));
-			fprintf(f, "} %d\n", p->checks[i].result == results[r]);
-		}
+		for (size_t r = 0; r < 4; r++)
+			put_result(f, "tcpshake_check", &p->checks[i].where, "id", p->checks[i].id,
+				   check_result_name(results[r]), p->checks[i].result == results[r]);
 	fflush(f);
 	return -1;
 }
@@ -207,19 +214,9 @@ static int prom_end_scripts(struct output *o)
 	put_family(f, "tcpshake_script", "gauge",
 		   "Script result: 1 for the result it had, 0 for the others.");
 	for (size_t i = 0; i < p->nscripts; i++)
-		for (size_t r = 0; r < 3; r++) {
-			char abuf[NETADDR_STRLEN];
-			const struct summary_event *w = &p->scripts[i].where;
-			fputs("tcpshake_script{host=", f);
-			put_label_value(f, w->host);
-			fputs(",addr=", f);
-			put_label_value(f, netaddr_str(&w->addr, abuf, sizeof(abuf)));
-			fprintf(f, ",port=\"%u\",file=", (unsigned)w->port);
-			put_label_value(f, p->scripts[i].file);
-			fputs(",result=", f);
-			put_label_value(f, script_outcome_name(results[r]));
-			fprintf(f, "} %d\n", p->scripts[i].result == results[r]);
-		}
+		for (size_t r = 0; r < 3; r++)
+			put_result(f, "tcpshake_script", &p->scripts[i].where, "file", p->scripts[i].file,
+				   script_outcome_name(results[r]), p->scripts[i].result == results[r]);
 	fflush(f);
 	return -1;
 }

@@ -214,6 +214,15 @@ static void text_script(struct output *o, const struct script_event *e)
 	FILE *f = o->out;
 	if (o->cfg.quiet && e->result == SCRIPT_OUTCOME_PASS)
 		return;
+	/* Several ports share one header: say which port the lines are for. */
+	if (o->multi_port && (!o->script_where_set || o->script_port != e->port ||
+			      !netaddr_eq(&o->script_addr, &e->addr))) {
+		char ap[OUT_ADDRPORT_LEN];
+		fprintf(f, "%s:\n", out_addr_port(&e->addr, e->port, ap, sizeof(ap)));
+		o->script_where_set = true;
+		o->script_addr = e->addr;
+		o->script_port = e->port;
+	}
 	if (o->cfg.trace) {
 		struct session_event se = {
 			.t0_ns = e->t0_ns, .iss = e->iss, .irs = e->irs, .have_irs = e->have_irs,

@@ -51,6 +51,9 @@ struct output {
 	size_t checks[4];         /* conform: checks by result (enum check_result), all ports */
 	size_t port_checks[4];    /* the same for the current target port */
 	size_t scripts[3];        /* script mode: runs by result (enum script_outcome) */
+	bool script_where_set;    /* text: the target port script lines are under */
+	struct netaddr script_addr;
+	uint16_t script_port;
 };
 
 extern const struct out_ops out_text_ops;

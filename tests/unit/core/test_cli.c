@@ -222,6 +222,8 @@ static void test_connect_options(void **state)
 	}
 	assert_int_equal(PARSE(&o, err, "-m", "conform", "--trace", "h"), CLI_OK);
 	assert_true(o.trace);
+	assert_int_equal(PARSE(&o, err, "--script", "a.pkt", "--trace", "h"), CLI_OK);
+	assert_true(o.trace);
 }
 
 static void test_formats(void **state)

@@ -377,6 +377,42 @@ static void test_reset_after_a_script_rst(void **state)
 	done(x);
 }
 
+static void test_ecn_field_noted(void **state)
+{
+	(void)state;
+	struct x *x = setup_x();
+	/* tcpshake crafts no IP ECN field and does not read the peer's: a
+	 * script that writes one passes on the TCP fields, with a note. */
+	run(x, "0 < [ect0] S 0:0(0) win 65535\n"
+	       "+0 > [noecn] S. 0:0(0) ack 1 <...>\n");
+	want_pass(x);
+	assert_int_equal(x->res.nnotes, 2);
+	assert_string_equal(x->res.notes[0], "1: the IP ECN field is not set on what we send");
+	assert_string_equal(x->res.notes[1], "2: the IP ECN field is not checked");
+	done(x);
+}
+
+static void test_optional_late(void **state)
+{
+	(void)state;
+	struct x *x = setup_x();
+	/* The peer drops our data: the optional ACK does not come in its
+	 * time and is passed over. It comes after our retransmission, while
+	 * the script waits to send its FIN: the optional line's own segment,
+	 * late, tolerated (not an unexpected segment). */
+	x->f->p.drop_data = 1;
+	run(x, HANDSHAKE
+	       "+0 < P. 1:11(10) ack 1 win 512\n"
+	       "+0 >? . 1:1(0) ack 11\n"
+	       "+.3 < P. 1:11(10) ack 1 win 512\n"
+	       "+.1 < F. 11:11(0) ack 1 win 512\n");
+	want_pass(x);
+	assert_int_equal(x->res.nnotes, 2);
+	assert_string_equal(x->res.notes[0], "5: optional segment not sent in its time (passed over)");
+	assert_string_equal(x->res.notes[1], "5: optional segment came late, tolerated");
+	done(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +433,8 @@ int main(void)
 		cmocka_unit_test(test_error_too_long),
 		cmocka_unit_test(test_retransmission_tolerated),
 		cmocka_unit_test(test_reset_after_a_script_rst),
+		cmocka_unit_test(test_ecn_field_noted),
+		cmocka_unit_test(test_optional_late),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

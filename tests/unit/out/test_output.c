@@ -1265,6 +1265,33 @@ static void test_text_scripts(void **state)
 	      "3 scripts: 1 passed, 1 failed, 1 errors\n");
 }
 
+static void test_text_scripts_multi_port(void **state)
+{
+	struct output_config c = cfg_of(OUT_TEXT);
+	struct mem m;
+	(void)state;
+	c.mode_name = "script";
+	struct output *o = start(&m, &c);
+	struct script_event a = script_of(SCRIPT_OUTCOME_PASS);
+	a.nskipped = 0;
+	output_begin_target(o, "example.com", &a.addr, 2);
+	output_begin(o, "example.com", &a.addr, 80);
+	output_script(o, &a);
+	output_script(o, &a);
+	a.port = 81;
+	output_begin(o, "example.com", &a.addr, 81);
+	output_script(o, &a);
+	assert_int_equal(finish(&m, o), -1);
+	check(&m,
+	      "TCPSHAKE example.com (192.0.2.10): 2 ports, test scripts\n"
+	      "192.0.2.10:80:\n"
+	      "hs.pkt: pass\n"
+	      "hs.pkt: pass\n"
+	      "192.0.2.10:81:\n"
+	      "hs.pkt: pass\n"
+	      "3 scripts: 3 passed, 0 failed, 0 errors\n");
+}
+
 static void test_text_script_trace(void **state)
 {
 	struct output_config c = cfg_of(OUT_TEXT);
@@ -1353,6 +1380,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_scripts),
 		cmocka_unit_test(test_text_script_trace),
+		cmocka_unit_test(test_text_scripts_multi_port),
 		cmocka_unit_test(test_json_script),
 		cmocka_unit_test(test_nagios_scripts),
 		cmocka_unit_test(test_prom_scripts),
