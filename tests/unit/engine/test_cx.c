@@ -72,6 +72,16 @@ static void run_check(struct fix *x, const char *id, struct verdict *v)
 	assert_false(x->cx.failed);
 }
 
+/* A script check from its text (the caller frees the script). */
+static struct script *script_check(const char *name, const char *text, struct check_def *d)
+{
+	struct script *s = NULL;
+	char err[200];
+	assert_int_equal(script_parse(name, text, strlen(text), &s, err, sizeof(err)), 0);
+	assert_int_equal(check_script_def(s, d, err, sizeof(err)), 0);
+	return s;
+}
+
 /* rst-after-close sends its stale ACK 2 RTT + 50 ms after it acknowledged
  * the peer's FIN, not at once (issue 8, defect 2: one wait returned on the
  * capture's copy of that very ACK, 10-40 µs later). */
@@ -130,11 +140,8 @@ static void test_evidence_in_one_clock(void **state)
 	/* listen-ack-rst, a script check now: the same path as conform's. */
 	static const char text[] = "// id: listen-ack-rst\n// ref: RFC 9293 3.10.7.2\n// title: t\n"
 				   "0 < . 1:1(0) ack 2864434397 win 501\n+0 > R 2864434397:2864434397(0)\n";
-	struct script *s = NULL;
-	char err[200];
-	assert_int_equal(script_parse("listen-ack-rst.tcps", text, strlen(text), &s, err, sizeof(err)), 0);
 	struct check_def d;
-	assert_int_equal(check_script_def(s, &d, err, sizeof(err)), 0);
+	struct script *s = script_check("listen-ack-rst.tcps", text, &d);
 	memset(&v, 0, sizeof(v));
 	cx_evidence_reset(&x->cx);
 	check_script_run(&x->cx, &d, NULL, &v);
@@ -234,11 +241,8 @@ static void test_script_needs_option(void **state)
 				   "// needs: timestamps\n"
 				   "0 < S 0:0(0) win 64240 <mss 1460,TS val 100 ecr 0>\n"
 				   "+0 > S. 0:0(0) ack 1 <mss *,TS val * ecr 100>\n";
-	struct script *s = NULL;
-	char err[200];
-	assert_int_equal(script_parse("ts-check.tcps", text, strlen(text), &s, err, sizeof(err)), 0);
 	struct check_def d;
-	assert_int_equal(check_script_def(s, &d, err, sizeof(err)), 0);
+	struct script *s = script_check("ts-check.tcps", text, &d);
 	struct verdict v;
 
 	struct fix *x = fix_new();
