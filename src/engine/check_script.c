@@ -14,6 +14,15 @@
 #define SLOW_SILENCE_NS (2 * 1000000000LL) /* a wait this long makes a check slow */
 #define TOLERANCE_NS (20 * 1000000ULL)      /* script mode's default --tolerance */
 
+/* How far from its time a timed `>` line's segment may come: script mode's
+ * default tolerance, plus half the path's RTT, since a path's jitter grows
+ * with its length (a timed line tells an immediate answer from a delayed
+ * one, 40 ms at the least, not the path's jitter from the peer). */
+static uint64_t tolerance(const struct cx *cx)
+{
+	return TOLERANCE_NS + cx->rtt_ns / 2;
+}
+
 /* Whether a line expects a SYN-ACK among its alternatives. */
 static bool expects_synack(const struct script_line *l)
 {
@@ -124,7 +133,7 @@ void check_script_run(struct cx *cx, const struct check_def *d, const char *data
 	}
 	uint16_t port = d->needs_closed ? cx->closed_port : cx->port;
 	struct script_run_result res;
-	int rc = cx_script(cx, s, port, TOLERANCE_NS, &res);
+	int rc = cx_script(cx, s, port, tolerance(cx), &res);
 	const char *file = base_name(s->name);
 	const char *not_taken = rc < 0 ? NULL : option_not_taken(s, &res);
 	if (not_taken != NULL)
