@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "core/segment.h"
-#include "core/tcpconst.h"
 
 #define SLOW_SILENCE_NS (2 * 1000000000LL) /* a wait this long makes a check slow */
 #define TOLERANCE_NS (20 * 1000000ULL)      /* script mode's default --tolerance */
