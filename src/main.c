@@ -23,6 +23,7 @@
 #include <sys/random.h>
 
 #include "run.h"
+#include "run_config.h"
 #include "core/cli.h"
 #include "sys/clock.h"
 #include "engine/checks.h"
@@ -170,7 +171,6 @@ static int run_conform(struct run *r, const struct wire *w, char *err, size_t er
 static int run_connect(struct run *r, const struct wire *w, char *err, size_t errlen)
 {
 	struct session_config sc = {
-		.opt = &r->o,
 		.targets = &r->targets,
 		.src = r->src,
 		.mss = r->mss,
@@ -179,6 +179,7 @@ static int run_connect(struct run *r, const struct wire *w, char *err, size_t er
 		.nsports = (uint16_t)r->ports.n,
 		.tsval_base = random_u32(),
 	};
+	run_session_options(&r->o, &sc);
 	struct session_result res;
 	int rc = session_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
 	return run_status(r, rc, err, res.connections > 0 && res.good == res.connections);

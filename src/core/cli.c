@@ -115,13 +115,6 @@ int cli_parse_seconds(const char *s, double min, double max, double *out)
 	return 0;
 }
 
-const char *cli_close_name(enum close_mode c)
-{
-	static const char *const names[] = { "active", "passive", "half", "rst" };
-
-	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
-}
-
 static const char *family_name(int family)
 {
 	return family == AF_INET ? "IPv4" : "IPv6";
@@ -290,7 +283,7 @@ static void set_defaults(struct options *o)
 	o->syn.wscale_value = 7;
 	o->syn.sack = true;
 	o->syn.ts = true;
-	o->close = CLOSE_ACTIVE;
+	o->close = CONN_CLOSE_ACTIVE;
 	o->time_wait = -1;
 	o->guard = GUARD_AUTO;
 	o->tolerance_ms = CLI_TOLERANCE_MS;

@@ -12,13 +12,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/connmodel.h"
 #include "core/netaddr.h"
 #include "core/outconfig.h"
 #include "core/tcpopt.h"
 
 /* MODE_SCRIPT is chosen by --script (or -m script together with it). */
 enum mode { MODE_SYN, MODE_CONNECT, MODE_CONFORM, MODE_SCRIPT };
-enum close_mode { CLOSE_ACTIVE, CLOSE_PASSIVE, CLOSE_HALF, CLOSE_RST };
 enum rst_guard { GUARD_AUTO, GUARD_ON, GUARD_OFF };
 
 struct options {
@@ -40,7 +40,7 @@ struct options {
 	int ttl;                 /* 1..255 */
 	struct syn_options syn;
 	const char *data;        /* --data (connect) */
-	enum close_mode close;
+	enum conn_close close;
 	double time_wait;        /* --time-wait seconds; -1: the default */
 	enum rst_guard guard;
 	struct output_config out;
@@ -73,9 +73,6 @@ enum cli_status {
 /* Parse argv (getopt_long; resets optind). Returns the status; on CLI_ERROR
  * err holds a message without the "tcpshake: " prefix and without newline. */
 enum cli_status cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen);
-
-/* The spelling of a close mode: "active", "passive", "half", "rst". */
-const char *cli_close_name(enum close_mode c);
 
 /* The --help text: a preamble, then every option of the table in its order
  * (that of the man page), then the exit statuses and examples. */

@@ -30,7 +30,7 @@ const char *const cli_format_words[] = { "text", "json", "nagios", "prom", NULL 
 
 /* Words are stored as their index into an enum field. */
 _Static_assert(sizeof(enum mode) == sizeof(int), "enum mode is int-sized");
-_Static_assert(sizeof(enum close_mode) == sizeof(int), "enum close_mode is int-sized");
+_Static_assert(sizeof(enum conn_close) == sizeof(int), "enum conn_close is int-sized");
 _Static_assert(sizeof(enum rst_guard) == sizeof(int), "enum rst_guard is int-sized");
 _Static_assert(sizeof(enum out_format) == sizeof(int), "enum out_format is int-sized");
 

@@ -45,6 +45,13 @@ void connmodel_free(struct connmodel *m)
 }
 
 /* Sequence space a segment occupies: its bytes, and one each for SYN and FIN. */
+const char *connmodel_close_name(enum conn_close c)
+{
+	static const char *const names[] = { "active", "passive", "half", "rst" };
+
+	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
+}
+
 static uint32_t seg_space(const struct conn_seg *s)
 {
 	return s->len + ((s->flags & TCPF_SYN) ? 1u : 0u) + ((s->flags & TCPF_FIN) ? 1u : 0u);

@@ -62,7 +62,12 @@ enum teardown {
 const char *teardown_name(enum teardown t); /* "none" "conformant" ... */
 
 /* How the close was meant to go: what the model expects of the peer. */
+/* Who closes and how (connect mode's --close); the order is the CLI's
+ * word list's: active, passive, half, rst. */
 enum conn_close { CONN_CLOSE_ACTIVE, CONN_CLOSE_PASSIVE, CONN_CLOSE_HALF, CONN_CLOSE_RST };
+
+/* The spelling of a close: "active", "passive", "half", "rst". */
+const char *connmodel_close_name(enum conn_close c);
 
 struct connmodel {
 	enum conn_close close;

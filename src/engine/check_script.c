@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "core/segment.h"
+#include "engine/check_premise.h"
 
 #define SLOW_SILENCE_NS (2 * 1000000000LL) /* a wait this long makes a check slow */
 #define TOLERANCE_NS (20 * 1000000ULL)      /* script mode's default --tolerance */
+#define FIN_SETTLE_NS (20 * 1000000ULL)     /* for a FIN right behind a failing segment */
 
 /* How far from its time a timed `>` line's segment may come: script mode's
  * default tolerance, plus half the path's RTT, since a path's jitter grows
@@ -123,6 +125,49 @@ static const char *option_not_taken(const struct script *s, const struct script_
 	return NULL;
 }
 
+/* Whether a line up to lineno expects a FIN of the peer among its
+ * alternatives. */
+static bool expects_fin_by(const struct script *s, unsigned lineno)
+{
+	for (size_t i = 0; i < s->nlines && s->lines[i].lineno <= lineno; i++) {
+		const struct script_line *l = &s->lines[i];
+		if (l->kind != SCRIPT_EXPECT && l->kind != SCRIPT_EXPECT_OPTIONAL)
+			continue;
+		for (size_t k = 0; k < l->nalts; k++)
+			if (l->alts[k].flags & TCPF_FIN)
+				return true;
+	}
+	return false;
+}
+
+/* Whether the running check's timeline holds a FIN of the peer. */
+static bool peer_fin_seen(const struct cx *cx)
+{
+	for (size_t i = 0; i < cx->nev; i++)
+		if (cx->ev[i].dir == CONN_IN && (cx->ev[i].flags & TCPF_FIN))
+			return true;
+	return false;
+}
+
+/* The premise of a script check on an open port (check_premise.h): a
+ * server that keeps the connection open. A script that failed after the
+ * peer sent a FIN that no line up to the failing one expects failed on
+ * what the server's application did, not its TCP: the reason to skip, or
+ * NULL. The run ends at the failing segment, which may be the data an
+ * application sends just before it closes; its FIN, right behind, is
+ * given the path's RTT and a little more to land in the timeline. A
+ * script that passed held every line, a FIN notwithstanding. */
+static const char *closed_first(struct cx *cx, const struct script *s,
+				const struct script_run_result *res)
+{
+	if (res->result != SCRIPT_OUTCOME_FAIL || s->meta.target == SCRIPT_TARGET_CLOSED ||
+	    expects_fin_by(s, res->line))
+		return NULL;
+	if (!peer_fin_seen(cx) && cx_pause(cx, cx->rtt_ns + FIN_SETTLE_NS) < 0)
+		return NULL;
+	return peer_fin_seen(cx) ? CHECK_CLOSED_FIRST : NULL;
+}
+
 void check_script_run(struct cx *cx, const struct check_def *d, const char *data, struct verdict *v)
 {
 	const struct script *s = d->script;
@@ -135,6 +180,8 @@ void check_script_run(struct cx *cx, const struct check_def *d, const char *data
 	int rc = cx_script(cx, s, port, tolerance(cx), &res);
 	const char *file = base_name(s->name);
 	const char *not_taken = rc < 0 ? NULL : option_not_taken(s, &res);
+	if (not_taken == NULL && rc == 0)
+		not_taken = closed_first(cx, s, &res);
 	if (not_taken != NULL)
 		set(v, CHECK_SKIP, "%s", not_taken);
 	else if (rc < 0 || res.result == SCRIPT_OUTCOME_ERROR)

@@ -15,8 +15,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/connmodel.h"
 #include "core/segment.h"
 #include "core/tcpopt.h"
+#include "engine/check_premise.h"
+#include "engine/checks_measure.h"
 
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
@@ -73,6 +76,12 @@ static void error_v(struct cx *cx, struct verdict *v)
 {
 	v->result = CHECK_ERROR;
 	snprintf(v->detail, sizeof(v->detail), "%s", cx->err[0] ? cx->err : "interrupted");
+}
+
+static void skip(struct verdict *v, const char *why)
+{
+	v->result = CHECK_SKIP;
+	snprintf(v->detail, sizeof(v->detail), "%s", why);
 }
 
 /* A connection for the checks that need one; an error result when it
@@ -204,12 +213,6 @@ static void run_default_mss(struct cx *cx, const char *data, struct verdict *v)
 	verdict_default_mss(lens, n, cx->dst.family == AF_INET6, v);
 }
 
-static void skip(struct verdict *v, const char *why)
-{
-	v->result = CHECK_SKIP;
-	snprintf(v->detail, sizeof(v->detail), "%s", why);
-}
-
 static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
 {
 	struct cx_conn c;
@@ -226,6 +229,19 @@ static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
 	if (fin == 0) {
 		cx_abort(cx, &c);
 		return skip(v, "the peer did not close after our FIN");
+	}
+	/* The premise: we closed first, so the peer went through LAST_ACK to
+	 * CLOSED. A peer whose FIN left before it had ours closed first: it is
+	 * in TIME_WAIT (or CLOSING), where a stale ACK is rightly ignored. */
+	enum peer_close pc;
+	if (!check_peer_close(cx, &c, &pc, v)) {
+		cx_abort(cx, &c);
+		return;
+	}
+	if (pc == PEER_CLOSED_FIRST) {
+		cx_abort(cx, &c);
+		return skip(v, "the peer closed first: it is in TIME_WAIT, not LAST_ACK (run against a "
+			       "server that waits for our FIN)");
 	}
 	/* read_peer acknowledged its FIN: LAST_ACK is over. Wait for our ACK
 	 * to land, then send what a stale endpoint would. */
@@ -370,6 +386,7 @@ static const struct check_def suite[] = {
 	 .slow = true, .needs_guard = true, .run = run_synack_retrans},
 	{.id = "isn-unpredictable", .ref = "RFC 6528 3; RFC 9293 3.4.1 (MUST-8, MUST-9)",
 	 .what = "ISNs are neither constant nor clock-linear", .slow = true, .run = run_isn},
+	CHECKS_MEASURE,
 };
 
 const char *check_kind_name(const struct check_def *d)

@@ -27,10 +27,10 @@
 #include "core/sched.h"
 #include "core/segment.h"
 #include "core/stats.h"
+#include "core/tcpconst.h"
 #include "core/tcpopt.h"
 #include "engine/endpoint.h"
 
-#define NS_PER_MS 1000000.0
 /* Send at most this many probes before draining the capture and expiring
  * timeouts, so a large sweep does not overflow the capture buffer before we
  * read it, and a run whose sends are always due still reports its timeouts
@@ -207,7 +207,7 @@ static int send_probe(struct engine *e, size_t fi)
 	base_segment(e, f, sport, &s);
 	s.seq = isn_encode(&e->isn, index);
 	s.flags = TCPF_SYN;
-	s.win = 64240; /* Linux's initial window */
+	s.win = TCP_OUR_WINDOW;
 	s.optlen = (uint8_t)tcpopt_build(&e->cfg->syn, f->mss, e->cfg->tsval_base + index, s.opt);
 	int rc = send_segment(e, &s, &sent_ns);
 	if (rc != 0) {
@@ -235,8 +235,9 @@ static void send_rst(struct engine *e, const struct flow *f, uint16_t sport, uin
 	base_segment(e, f, sport, &s);
 	s.seq = seq;
 	s.flags = TCPF_RST;
-	/* Best effort: the server also times its half-open entry out. */
-	if (e->w->ops->send(e->w->ctx, &s, &sent_ns) == 0)
+	/* Best effort: the server also times its half-open entry out. Still
+	 * through the one send loop, so a full queue delays it, not loses it. */
+	if (send_segment(e, &s, &sent_ns) == 0)
 		sched_charge(&e->sched, sent_ns);
 }
 
@@ -279,10 +280,12 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 	ev.answered = true;
 	ev.ttl = seg->ttl;
 	if (r->kernel_ns != 0 && pkt->ts_ns >= r->kernel_ns) {
-		ev.rtt_ms = (double)(pkt->ts_ns - r->kernel_ns) / NS_PER_MS;
+		ev.rtt_ms = (double)(pkt->ts_ns - r->kernel_ns) / (double)NS_PER_MS;
 		ev.ts_source = TS_KERNEL;
 	} else {
-		ev.rtt_ms = pkt->ts_ns >= r->user_ns ? (double)(pkt->ts_ns - r->user_ns) / NS_PER_MS : 0.0;
+		ev.rtt_ms = pkt->ts_ns >= r->user_ns
+				    ? (double)(pkt->ts_ns - r->user_ns) / (double)NS_PER_MS
+				    : 0.0;
 		ev.ts_source = TS_USER;
 	}
 	if (reply == REPLY_ICMP) {

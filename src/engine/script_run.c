@@ -507,7 +507,7 @@ static void time_fail(struct runner *r, const struct script_line *l, const struc
 	secs(rtt + w->lo, e1, sizeof(e1));
 	secs(rtt + w->hi, e2, sizeof(e2));
 	secs((int64_t)r->cfg->tolerance_ns, tol, sizeof(tol));
-	char exp[96];
+	char exp[3 * 32 + 16]; /* three secs() fields and the words between */
 	if (w->lo == w->hi)
 		snprintf(exp, sizeof(exp), "%s s (+/- %s)", e1, tol);
 	else

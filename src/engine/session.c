@@ -123,11 +123,11 @@ static int tx(struct conn *c, uint8_t flags, uint32_t seq, const uint8_t *payloa
 	now_ns(c);
 	if (flags & TCPF_SYN) {
 		s.win = TCP_OUR_WINDOW;
-		s.optlen = (uint8_t)tcpopt_build(&c->cfg->opt->syn, c->mss_offer, ep_tsval(c->ep), s.opt);
+		s.optlen = (uint8_t)tcpopt_build(&c->cfg->syn, c->mss_offer, ep_tsval(c->ep), s.opt);
 	} else {
 		/* With window scaling agreed, our 16 bits count units of 2^ws. */
-		bool ws = c->cfg->opt->syn.wscale && c->peer_wscale != 0xff;
-		s.win = ws ? (uint16_t)(TCP_OUR_WINDOW >> c->cfg->opt->syn.wscale_value) : TCP_OUR_WINDOW;
+		bool ws = c->cfg->syn.wscale && c->peer_wscale != 0xff;
+		s.win = ws ? (uint16_t)(TCP_OUR_WINDOW >> c->cfg->syn.wscale_value) : TCP_OUR_WINDOW;
 		if (c->ts_ok && !(flags & TCPF_RST))
 			s.optlen = (uint8_t)tcpopt_build_ts(ep_tsval(c->ep), c->ts_recent, s.opt);
 	}
@@ -232,7 +232,7 @@ static void handshake_done(struct conn *c, const struct segment *seg, uint64_t t
 		c->tss = TS_USER;
 	}
 	c->rtt_valid = true;
-	const struct syn_options *so = &c->cfg->opt->syn;
+	const struct syn_options *so = &c->cfg->syn;
 	/* RFC 7323 §2.2: scaling only when both SYNs carried the option. */
 	c->peer_wscale = so->wscale && seg->opt.wscale_present
 				 ? (seg->opt.wscale > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : seg->opt.wscale)
@@ -257,8 +257,8 @@ static void handshake_done(struct conn *c, const struct segment *seg, uint64_t t
 	/* half: FIN right after the data. active without data: nothing to
 	 * wait for, so the FIN follows our ACK at once, before anything the
 	 * peer sends can be read. */
-	if (c->cfg->opt->close == CLOSE_HALF ||
-	    (c->cfg->opt->close == CLOSE_ACTIVE && c->data_end == c->iss + 1))
+	if (c->cfg->close == CONN_CLOSE_HALF ||
+	    (c->cfg->close == CONN_CLOSE_ACTIVE && c->data_end == c->iss + 1))
 		send_fin(c);
 }
 
@@ -328,7 +328,7 @@ static void on_peer_segment(struct conn *c, const struct segment *seg, uint64_t 
 	if (c->ph == PH_ESTAB)
 		push_data(c);
 	/* The peer closed first: we close too, as an application reading EOF. */
-	if (c->m.local == TCPS_CLOSE_WAIT && c->cfg->opt->close != CLOSE_RST)
+	if (c->m.local == TCPS_CLOSE_WAIT && c->cfg->close != CONN_CLOSE_RST)
 		send_fin(c);
 	if (c->m.local == TCPS_TIME_WAIT && c->ph != PH_TIME_WAIT) {
 		c->ph = PH_TIME_WAIT;
@@ -428,7 +428,7 @@ static void run_timers(struct conn *c)
 	if (now >= give_up_at(c)) {
 		if (c->ph == PH_SYN)
 			c->hs = HS_TIMEOUT;
-		else if (c->ph == PH_ESTAB && c->cfg->opt->close == CLOSE_PASSIVE)
+		else if (c->ph == PH_ESTAB && c->cfg->close == CONN_CLOSE_PASSIVE)
 			c->cause = "the peer did not close within the timeout";
 		else if (c->ph != PH_TIME_WAIT && c->ph != PH_RST_QUIET)
 			c->cause = "the close did not finish within the timeout";
@@ -440,9 +440,9 @@ static void run_timers(struct conn *c)
 	if (c->rtx_at != 0 && now >= c->rtx_at)
 		retransmit(c);
 	if (c->ph == PH_ESTAB && !unacked(c) && now >= close_due(c)) {
-		if (c->cfg->opt->close == CLOSE_ACTIVE) {
+		if (c->cfg->close == CONN_CLOSE_ACTIVE) {
 			send_fin(c);
-		} else if (c->cfg->opt->close == CLOSE_RST) {
+		} else if (c->cfg->close == CONN_CLOSE_RST) {
 			if (tx(c, TCPF_RST | TCPF_ACK, c->snd_nxt, NULL, 0) == 0) {
 				c->ph = PH_RST_QUIET;
 				c->rtx_at = 0;
@@ -457,27 +457,12 @@ static uint64_t next_wake(const struct conn *c)
 	uint64_t wake = give_up_at(c);
 	if (c->rtx_at != 0 && c->rtx_at < wake)
 		wake = c->rtx_at;
-	if (c->ph == PH_ESTAB && (c->cfg->opt->close == CLOSE_ACTIVE || c->cfg->opt->close == CLOSE_RST)) {
+	if (c->ph == PH_ESTAB && (c->cfg->close == CONN_CLOSE_ACTIVE || c->cfg->close == CONN_CLOSE_RST)) {
 		uint64_t s = close_due(c);
 		if (s > c->now && s < wake)
 			wake = s;
 	}
 	return wake;
-}
-
-static enum conn_close model_close(enum close_mode m)
-{
-	switch (m) {
-	case CLOSE_PASSIVE:
-		return CONN_CLOSE_PASSIVE;
-	case CLOSE_HALF:
-		return CONN_CLOSE_HALF;
-	case CLOSE_RST:
-		return CONN_CLOSE_RST;
-	case CLOSE_ACTIVE:
-		break;
-	}
-	return CONN_CLOSE_ACTIVE;
 }
 
 static void fill_event(const struct conn *c, uint32_t number, struct session_event *ev)
@@ -492,7 +477,7 @@ static void fill_event(const struct conn *c, uint32_t number, struct session_eve
 	ev->rtt_valid = c->rtt_valid;
 	ev->rtt_ms = c->rtt_ms;
 	ev->ts_source = c->tss;
-	ev->close = cli_close_name(c->cfg->opt->close);
+	ev->close = connmodel_close_name(c->cfg->close);
 	ev->teardown = connmodel_verdict(&c->m, c->hs == HS_OK);
 	ev->t0_ns = c->t0;
 	ev->iss = c->iss;
@@ -556,18 +541,18 @@ static int one_connection(const struct session_config *cfg, struct endpoint *ep,
 	c.mss_offer = f->mss;
 	c.err = err;
 	c.errlen = errlen;
-	c.timeout_ns = (uint64_t)(cfg->opt->timeout * (double)NS_PER_S);
+	c.timeout_ns = cfg->timeout_ns;
 	/* An initial RTO of 1 s, shorter when -W leaves no room for a resend. */
 	c.rto0 = ep_rto_initial(c.timeout_ns);
 	c.rto = c.rto0;
-	c.linger_ns = cfg->opt->time_wait >= 0 ? (uint64_t)(cfg->opt->time_wait * (double)NS_PER_S)
-					       : (c.timeout_ns < NS_PER_S ? c.timeout_ns : NS_PER_S);
+	c.linger_ns = cfg->time_wait_ns >= 0 ? (uint64_t)cfg->time_wait_ns
+					     : (c.timeout_ns < NS_PER_S ? c.timeout_ns : NS_PER_S);
 	c.quiet_ns = c.timeout_ns < NS_PER_S ? c.timeout_ns : NS_PER_S;
 	c.peer_wscale = 0xff;
 	c.peer_mss = TCP_DEFAULT_MSS;
 	c.hs = HS_TIMEOUT;
-	connmodel_init(&c.m, model_close(cfg->opt->close));
-	if (cfg->opt->out.print_data && (c.rx = calloc(1, RX_KEEP)) == NULL) {
+	connmodel_init(&c.m, cfg->close);
+	if (cfg->print_data && (c.rx = calloc(1, RX_KEEP)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		connmodel_free(&c.m);
 		return -1;
@@ -583,8 +568,8 @@ static int one_connection(const struct session_config *cfg, struct endpoint *ep,
 	ep_timeline_reset(ep);
 	c.iss = ep_isn(ep);
 	c.snd_nxt = c.iss + 1;
-	c.data = (const uint8_t *)(cfg->opt->data ? cfg->opt->data : "");
-	c.data_end = c.iss + 1 + (uint32_t)(cfg->opt->data ? strlen(cfg->opt->data) : 0);
+	c.data = (const uint8_t *)(cfg->data ? cfg->data : "");
+	c.data_end = c.iss + 1 + (uint32_t)(cfg->data ? strlen(cfg->data) : 0);
 	c.t0 = now_ns(&c);
 	c.ph = PH_SYN;
 	if (tx(&c, TCPF_SYN, c.iss, NULL, 0) == 0) {
@@ -671,7 +656,7 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 	ep_init(&ep, w, stop, cfg->isn_seed, cfg->tsval_base, err, errlen);
 	ep.port_lo = cfg->sport_base;
 	ep.nports = cfg->nsports;
-	ep.ttl = (uint8_t)cfg->opt->ttl;
+	ep.ttl = cfg->ttl;
 	size_t n = 0;
 	for (size_t ti = 0; ti < cfg->targets->n; ti++) {
 		const struct target *t = &cfg->targets->t[ti];
@@ -685,9 +670,9 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 			stats_init(&flows[n].rtt);
 		}
 	}
-	uint64_t interval = (uint64_t)(cfg->opt->interval * (double)NS_PER_S);
+	uint64_t interval = cfg->interval_ns;
 	uint32_t used = 0; /* connections made: each takes the next source port */
-	for (unsigned long round = 0; cfg->opt->count == 0 || round < cfg->opt->count; round++) {
+	for (unsigned long round = 0; cfg->count == 0 || round < cfg->count; round++) {
 		uint64_t round_start = ep_now(&ep);
 		for (size_t i = 0; i < nflows && !*stop && rc == 0; i++) {
 			struct flow *f = &flows[i];
@@ -701,7 +686,7 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 		}
 		if (*stop || rc < 0 || output_broken(out))
 			break;
-		if (cfg->opt->count != 0 && round + 1 >= cfg->opt->count)
+		if (cfg->count != 0 && round + 1 >= cfg->count)
 			break;
 		/* -i counts from one round's start to the next. */
 		uint64_t now = ep_now(&ep);

@@ -13,13 +13,26 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "core/cli.h"
-#include "out/output.h"
-#include "core/target.h"
-#include "engine/wire.h"
+#include <stdbool.h>
 
+#include "core/connmodel.h"
+#include "core/target.h"
+#include "core/tcpopt.h"
+#include "engine/wire.h"
+#include "out/output.h"
+
+/* What connect mode needs of the command line, filled in by main: the
+ * engine never sees the CLI's struct options. */
 struct session_config {
-	const struct options *opt;
+	unsigned long count;               /* connections per target port; 0: until stopped */
+	uint64_t interval_ns;              /* between connections to one target port */
+	uint64_t timeout_ns;               /* -W: how long to wait for the peer */
+	int64_t time_wait_ns;              /* --time-wait; -1: min(timeout, 1 s) */
+	enum conn_close close;             /* --close */
+	const char *data;                  /* --data, or NULL */
+	bool print_data;                   /* keep the peer's bytes for the report */
+	uint8_t ttl;
+	struct syn_options syn;            /* what our SYN offers */
 	const struct target_list *targets; /* resolved */
 	const struct netaddr *src;         /* per target: our source address */
 	const uint16_t *mss;               /* per target: MSS offered when the user set none */

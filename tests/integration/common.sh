@@ -96,6 +96,25 @@ assert_match() {
 	echo "ok: $3"
 }
 
+# The conform checks whose premise a server that closes first denies:
+# rst-after-close needs the peer to wait for our FIN (LAST_ACK, then
+# CLOSED), the others a server that keeps the connection open (one that
+# closed may reset our data, RFC 1122 4.2.2.13). Space-separated.
+CLOSE_FIRST_DENIES="rst-after-close urgent-data rst-in-window-challenge rst-out-of-window-ignored \
+syn-established-challenge bad-ack-data-refused out-of-window-acked"
+
+# assert_premise_skip ID RECORD WHAT: the JSON check record RECORD of check
+# ID (one of CLOSE_FIRST_DENIES) is a skip saying which premise failed.
+assert_premise_skip() {
+	assert_eq skip "$(json_field "$2" result)" "$3"
+	if [ "$1" = rst-after-close ]; then
+		assert_match "^the peer closed first: it is in TIME_WAIT, not LAST_ACK" "$(json_field "$2" detail)" "$3 says why"
+	else
+		assert_eq "the server closed the connection first: run against a server that keeps it open" \
+			"$(json_field "$2" detail)" "$3 says why"
+	fi
+}
+
 # assert_no_match REGEX STRING WHAT
 assert_no_match() {
 	if printf '%s\n' "$2" | grep -Eq -- "$1"; then

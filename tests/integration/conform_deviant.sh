@@ -50,6 +50,12 @@ ack-unsent-silent:ack-unsent-acked
 rst-data-ignored:rst-with-data-resets
 rst-ignored:rst-at-rcv-nxt-closes,rst-with-data-resets
 listen-rst-answered:listen-rst-ignored
+iw-huge:initial-window
+ack-slow:delayed-ack-bound
+challenge-fails-open:challenge-ack-throttle
+data-no-backoff:data-retransmission
+zwp-none:zero-window-probe
+zwp-gives-up:zero-window-probe
 "
 # default-mss needs more than 536 bytes back: raw_peer echoes what it gets,
 # so send 3000. Only where default-mss runs: time-wait-fin-acked would send
@@ -83,11 +89,14 @@ done
 
 # The conformant baseline passes the same checks (time-wait-fin-acked needs
 # a peer that closes first: close-first is that baseline). --data is for
-# default-mss; the other checks left here do not use it.
+# default-mss; initial-window needs more than those 3000 bytes back, so it
+# runs alone, with the 20000 it sends without --data.
 lab_raw_peer "$LAB" conformant 9300
 lab_raw_peer "$LAB" close-first 9301
 base=${all_checks#,}
 base=${base//,time-wait-fin-acked/}
+base=${base//,initial-window/}
+base=${base//,zero-window-probe,zero-window-probe/,zero-window-probe}
 assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks "$base" --data "$data" "$LAB_SRV4:9300"
 printf '%s\n' "$OUT"
 for id in ${base//,/ }; do
@@ -95,6 +104,8 @@ for id in ${base//,/ }; do
 done
 assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks time-wait-fin-acked "$LAB_SRV4:9301"
 assert_match "^time-wait-fin-acked +pass " "$OUT" "baseline: time-wait-fin-acked passes"
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks initial-window "$LAB_SRV4:9300"
+assert_match "^initial-window +pass .* initial window 10 segments, 14600 bytes" "$OUT" "baseline: initial-window passes"
 
 # An initial RTO of 6 s (4.4BSD-derived stacks, libslirp) is one RFC 6298
 # 2.1 allows ("any other value > 1 second"): seen, and passed, with both

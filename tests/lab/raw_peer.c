@@ -49,15 +49,20 @@
  *   - ECE/CWR on a SYN, and options we do not know (TFO's, MPTCP's), are
  *     ignored: a plain SYN-ACK. A window scale above 14 is taken as 14.
  *   - Echo: every new in-order data byte is answered with one byte 'z'
- *     (PSH|ACK on the last segment, the ACK riding on it), until our FIN
- *     is out, in segments of the send MSS (RFC 9293 3.7.1): the SYN's MSS
- *     option, else 536 (MUST-15), at most our own 1460, less 12 with
- *     timestamps. So a client that sends enough sees our segment sizes
- *     (default-mss). Not retransmitted. Flow control only as far as the
- *     script checks need it: while the client's window is 0 the echo is
- *     not sent (dropped, never queued), so a client that offers no window
- *     sees only the ACKs; each echo is no larger than the segment it
- *     answers, and the lab's clients otherwise offer 64 KB windows.
+ *     (PSH|ACK on the segment that empties the queue, the ACK riding on
+ *     it), until our FIN is out, in segments of the send MSS (RFC 9293
+ *     3.7.1): the SYN's MSS option, else 536 (MUST-15), at most our own
+ *     1460, less 12 with timestamps. So a client that sends enough sees
+ *     our segment sizes (default-mss).
+ *   - The echo is sent as a TCP sender must: no more in flight than the
+ *     client's window and our congestion window allow, which starts at
+ *     RFC 6928's min(10 * MSS, max(2 * MSS, 14600)) and grows by each byte
+ *     acknowledged. Unacknowledged data is retransmitted (the first
+ *     segment) after an RTO of 1 s, doubled each time (RFC 6298 5.5),
+ *     cwnd back to one segment; after 6 retransmissions, RST. A zero
+ *     window with data queued starts the persist timer: a probe (a bare
+ *     ACK at snd_una - 1, as Linux sends) after 1 s, then 2 s, 4 s...
+ *     for as long as the client answers (RFC 9293 3.8.6.1).
  *   - The client's FIN: bare ACK (ack = FIN seq + 1), our FIN|ACK 20 ms
  *     later; once the client ACKs it (LAST_ACK done) the connection is
  *     gone. When we closed first, TIME_WAIT instead (60 s), where a
@@ -130,6 +135,18 @@
  *                         answered, and neither is any SYN after it (a
  *                         parser that loops on the length: the peer stops
  *                         accepting connections)
+ *   iw-huge               no congestion window: the echo goes out as fast
+ *                         as it comes in, whatever is unacknowledged
+ *   ack-slow              new data is acknowledged (and echoed) 600 ms
+ *                         after it came, above MUST-40's 0.5 s
+ *   data-no-backoff       the data RTO stays 1 s, never doubled
+ *   zwp-none              a zero window is never probed: the queue waits
+ *                         for a window update that may never come
+ *   zwp-gives-up          RST|ACK instead of the third zero-window probe,
+ *                         though the client answered the first two
+ *   challenge-fails-open  challenge ACKs limited to 10 a second, and once
+ *                         they are spent an in-window RST ends the
+ *                         connection (a throttle that fails open)
  *   closed                a closed port, correctly: SYN -> RST|ACK seq 0
  *                         ack = ISN + 1; a segment with ACK -> RST seq =
  *                         its ack; RST -> nothing
@@ -168,9 +185,10 @@
  *
  * A retransmitted client FIN gets the same answer again: our FIN|ACK once
  * more if our FIN is out and not yet ACKed (it carries the ACK too), else
- * a bare ACK. Apart from the SYN-ACK we never retransmit: the lab does not
- * lose packets unless a test asks it to, and scripted segments are easier
- * to assert on when each is sent exactly once.
+ * a bare ACK. Apart from the SYN-ACK and unacknowledged echo data we never
+ * retransmit: the lab does not lose packets unless a test asks it to, and
+ * scripted segments are easier to assert on when each is sent exactly
+ * once.
  *
  * The namespace's own TCP has no socket on PORT and answers everything
  * with RST; lab.sh (lab_raw_peer) drops outgoing RSTs from PORT unless they
@@ -210,6 +228,14 @@
 #define LAG_NS (20 * NS_PER_MS)   /* 20 ms before a scripted later segment */
 #define SYNACK_RTO_NS ((uint64_t)NS_PER_S) /* first SYN-ACK retransmission */
 #define SYNACK_RETRIES 5
+#define DATA_RTO_NS ((uint64_t)NS_PER_S) /* RFC 6298 2.1, 2.4 */
+#define DATA_RTO_MAX_NS (60 * (uint64_t)NS_PER_S)
+#define DATA_RETRIES 6            /* then the connection is reset */
+#define IW_CAP 14600u             /* RFC 6928 2 */
+#define HUGE_CWND (1u << 30)      /* iw-huge: no congestion window at all */
+#define SLOW_ACK_NS (600 * (uint64_t)NS_PER_MS) /* ack-slow: above MUST-40's 0.5 s */
+#define CHALLENGE_OPEN_AFTER 10   /* challenge-fails-open: ... this many a second */
+#define ZWP_GIVE_UP 2             /* zwp-gives-up: probes before the RST */
 #define TIME_WAIT_NS (60 * (uint64_t)NS_PER_S)
 #define GAP_BYTES 100             /* seq-gap: how far past snd_nxt */
 #define ACK_UNSENT_EXTRA 1000     /* ack-unsent: how far past the FIN */
@@ -297,6 +323,13 @@ struct script {
 	bool oow_rst_closes; /* out-of-window RST resets */
 	bool ignore_default_mss; /* no MSS option: 1400, not 536 */
 	bool optlen_hang;    /* SYN with option length 0: no more SYN-ACKs */
+	/* Sending data. */
+	bool iw_huge;              /* no initial congestion window */
+	bool ack_slow;             /* data ACKed (and echoed) 600 ms late */
+	bool data_no_backoff;      /* the data RTO is never doubled */
+	bool zwp_none;             /* no zero-window probes */
+	bool zwp_gives_up;         /* RST after ZWP_GIVE_UP probes */
+	bool challenge_fails_open; /* past 10 challenge ACKs a second, RSTs reset */
 	/* No connection. */
 	bool closed_port;       /* never accept a connection */
 	bool quiet_after_close; /* no RST to the connection just closed */
@@ -356,6 +389,12 @@ static const struct script scripts[] = {
 	{ .name = "oow-rst-closes", .oow_rst_closes = true },
 	{ .name = "ignore-default-mss", .ignore_default_mss = true },
 	{ .name = "option-length-hangs", .optlen_hang = true },
+	{ .name = "iw-huge", .iw_huge = true },
+	{ .name = "ack-slow", .ack_slow = true },
+	{ .name = "data-no-backoff", .data_no_backoff = true },
+	{ .name = "zwp-none", .zwp_none = true },
+	{ .name = "zwp-gives-up", .zwp_gives_up = true },
+	{ .name = "challenge-fails-open", .challenge_fails_open = true },
 	{ .name = "closed", .closed_port = true },
 	{ .name = "closed-rst-wrong", .closed_port = true, .ack_rst_seq0 = true,
 	  .syn_rst_ack_isn = true, .answer_rst = true, .fin_not_counted = true },
@@ -423,7 +462,6 @@ struct conn {
 	bool ws_ok;       /* window scaling negotiated */
 	uint32_t ts_recent;
 	uint32_t ts_off;  /* our TSval = ms clock + this */
-	uint16_t snd_wnd; /* the client's last window field: 0 holds the echo */
 	uint32_t sack_left, sack_right; /* a SACK block for the next ACK (left != right) */
 	bool fin_sent;    /* our FIN is out ... */
 	uint32_t fin_seq; /* ... at this sequence number */
@@ -432,6 +470,18 @@ struct conn {
 	uint32_t rfin_seq; /* ... at this one */
 	int synack_retries;
 	uint64_t rto;
+	/* The echo's sender (RFC 5681, RFC 6298, RFC 9293 3.8.6.1): bytes
+	 * queued but not sent, the client's window and our congestion window
+	 * (bytes), and three timers (CLOCK_MONOTONIC ns, 0 off). */
+	uint32_t unsent, snd_wnd, cwnd;
+	uint64_t drto, rtx_due;   /* data retransmission */
+	int dretries;
+	uint64_t persist_ivl, persist_due;
+	int probes;
+	uint64_t ack_due;         /* ack-slow: the late echo */
+	uint32_t ack_pending;     /* ... of this many bytes */
+	unsigned challenges;      /* challenge-fails-open: in this second ... */
+	uint64_t challenge_t0;    /* ... which began here */
 	enum timer timer;
 	uint64_t due; /* CLOCK_MONOTONIC ns */
 };
@@ -921,24 +971,157 @@ static uint32_t send_mss(const struct peer *p)
 	return mss > optlen ? mss - optlen : 1;
 }
 
-/* The echo of n new bytes: n bytes 'z' at snd_nxt, cut to the send MSS. */
-static void send_echo(struct peer *p, uint32_t n)
+static void reset_conn(struct peer *p, uint8_t flags, const char *why);
+
+/* The end of our data: snd_nxt, or our FIN's place once it is out. */
+static uint32_t data_end(const struct conn *c)
+{
+	return c->fin_sent ? c->fin_seq : c->snd_nxt;
+}
+
+/* One segment of k bytes 'z' at seq (all our data is 'z'). */
+static void send_z(struct peer *p, uint8_t flags, uint32_t seq, uint32_t k)
 {
 	static char zs[MAX_PAYLOAD];
-	struct conn *c = &p->c;
-	uint32_t mss = send_mss(p);
 
 	if (zs[0] != 'z')
 		memset(zs, 'z', sizeof(zs));
-	logv(p, "echo %u bytes in segments of at most %u", n, mss);
-	while (n > 0) {
-		uint32_t k = n < mss ? n : mss;
+	send_seg(p, flags, seq, ack_out(p), zs, k);
+}
 
-		/* PSH on the last one only, as a stack pushing one write. */
-		send_seg(p, k == n ? TH_PSH | TH_ACK : TH_ACK, c->snd_nxt, ack_out(p), zs, k);
+static uint64_t min_due(uint64_t a, uint64_t b)
+{
+	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
+/* Send what the windows allow of the queued echo (RFC 5681 3.1: no more in
+ * flight than min(cwnd, the client's window)), in segments of the send MSS,
+ * PSH on the one that empties the queue. With data left, a zero window
+ * and nothing in flight, the persist timer runs (RFC 9293 3.8.6.1).
+ * Returns how many segments went (each carries our ACK). */
+static int output(struct peer *p)
+{
+	struct conn *c = &p->c;
+	uint32_t mss = send_mss(p), wnd = c->cwnd < c->snd_wnd ? c->cwnd : c->snd_wnd;
+	int sent = 0;
+
+	while (c->unsent > 0 && !c->fin_sent) {
+		uint32_t inflight = c->snd_nxt - c->snd_una, k = c->unsent < mss ? c->unsent : mss;
+
+		if (inflight >= wnd)
+			break;
+		if (k > wnd - inflight)
+			k = wnd - inflight;
+		send_z(p, k == c->unsent ? TH_PSH | TH_ACK : TH_ACK, c->snd_nxt, k);
 		c->snd_nxt += k;
-		n -= k;
+		c->unsent -= k;
+		sent++;
+		if (c->rtx_due == 0)
+			c->rtx_due = now_ns() + c->drto;
 	}
+	if (c->unsent > 0 && c->snd_wnd == 0 && c->snd_nxt == c->snd_una && c->persist_due == 0 &&
+	    !p->sc->zwp_none) {
+		c->persist_ivl = DATA_RTO_NS;
+		c->persist_due = now_ns() + c->persist_ivl;
+		logv(p, "zero window, %u bytes queued: persist timer", c->unsent);
+	}
+	return sent;
+}
+
+/* The echo of n new bytes: n bytes 'z', queued and sent as output() may.
+ * Returns whether a segment went (and carried our ACK). */
+static bool send_echo(struct peer *p, uint32_t n)
+{
+	logv(p, "echo %u bytes in segments of at most %u", n, send_mss(p));
+	p->c.unsent += n;
+	return output(p) > 0;
+}
+
+/* An ACK of ours acknowledged: the timers and windows move (RFC 6298 5.2,
+ * 5.3; RFC 5681 3.1's slow start, one byte of cwnd per byte acked). */
+static void on_data_acked(struct peer *p, uint32_t acked)
+{
+	struct conn *c = &p->c;
+
+	c->cwnd += acked;
+	c->drto = DATA_RTO_NS;
+	c->dretries = 0;
+	c->rtx_due = seq_lt(c->snd_una, data_end(c)) ? now_ns() + c->drto : 0;
+}
+
+/* The client's window, from any acceptable segment with ACK; a window
+ * that opens ends the persist timer and lets the queue go. */
+static void on_window(struct peer *p, const struct seg *s)
+{
+	struct conn *c = &p->c;
+	uint32_t shift = c->ws_ok ? (c->syn.ws_val > 14 ? 14 : c->syn.ws_val) : 0;
+
+	c->snd_wnd = (uint32_t)s->win << shift;
+	if (c->snd_wnd > 0 && c->persist_due) {
+		logv(p, "window open after %d probes", c->probes);
+		c->persist_due = 0;
+		c->probes = 0;
+	}
+}
+
+/* The data timers: retransmission (the first unacknowledged segment, the
+ * RTO doubled, cwnd back to one segment: RFC 6298 5.4-5.6, RFC 5681 3.1),
+ * zero-window probes (a segment below snd_una, as Linux sends, which the
+ * client must answer with its window), and ack-slow's late echo. */
+static void on_data_timers(struct peer *p)
+{
+	struct conn *c = &p->c;
+	uint64_t now = now_ns();
+
+	if (c->rtx_due && now >= c->rtx_due) {
+		uint32_t k = data_end(c) - c->snd_una, mss = send_mss(p);
+
+		if (!seq_lt(c->snd_una, data_end(c)) || p->sc->talk == TALK_GAP) {
+			/* Nothing to resend; or seq-gap, whose skipped bytes never
+			 * come: a resend from snd_una would fill its hole. */
+			c->rtx_due = 0;
+		} else if (c->dretries >= DATA_RETRIES) {
+			reset_conn(p, TH_RST | TH_ACK, "data never acknowledged");
+			return;
+		} else {
+			c->dretries++;
+			logv(p, "data retransmission %d (after %llu ms)", c->dretries,
+			     (unsigned long long)(c->drto / NS_PER_MS));
+			send_z(p, TH_PSH | TH_ACK, c->snd_una, k < mss ? k : mss);
+			c->cwnd = mss;
+			if (!p->sc->data_no_backoff && c->drto < DATA_RTO_MAX_NS)
+				c->drto *= 2;
+			c->rtx_due = now + c->drto;
+		}
+	}
+	if (c->persist_due && now >= c->persist_due) {
+		c->probes++;
+		logv(p, "zero-window probe %d (after %llu ms)", c->probes,
+		     (unsigned long long)(c->persist_ivl / NS_PER_MS));
+		if (p->sc->zwp_gives_up && c->probes > ZWP_GIVE_UP) {
+			reset_conn(p, TH_RST | TH_ACK, "zero window too long (zwp-gives-up)");
+			return;
+		}
+		send_seg(p, TH_ACK, c->snd_una - 1, ack_out(p), NULL, 0);
+		if (c->persist_ivl < DATA_RTO_MAX_NS)
+			c->persist_ivl *= 2;
+		c->persist_due = now + c->persist_ivl;
+	}
+	if (c->ack_due && now >= c->ack_due) {
+		uint32_t n = c->ack_pending;
+
+		c->ack_due = 0;
+		c->ack_pending = 0;
+		logv(p, "the late ACK (ack-slow)");
+		if (n == 0 || c->fin_sent || !send_echo(p, n))
+			send_ack(p);
+	}
+}
+
+/* The earliest data timer, 0 for none. */
+static uint64_t data_due(const struct conn *c)
+{
+	return min_due(min_due(c->rtx_due, c->persist_due), c->ack_due);
 }
 
 static void send_fin(struct peer *p)
@@ -1043,7 +1226,6 @@ static void on_syn(struct peer *p, const struct seg *s)
 	c->rcv_nxt = s->seq + 1; /* data on the SYN is not taken ... */
 	if (p->sc->syn_data_acked)
 		c->rcv_nxt += (uint32_t)s->dlen; /* ... but here it is */
-	c->snd_wnd = s->win;
 	c->iss = p->sc->linear_isn ? LINEAR_ISN_BASE + LINEAR_ISN_STEP * (uint32_t)p->nconn
 				   : random_u32();
 	p->nconn++;
@@ -1054,6 +1236,8 @@ static void on_syn(struct peer *p, const struct seg *s)
 	c->ws_ok = s->o.ws;
 	c->ts_recent = s->o.tsval;
 	c->ts_off = random_u32();
+	c->snd_wnd = s->win; /* never scaled in a SYN */
+	c->drto = DATA_RTO_NS;
 	inet_ntop(AF_INET, &s->src, a, sizeof(a));
 	logv(p, "connection %lu from %s:%u, script %s", p->nconn, a, s->sport, p->sc->name);
 	send_synack(p);
@@ -1139,6 +1323,10 @@ static void on_timer(struct peer *p)
 	c->timer = T_NONE;
 	switch (t) {
 	case T_FIN:
+		if (c->unsent > 0) { /* our FIN goes after the echo */
+			arm(p, T_FIN);
+			break;
+		}
 		send_fin(p);
 		break;
 	case T_LATE:
@@ -1186,6 +1374,20 @@ static bool acceptable(const struct conn *c, const struct seg *s)
 	return in_window(c, s->seq) || in_window(c, s->seq + len - 1);
 }
 
+/* challenge-fails-open: a limit of CHALLENGE_OPEN_AFTER challenge ACKs a
+ * second that, once spent, takes in-window RSTs as if at rcv_nxt (a
+ * throttle that fails open). Counts this one. */
+static bool challenge_spent(struct conn *c)
+{
+	uint64_t now = now_ns();
+
+	if (now - c->challenge_t0 > NS_PER_S) {
+		c->challenge_t0 = now;
+		c->challenges = 0;
+	}
+	return ++c->challenges > CHALLENGE_OPEN_AFTER;
+}
+
 /* A RST of the current connection (RFC 5961 3.2). */
 static void on_rst(struct peer *p, const struct seg *s)
 {
@@ -1205,6 +1407,8 @@ static void on_rst(struct peer *p, const struct seg *s)
 		forget(p, "client RST");
 	} else if (p->sc->no_challenge) {
 		forget(p, "client RST in window, seq != rcv_nxt (no-challenge-ack)");
+	} else if (p->sc->challenge_fails_open && challenge_spent(c)) {
+		forget(p, "client RST in window past the challenge ACK limit (challenge-fails-open)");
 	} else {
 		logv(p, "RST in window, seq != rcv_nxt: challenge ACK");
 		send_ack(p);
@@ -1289,10 +1493,14 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 		}
 		c->state = ST_OPEN;
 		c->snd_una = c->iss + 1;
-		c->snd_wnd = s->win;
 		c->timer = T_NONE; /* no more SYN-ACKs */
+		/* RFC 6928 2's initial window (iw-huge: none). */
+		c->cwnd = p->sc->iw_huge ? HUGE_CWND
+					 : 10 * send_mss(p) < IW_CAP ? 10 * send_mss(p)
+					 : 2 * send_mss(p) > IW_CAP ? 2 * send_mss(p) : IW_CAP;
 		established = true;
 		update_ts_recent(c, s);
+		on_window(p, s);
 		logv(p, "established");
 	} else {
 		if (s->flags & TH_SYN) {
@@ -1342,10 +1550,13 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 			}
 			logv(p, "ACK of unsent data: taken anyway (accept-bad-ack)");
 		} else if (seq_lt(c->snd_una, s->ack)) {
+			uint32_t acked = s->ack - c->snd_una;
+
 			c->snd_una = s->ack;
+			on_data_acked(p, acked);
 		}
 		update_ts_recent(c, s);
-		c->snd_wnd = s->win;
+		on_window(p, s);
 	}
 
 	/* The text. No queue for segments past a hole: they and anything
@@ -1389,9 +1600,18 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 	/* After what on_established sent, before our answer to a FIN in the
 	 * same segment (that one goes after the echo). Not once our FIN is
 	 * out: nothing may follow it. */
-	if (echo && !c->fin_sent && c->snd_wnd > 0) {
-		send_echo(p, echo);
-		need_ack = false; /* the echo carries the ACK */
+	if (echo && !c->fin_sent) {
+		if (sc->ack_slow) {
+			/* Data and its ACK held back (ack-slow). */
+			c->ack_pending += echo;
+			if (c->ack_due == 0)
+				c->ack_due = now_ns() + SLOW_ACK_NS;
+			need_ack = false;
+		} else if (send_echo(p, echo)) {
+			need_ack = false; /* the echo carries the ACK */
+		}
+	} else if (c->state == ST_OPEN && c->unsent > 0 && output(p) > 0) {
+		need_ack = false; /* a window opened: what went carries the ACK */
 	}
 	if (new_fin) {
 		c->fin_rcvd = true;
@@ -1679,8 +1899,10 @@ static int run(struct peer *p)
 		struct timespec ts, *tmo = NULL;
 		int r;
 
-		if (p->c.timer != T_NONE) {
-			uint64_t now = now_ns(), wait = p->c.due > now ? p->c.due - now : 0;
+		uint64_t due = min_due(p->c.timer != T_NONE ? p->c.due : 0, data_due(&p->c));
+
+		if (due != 0) {
+			uint64_t now = now_ns(), wait = due > now ? due - now : 0;
 
 			ts.tv_sec = (time_t)(wait / NS_PER_S);
 			ts.tv_nsec = (long)(wait % NS_PER_S);
@@ -1707,6 +1929,8 @@ static int run(struct peer *p)
 		}
 		if (p->c.timer != T_NONE && now_ns() >= p->c.due)
 			on_timer(p);
+		if (data_due(&p->c) != 0 && now_ns() >= data_due(&p->c))
+			on_data_timers(p);
 	}
 	return 0;
 }

@@ -6,10 +6,12 @@
 #include "fakewire.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -35,20 +37,34 @@ static void enqueue(struct fakewire *f, uint64_t ts, const struct pkt_spec *s, b
 	assert_true(fr->len > 0);
 }
 
-/* The peer sends a segment to our port sport, arriving at time at. */
-static void peer_tx(struct fakewire *f, uint16_t sport, uint64_t at, uint8_t flags, uint32_t seq,
-		    uint32_t ack, const char *data, enum pkt_csum ck)
+/* pkt_defaults, then the addresses and ports of our segment seg: as it
+ * went (back false), or swapped, for the peer's answer to it (back true).
+ * src and dst hold the text s points to. */
+static void spec_of(struct pkt_spec *s, const struct tx_segment *seg, bool back,
+		    char src[NETADDR_STRLEN], char dst[NETADDR_STRLEN])
+{
+	pkt_defaults(s);
+	netaddr_str(back ? &seg->dst : &seg->src, src, NETADDR_STRLEN);
+	netaddr_str(back ? &seg->src : &seg->dst, dst, NETADDR_STRLEN);
+	s->src = src;
+	s->dst = dst;
+	s->sport = back ? seg->dport : seg->sport;
+	s->dport = back ? seg->sport : seg->dport;
+}
+
+/* The peer answers our segment to with one of its own, arriving at time
+ * at: from the address and port to went to, to where it came from. Its
+ * RSTs advertise no window, as Linux's do. */
+static void peer_tx(struct fakewire *f, const struct tx_segment *to, uint64_t at, uint8_t flags,
+		    uint32_t seq, uint32_t ack, const char *data, enum pkt_csum ck)
 {
 	struct pkt_spec s;
-	pkt_defaults(&s);
-	s.src = FW_PEER_ADDR;
-	s.dst = FW_OUR_ADDR;
-	s.sport = 80;
-	s.dport = sport;
+	char src[NETADDR_STRLEN], dst[NETADDR_STRLEN];
+	spec_of(&s, to, true, src, dst);
 	s.seq = seq;
 	s.ack = ack;
 	s.flags = flags;
-	s.win = f->p.win;
+	s.win = (flags & TCPF_RST) ? 0 : f->p.win;
 	if ((flags & TCPF_SYN) && !f->p.no_opts) {
 		s.tcp_opts = pkt_linux_synack_opts;
 		s.tcp_opts_len = sizeof(pkt_linux_synack_opts);
@@ -64,13 +80,7 @@ static void own_copy(struct fakewire *f, uint64_t at, const struct tx_segment *s
 {
 	struct pkt_spec s;
 	char src[NETADDR_STRLEN], dst[NETADDR_STRLEN];
-	pkt_defaults(&s);
-	netaddr_str(&seg->src, src, sizeof(src));
-	netaddr_str(&seg->dst, dst, sizeof(dst));
-	s.src = src;
-	s.dst = dst;
-	s.sport = seg->sport;
-	s.dport = seg->dport;
+	spec_of(&s, seg, false, src, dst);
 	s.seq = seg->seq;
 	s.ack = seg->ack;
 	s.flags = seg->flags;
@@ -83,24 +93,26 @@ static void own_copy(struct fakewire *f, uint64_t at, const struct tx_segment *s
 	enqueue(f, at, &s, false);
 }
 
-static struct fw_conn *conn_of(struct fakewire *f, uint16_t sport)
+/* The connection our segment seg belongs to, or NULL. */
+static struct fw_conn *conn_of(struct fakewire *f, const struct tx_segment *seg)
 {
 	for (size_t i = 0; i < f->nconns; i++)
-		if (f->conns[i].sport == sport)
+		if (f->conns[i].sport == seg->sport && f->conns[i].dport == seg->dport)
 			return &f->conns[i];
 	return NULL;
 }
 
-/* A new connection on sport (forgetting any old one there). */
-static struct fw_conn *conn_new(struct fakewire *f, uint16_t sport)
+/* A new connection for seg's ports (forgetting any old one there). */
+static struct fw_conn *conn_new(struct fakewire *f, const struct tx_segment *seg)
 {
-	struct fw_conn *c = conn_of(f, sport);
+	struct fw_conn *c = conn_of(f, seg);
 	if (c == NULL) {
 		assert_true(f->nconns < sizeof(f->conns) / sizeof(f->conns[0]));
 		c = &f->conns[f->nconns++];
 	}
 	memset(c, 0, sizeof(*c));
-	c->sport = sport;
+	c->sport = seg->sport;
+	c->dport = seg->dport;
 	c->iss = f->p.vary_iss ? FW_PEER_ISS + (uint32_t)f->nsent * 2654435761u : FW_PEER_ISS;
 	return c;
 }
@@ -111,19 +123,94 @@ static void answer_rst(struct fakewire *f, uint64_t at, const struct tx_segment 
 	if (seg->flags & TCPF_RST)
 		return;
 	if (seg->flags & TCPF_ACK)
-		peer_tx(f, seg->sport, at, TCPF_RST, seg->ack, 0, NULL, PKT_CSUM_GOOD);
+		peer_tx(f, seg, at, TCPF_RST, seg->ack, 0, NULL, PKT_CSUM_GOOD);
 	else
-		peer_tx(f, seg->sport, at, TCPF_RST | TCPF_ACK, 0,
+		peer_tx(f, seg, at, TCPF_RST | TCPF_ACK, 0,
 			seg->seq + seg->payload_len + ((seg->flags & (TCPF_SYN | TCPF_FIN)) ? 1u : 0u),
 			NULL, PKT_CSUM_GOOD);
 }
 
+/* A port that is not the scripted TCP peer: its answer to seg, sent at t,
+ * arriving at. */
+static void port_react(struct fakewire *f, enum fw_port_beh b, uint64_t t, uint64_t at,
+		       const struct tx_segment *seg)
+{
+	if (b == FW_PORT_SLIRP && seg->flags == TCPF_RST) {
+		peer_tx(f, seg, at, TCPF_RST | TCPF_ACK, 0, seg->seq, NULL, PKT_CSUM_GOOD);
+		return;
+	}
+	if (seg->flags != TCPF_SYN)
+		return;
+	uint32_t iss = FW_PEER_ISS, ack = seg->seq + 1;
+	switch (b) {
+	case FW_PORT_TCP:
+	case FW_PORT_DROP:
+		break;
+	case FW_PORT_CLOSED:
+		peer_tx(f, seg, at, TCPF_RST | TCPF_ACK, 0, ack, NULL, PKT_CSUM_GOOD);
+		break;
+	case FW_PORT_ICMP: {
+		struct pkt_spec syn, icmp;
+		char us[NETADDR_STRLEN], it[NETADDR_STRLEN], it2[NETADDR_STRLEN], us2[NETADDR_STRLEN];
+		bool v6 = seg->dst.family == AF_INET6;
+		spec_of(&syn, seg, false, us, it);
+		syn.seq = seg->seq;
+		syn.ack = 0;
+		syn.flags = seg->flags;
+		spec_of(&icmp, seg, true, it2, us2);
+		icmp.l4 = PKT_L4_ICMP;
+		icmp.icmp_type = v6 ? 1 : 3;  /* destination unreachable */
+		icmp.icmp_code = v6 ? 1 : 13; /* administratively prohibited */
+		icmp.quote = &syn;
+		enqueue(f, at, &icmp, true);
+		break;
+	}
+	case FW_PORT_BADCK:
+		peer_tx(f, seg, at, TCPF_SYN | TCPF_ACK, iss, ack, NULL, PKT_CSUM_BAD);
+		break;
+	case FW_PORT_DUP:
+		peer_tx(f, seg, at, TCPF_SYN | TCPF_ACK, iss, ack, NULL, PKT_CSUM_GOOD);
+		peer_tx(f, seg, at + 5 * FW_US, TCPF_SYN | TCPF_ACK, iss, ack, NULL, PKT_CSUM_GOOD);
+		break;
+	case FW_PORT_WRONG_ACK:
+		peer_tx(f, seg, at, TCPF_SYN | TCPF_ACK, iss, ack + 99, NULL, PKT_CSUM_GOOD);
+		break;
+	case FW_PORT_WRONG_SRC: {
+		struct tx_segment other = *seg;
+		assert_int_equal(netaddr_parse(FW_OTHER_ADDR, &other.dst), 0);
+		peer_tx(f, &other, at, TCPF_SYN | TCPF_ACK, iss, ack, NULL, PKT_CSUM_GOOD);
+		break;
+	}
+	case FW_PORT_SLIRP: {
+		peer_tx(f, seg, at, TCPF_SYN | TCPF_ACK, iss, ack, NULL, PKT_CSUM_GOOD);
+		/* Our kernel's RST (seq = the SYN-ACK's ack), in the capture at
+		 * once, and the peer's answer to it a RTT later. */
+		struct tx_segment krst;
+		memset(&krst, 0, sizeof(krst));
+		krst.src = seg->src;
+		krst.dst = seg->dst;
+		krst.sport = seg->sport;
+		krst.dport = seg->dport;
+		krst.seq = ack;
+		krst.flags = TCPF_RST;
+		own_copy(f, at + 1 * FW_US, &krst);
+		peer_tx(f, seg, at + 2 * FW_US + (at - t), TCPF_RST | TCPF_ACK, 0, ack, NULL, PKT_CSUM_GOOD);
+		break;
+	}
+	}
+}
+
 /* The peer's reaction to one segment of ours, sent at t (a minimal correct
- * TCP, bent by its script). */
+ * TCP, bent by its script, unless its port behaves otherwise). */
 static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *seg)
 {
 	struct fw_script *p = &f->p;
-	uint64_t at = t + f->rtt;
+	uint64_t at = t + (f->port_rtt[seg->dport] ? f->port_rtt[seg->dport] : f->rtt);
+	enum fw_port_beh b = (enum fw_port_beh)f->port_beh[seg->dport];
+	if (b != FW_PORT_TCP) {
+		port_react(f, b, t, at, seg);
+		return;
+	}
 	if (p->silent)
 		return;
 	if (seg->flags & TCPF_SYN) {
@@ -132,24 +219,35 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 			return;
 		}
 		if (p->refuse) {
-			peer_tx(f, seg->sport, at, TCPF_RST | TCPF_ACK, 0, seg->seq + 1, NULL, PKT_CSUM_GOOD);
+			peer_tx(f, seg, at, TCPF_RST | TCPF_ACK, 0, seg->seq + 1, NULL, PKT_CSUM_GOOD);
 			return;
 		}
-		struct fw_conn *c = conn_new(f, seg->sport);
+		struct fw_conn *c = conn_new(f, seg);
 		c->rcv_nxt = seg->seq + 1;
 		c->snd_nxt = c->iss + 1;
 		if (p->badck_synack)
-			peer_tx(f, seg->sport, at - f->rtt / 2, TCPF_SYN | TCPF_ACK, c->iss, seg->seq + 1,
+			peer_tx(f, seg, at - f->rtt / 2, TCPF_SYN | TCPF_ACK, c->iss, seg->seq + 1,
 				NULL, PKT_CSUM_BAD);
-		peer_tx(f, seg->sport, at, TCPF_SYN | TCPF_ACK, c->iss, seg->seq + 1, NULL, PKT_CSUM_GOOD);
+		peer_tx(f, seg, at, TCPF_SYN | TCPF_ACK, c->iss, seg->seq + 1, NULL, PKT_CSUM_GOOD);
 		return;
 	}
-	struct fw_conn *c = conn_of(f, seg->sport);
+	struct fw_conn *c = conn_of(f, seg);
 	if (c == NULL || c->closed) {
 		answer_rst(f, at, seg);
 		return;
 	}
 	if (seg->flags & TCPF_RST) {
+		uint32_t off = seg->seq - c->rcv_nxt;
+		if (c->synced && off != 0 && off < p->win) {
+			if (p->challenge_max == 0 || p->challenges < p->challenge_max) {
+				p->challenges++;
+				peer_tx(f, seg, at, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL,
+					PKT_CSUM_GOOD);
+				return;
+			}
+			if (!p->challenge_fails_open)
+				return;
+		}
 		c->closed = true;
 		return;
 	}
@@ -160,16 +258,16 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 			return;
 		c->synced = true;
 		if (p->badck_after_hs) {
-			peer_tx(f, seg->sport, at - f->rtt / 2, TCPF_RST | TCPF_ACK, c->snd_nxt, seg->seq,
+			peer_tx(f, seg, at - f->rtt / 2, TCPF_RST | TCPF_ACK, c->snd_nxt, seg->seq,
 				NULL, PKT_CSUM_BAD);
-			peer_tx(f, seg->sport, at - f->rtt / 2, TCPF_PSH | TCPF_ACK, c->snd_nxt, seg->seq,
+			peer_tx(f, seg, at - f->rtt / 2, TCPF_PSH | TCPF_ACK, c->snd_nxt, seg->seq,
 				"evil", PKT_CSUM_BAD);
 		}
 		if (p->send_data) {
-			peer_tx(f, seg->sport, at, TCPF_PSH | TCPF_ACK, c->snd_nxt, c->rcv_nxt, p->send_data,
+			peer_tx(f, seg, at, TCPF_PSH | TCPF_ACK, c->snd_nxt, c->rcv_nxt, p->send_data,
 				PKT_CSUM_GOOD);
 			c->snd_nxt += (uint32_t)strlen(p->send_data);
-			peer_tx(f, seg->sport, at, TCPF_FIN | TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL,
+			peer_tx(f, seg, at, TCPF_FIN | TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL,
 				PKT_CSUM_GOOD);
 			c->fin_seq = c->snd_nxt++;
 			c->fin_sent = true;
@@ -182,6 +280,17 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 		return;
 	}
 	if (seg->payload_len > 0) {
+		/* Its application closed first and reads no more: new data
+		 * that still comes aborts the connection, as Linux and lwIP do
+		 * (an unacceptable segment is still only acknowledged). */
+		uint32_t at_nxt = c->rcv_nxt - seg->seq;
+		bool fresh = (int32_t)at_nxt >= 0 && at_nxt < seg->payload_len;
+		if (p->rst_data_after_close && c->fin_sent && !c->passive && fresh) {
+			peer_tx(f, seg, at, TCPF_RST | TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL,
+				PKT_CSUM_GOOD);
+			c->closed = true;
+			return;
+		}
 		if (p->drop_data > 0) {
 			p->drop_data--;
 			return;
@@ -196,7 +305,7 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 			c->rcv_nxt += (uint32_t)n;
 		}
 		if (!(seg->flags & TCPF_FIN))
-			peer_tx(f, seg->sport, at, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, PKT_CSUM_GOOD);
+			peer_tx(f, seg, at + p->ack_delay, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, PKT_CSUM_GOOD);
 	}
 	if (seg->flags & TCPF_FIN) {
 		if (p->drop_fins > 0) {
@@ -205,26 +314,37 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 		}
 		if (seg->seq + seg->payload_len == c->rcv_nxt)
 			c->rcv_nxt++;
-		peer_tx(f, seg->sport, at, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, PKT_CSUM_GOOD);
+		peer_tx(f, seg, at, TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, PKT_CSUM_GOOD);
 		if (!p->never_fin && !c->fin_sent) {
 			c->passive = true;
 			c->fin_seq = c->snd_nxt++;
 			c->fin_sent = true;
-			peer_tx(f, seg->sport, at, TCPF_FIN | TCPF_ACK, c->fin_seq, c->rcv_nxt, NULL,
+			peer_tx(f, seg, at, TCPF_FIN | TCPF_ACK, c->fin_seq, c->rcv_nxt, NULL,
 				PKT_CSUM_GOOD);
 			if (p->fin_again_after)
-				peer_tx(f, seg->sport, at + p->fin_again_after, TCPF_FIN | TCPF_ACK, c->fin_seq,
+				peer_tx(f, seg, at + p->fin_again_after, TCPF_FIN | TCPF_ACK, c->fin_seq,
 					c->rcv_nxt, NULL, PKT_CSUM_GOOD);
 		}
 	}
 }
 
+/* As a signal handler would: *stop, and the test's hook. */
+static void fw_stop(struct fakewire *f)
+{
+	*f->stop = 1;
+	if (f->on_stop != NULL)
+		f->on_stop(f->on_stop_arg);
+}
+
 static int fw_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 {
 	struct fakewire *f = ctx;
-	f->sends_tried++;
-	if (f->enobufs > 0) {
-		f->enobufs--;
+	unsigned call = f->sends_tried++;
+	if (f->stop != NULL && f->stop_tries != 0 && f->sends_tried == f->stop_tries)
+		fw_stop(f);
+	if (f->enobufs > 0 && call >= f->enobufs_from) {
+		if (f->enobufs != UINT_MAX)
+			f->enobufs--;
 		errno = ENOBUFS;
 		return -1;
 	}
@@ -232,18 +352,22 @@ static int fw_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	assert_true(f->nsent < sizeof(f->sent) / sizeof(f->sent[0]));
 	uint64_t t = f->now;
-	struct fw_sent *s = &f->sent[f->nsent++];
-	s->seg = *seg;
-	s->seg.payload = NULL; /* borrowed: not kept */
-	s->t = t;
+	f->nsent_all++;
+	f->idle_calls = 0; /* a send is progress, not a spin */
+	if (f->nsent < FW_SENT_MAX) {
+		struct fw_sent *s = &f->sent[f->nsent++];
+		s->seg = *seg;
+		s->seg.payload = NULL; /* borrowed: not kept */
+		s->t = t;
+	}
 	if (seg->payload_len > 0 && f->una_set) {
 		uint32_t inflight = seg->seq + seg->payload_len - f->una_seen;
 		if (inflight > f->max_inflight)
 			f->max_inflight = inflight;
 	}
-	own_copy(f, t, seg);
+	if (!f->no_own_copy)
+		own_copy(f, t, seg);
 	peer_react(f, t, seg);
 	f->now += f->send_cost; /* the call returns later than the frame left */
 	*sent_ns = f->now;
@@ -264,7 +388,7 @@ static int fw_wait(void *ctx, uint64_t deadline)
 	if (f->stop != NULL && f->stop_at != 0 && to >= f->stop_at) {
 		f->now = f->stop_at > f->now ? f->stop_at : f->now;
 		f->idle_calls = 0;
-		*f->stop = 1;
+		fw_stop(f);
 		errno = EINTR;
 		return -1;
 	}

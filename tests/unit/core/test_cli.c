@@ -82,7 +82,7 @@ static void test_defaults(void **state)
 	assert_true(o.syn.sack);
 	assert_true(o.syn.ts);
 	assert_null(o.data);
-	assert_int_equal(o.close, CLOSE_ACTIVE);
+	assert_int_equal(o.close, CONN_CLOSE_ACTIVE);
 	assert_int_equal(o.guard, GUARD_AUTO);
 	assert_int_equal(o.out.format, OUT_TEXT);
 	assert_false(o.out.quiet);
@@ -197,12 +197,12 @@ static void test_connect_options(void **state)
 {
 	static const struct {
 		const char *word;
-		enum close_mode mode;
+		enum conn_close mode;
 	} closes[] = {
-		{ "active", CLOSE_ACTIVE },
-		{ "passive", CLOSE_PASSIVE },
-		{ "half", CLOSE_HALF },
-		{ "rst", CLOSE_RST },
+		{ "active", CONN_CLOSE_ACTIVE },
+		{ "passive", CONN_CLOSE_PASSIVE },
+		{ "half", CONN_CLOSE_HALF },
+		{ "rst", CONN_CLOSE_RST },
 	};
 	struct options o;
 	char err[ERRBUF];

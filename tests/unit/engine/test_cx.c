@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,6 +264,247 @@ static void test_script_needs_option(void **state)
 	script_free(s);
 }
 
+/* rst-after-close against a server that closes first: the peer's FIN left
+ * before it had ours, so it is in TIME_WAIT, not LAST_ACK, and a stale ACK
+ * is rightly ignored. The check skips, saying why, and sends no stale ACK
+ * (it read "fail: a segment after the close drew nothing" against lwIP's
+ * and Linux's close-first servers). */
+static void test_rst_after_close_skips_peer_closing_first(void **state)
+{
+	(void)state;
+	struct fix *x = fix_new();
+	struct verdict v;
+	x->f->p.send_data = "bye\n"; /* data and FIN on our handshake ACK */
+	run_check(x, "rst-after-close", &v);
+	assert_int_equal(v.result, CHECK_SKIP);
+	assert_non_null(strstr(v.detail, "the peer closed first: it is in TIME_WAIT, not LAST_ACK"));
+	/* SYN, ACK, our FIN, the ACK of its FIN (its data's), then the
+	 * clean-up RST: no stale ACK after the FIN was acknowledged. */
+	long fin = fw_find(x->f, 0, TCPF_FIN | TCPF_ACK);
+	assert_true(fin > 0);
+	assert_int_equal(x->f->sent[x->f->nsent - 1].seg.flags, TCPF_RST | TCPF_ACK);
+	fix_free(x);
+}
+
+/* The checks that probe an open connection and judge what follows need a
+ * server that keeps it open. Against one that closed first (and resets
+ * data after its close, as RFC 1122 4.2.2.13 allows) each skips with the
+ * reason, never fails ("the connection was closed") nor passes on the
+ * peer's own closing segments. Against a peer that keeps it open none of
+ * them skips. The first six are scripts (share/checks): the conform
+ * runner's script check reads the premise from the script's lines; the
+ * measuring ones that send data ask check_kept_open(). */
+static const char *const needs_open[] = {
+	"urgent-data", "rst-in-window-challenge", "rst-out-of-window-ignored",
+	"syn-established-challenge", "bad-ack-data-refused", "out-of-window-acked",
+	"delayed-ack-bound", "challenge-ack-throttle",
+};
+
+/* The measuring checks that need the peer's data skip over a fake that
+ * sends none (test_measuring_checks_without_data); one that sends a line
+ * and closes before it had our request denies their premise as well. */
+static const char *const needs_request_read[] = {
+	"initial-window", "data-retransmission", "zero-window-probe",
+};
+
+/* Check id's script from the source tree's share/checks (the caller frees
+ * it), or the builtin check's definition in *d. */
+static struct script *check_of(const char *id, struct check_def *d)
+{
+	const struct check_def *b = checks_find(id);
+	if (b != NULL) {
+		*d = *b;
+		return NULL;
+	}
+	const char *top = getenv("top_srcdir");
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/share/checks/%s.tcps", top ? top : ".", id);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	static char text[SCRIPT_MAX_BYTES];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	return script_check(path, text, d);
+}
+
+static void run_any(struct fix *x, const char *id, struct verdict *v)
+{
+	struct check_def d;
+	struct script *s = check_of(id, &d);
+	memset(v, 0, sizeof(*v));
+	cx_evidence_reset(&x->cx);
+	if (s != NULL)
+		check_script_run(&x->cx, &d, NULL, v);
+	else
+		d.run(&x->cx, NULL, v);
+	assert_false(x->cx.failed);
+	script_free(s);
+}
+
+static void test_open_checks_skip_when_server_closed_first(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(needs_open) / sizeof(needs_open[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.send_data = "bye\n";
+		x->f->p.rst_data_after_close = true;
+		run_any(x, needs_open[i], &v);
+		print_message("%s: %s %s\n", needs_open[i], check_result_name(v.result), v.detail);
+		assert_int_equal(v.result, CHECK_SKIP);
+		assert_string_equal(v.detail, "the server closed the connection first: run against a "
+					      "server that keeps it open");
+		fix_free(x);
+	}
+}
+
+static void test_measuring_checks_skip_when_server_closed_first(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(needs_request_read) / sizeof(needs_request_read[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.send_data = "bye\n";
+		x->f->p.rst_data_after_close = true;
+		run_any(x, needs_request_read[i], &v);
+		print_message("%s: %s %s\n", needs_request_read[i], check_result_name(v.result), v.detail);
+		assert_int_equal(v.result, CHECK_SKIP);
+		assert_string_equal(v.detail, "the server closed the connection first: run against a "
+					      "server that keeps it open");
+		fix_free(x);
+	}
+}
+
+static void test_open_checks_judged_when_server_keeps_it(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(needs_open) / sizeof(needs_open[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.rst_data_after_close = true; /* never used: it does not close */
+		run_any(x, needs_open[i], &v);
+		print_message("%s: %s %s\n", needs_open[i], check_result_name(v.result), v.detail);
+		assert_int_not_equal(v.result, CHECK_SKIP);
+		assert_int_not_equal(v.result, CHECK_ERROR);
+		fix_free(x);
+	}
+}
+
+/* A script check that fails on a line expecting the peer's FIN is no
+ * premise failure: the FIN is what the script judges (here a bare FIN at
+ * once, where the fake sends its data first), and the check fails. */
+static void test_script_expecting_fin_fails(void **state)
+{
+	(void)state;
+	static const char text[] = "// id: fin-check\n// ref: RFC 9293 3.6\n// title: t\n"
+				   "0 < S 0:0(0) win 64240 <mss 1460>\n"
+				   "+0 > S. 0:0(0) ack 1 <...>\n"
+				   "+0 < . 1:1(0) ack 1 win 64240\n"
+				   "* > F. 1:1(0) ack 1\n";
+	struct check_def d;
+	struct script *s = script_check("fin-check.tcps", text, &d);
+	struct fix *x = fix_new();
+	struct verdict v;
+	x->f->p.send_data = "bye\n";
+	check_script_run(&x->cx, &d, NULL, &v);
+	print_message("%s %s\n", check_result_name(v.result), v.detail);
+	assert_int_equal(v.result, CHECK_FAIL);
+	fix_free(x);
+	script_free(s);
+}
+
+/* delayed-ack-bound times the ACK from our data's capture time, less the
+ * RTT: a peer that holds its ACK 480 ms passes, 520 ms fails (MUST-40). */
+static void test_delayed_ack_timed(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t delay;
+		enum check_result want;
+		const char *detail;
+	} rows[] = {
+		{0, CHECK_PASS, "ACK after 10.0 ms (RTT 10.0 ms)"},
+		{480 * FW_MS, CHECK_PASS, "ACK after 490.0 ms"},
+		{520 * FW_MS, CHECK_FAIL, "ACK held back 520 ms"},
+		{1500 * FW_MS, CHECK_FAIL, "not acknowledged within 1.0 s"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.ack_delay = rows[i].delay;
+		run_check(x, "delayed-ack-bound", &v);
+		assert_int_equal(v.result, rows[i].want);
+		if (strstr(v.detail, rows[i].detail) == NULL)
+			fail_msg("delay %llu: \"%s\"", (unsigned long long)rows[i].delay, v.detail);
+		fix_free(x);
+	}
+}
+
+/* challenge-ack-throttle sends 200 in-window RSTs 5 ms apart (a pause
+ * between them, not a wait for any frame), counts the challenge ACKs, and
+ * fails a limit that then takes a RST. */
+static void test_challenge_burst(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned max;
+		bool fails_open;
+		enum check_result want;
+		const char *detail;
+	} rows[] = {
+		{0, false, CHECK_PASS, "not throttled: 200 challenge ACKs for 200 in-window RSTs in 1.0 s"},
+		{3, false, CHECK_PASS, "throttled: 3 challenge ACKs for 200 in-window RSTs in 1.0 s"},
+		{10, true, CHECK_FAIL, "broke the connection (10 challenge ACKs"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		x->f->p.challenge_max = rows[i].max;
+		x->f->p.challenge_fails_open = rows[i].fails_open;
+		run_check(x, "challenge-ack-throttle", &v);
+		assert_int_equal(v.result, rows[i].want);
+		if (strstr(v.detail, rows[i].detail) == NULL)
+			fail_msg("max %u: \"%s\"", rows[i].max, v.detail);
+		long first = fw_find(x->f, 0, TCPF_RST), prev = first;
+		int n = 1;
+		for (long k = fw_find(x->f, (size_t)first + 1, TCPF_RST); k > 0;
+		     k = fw_find(x->f, (size_t)k + 1, TCPF_RST), n++) {
+			assert_int_equal(fw_sent_at(x->f, (size_t)k) - fw_sent_at(x->f, (size_t)prev), 5 * FW_MS);
+			prev = k;
+		}
+		assert_int_equal(n, 200);
+		fix_free(x);
+	}
+}
+
+/* The checks that need the peer's data, against a peer that sends none
+ * (the fake only acknowledges): each skips, saying so, within its bounded
+ * watch, and leaves the connection reset. */
+static void test_measuring_checks_without_data(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *id, *detail;
+	} rows[] = {
+		{"initial-window", "the peer sent no data"},
+		{"data-retransmission", "the peer sent no data to retransmit"},
+		{"zero-window-probe", "the peer had nothing to send"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fix *x = fix_new();
+		struct verdict v;
+		run_check(x, rows[i].id, &v);
+		assert_int_equal(v.result, CHECK_SKIP);
+		if (strstr(v.detail, rows[i].detail) == NULL)
+			fail_msg("%s: \"%s\"", rows[i].id, v.detail);
+		assert_int_equal(x->f->sent[x->f->nsent - 1].seg.flags, TCPF_RST | TCPF_ACK);
+		assert_true(x->f->now - FW_T0 < 20 * FW_SEC);
+		fix_free(x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +515,14 @@ int main(void)
 		cmocka_unit_test(test_emsgsize_errs_the_check_only),
 		cmocka_unit_test(test_model_orders_crossing_data),
 		cmocka_unit_test(test_script_needs_option),
+		cmocka_unit_test(test_rst_after_close_skips_peer_closing_first),
+		cmocka_unit_test(test_open_checks_skip_when_server_closed_first),
+		cmocka_unit_test(test_measuring_checks_skip_when_server_closed_first),
+		cmocka_unit_test(test_open_checks_judged_when_server_keeps_it),
+		cmocka_unit_test(test_script_expecting_fin_fails),
+		cmocka_unit_test(test_delayed_ack_timed),
+		cmocka_unit_test(test_challenge_burst),
+		cmocka_unit_test(test_measuring_checks_without_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

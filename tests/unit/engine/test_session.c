@@ -31,6 +31,7 @@
 #include "../pktbuild.h"
 #include "core/segment.h"
 #include "engine/session.h"
+#include "run_config.h"
 
 #define US FW_US
 #define MS FW_MS
@@ -88,10 +89,11 @@ static void run_session(struct run *r, const char *const *args, volatile sig_ato
 	struct wire w;
 	fw_bind(r->f, &w);
 	struct session_config sc = {
-		.opt = &r->o, .targets = &r->tl, .src = &r->src, .mss = &r->mss,
+		.targets = &r->tl, .src = &r->src, .mss = &r->mss,
 		.mtu = r->mtu ? &r->mtu : NULL,
 		.sport_base = SPORT, .nsports = 1, .isn_seed = 1234, .tsval_base = 1,
 	};
+	run_session_options(&r->o, &sc);
 	volatile sig_atomic_t never = 0;
 	r->rc = session_run(&sc, &w, out, stop ? stop : &never, &r->res, r->err, sizeof(r->err));
 	output_end(out);
