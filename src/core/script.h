@@ -57,7 +57,7 @@
  *         // title: one line for --list-checks
  *         // target: open | closed     (which port the script runs against)
  *         // needs: data                (what the target must provide:
- *                                         data, timestamps, sack)
+ *                                         data, timestamps, sack, open)
  *     Other leading comments are just comments.
  */
 #ifndef TCPSHAKE_SCRIPT_H
@@ -206,6 +206,10 @@ enum script_target {
  * does not take it has nothing to check (a conform check skips). */
 #define SCRIPT_NEED_TS 0x2u
 #define SCRIPT_NEED_SACK 0x4u
+/* `needs: open`: a server that keeps the connection open (one whose
+ * application closes on its own denies the premise: a conform check
+ * skips). */
+#define SCRIPT_NEED_OPEN 0x8u
 
 struct script_meta {
 	char *id, *ref, *title; /* NULL when not written */

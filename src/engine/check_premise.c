@@ -58,6 +58,21 @@ bool check_peer_close(struct cx *cx, const struct cx_conn *c, enum peer_close *p
 	return true;
 }
 
+int check_server_closes(struct cx *cx, const struct cx_conn *c)
+{
+	uint64_t until = cx_now(cx) + cx_answer_wait(cx);
+	for (;;) {
+		struct cx_pkt p;
+		int rc = cx_recv(cx, c->sport, c->dport, until, &p);
+		if (rc <= 0)
+			return rc;
+		if (p.flags & TCPF_RST)
+			return 0;
+		if (p.flags & TCPF_FIN)
+			return 1;
+	}
+}
+
 bool check_kept_open(struct cx *cx, const struct cx_conn *c, struct verdict *v)
 {
 	struct close_facts k;

@@ -32,6 +32,17 @@ enum peer_close { PEER_OPEN, PEER_CLOSED_AFTER_US, PEER_CLOSED_FIRST };
  * Returns true, or false with v an error (out of memory). */
 bool check_peer_close(struct cx *cx, const struct cx_conn *c, enum peer_close *pc, struct verdict *v);
 
+/* Whether the server's application closes a connection on its own: on
+ * the established connection c, on which nothing was sent yet, its FIN
+ * within an answer's wait (cx_answer_wait). 1 yes, 0 no (silence, data
+ * alone, a RST), -1 on error or when stopped. The conform runner asks it
+ * once a port, on its first handshake, and skips the checks that need the
+ * connection kept open (check_def.needs_open) when the answer is yes: a
+ * server that greets and closes (or closes at once) would spoil them
+ * however their own exchanges go, even when a zero window keeps its FIN
+ * off the wire. */
+int check_server_closes(struct cx *cx, const struct cx_conn *c);
+
 /* The premise of a builtin check on connection c: the server kept it
  * open until it had every byte we sent on it: true when the peer sent no
  * FIN during the check, or only one that acknowledged all of them (a

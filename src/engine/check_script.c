@@ -72,6 +72,7 @@ int check_script_def(const struct script *s, struct check_def *d, char *err, siz
 	d->slow = slow(s);
 	d->needs_closed = s->meta.target == SCRIPT_TARGET_CLOSED;
 	d->needs_guard = needs_guard(s);
+	d->needs_open = (s->meta.needs & SCRIPT_NEED_OPEN) != 0;
 	d->script = s;
 	return 0;
 }

@@ -27,6 +27,10 @@ struct check_def {
 	/* Needs the peer to keep the connection (or half-open entry) the check
 	 * crafts: without the RST guard our own kernel resets it. */
 	bool needs_guard;
+	/* Needs a server that keeps the connection open: one whose
+	 * application closes on its own (check_premise.h) denies the premise
+	 * and the check is skipped. */
+	bool needs_open;
 	/* Run against cx; fill v. data is --data (may be NULL). NULL for a
 	 * script check. */
 	void (*run)(struct cx *cx, const char *data, struct verdict *v);

@@ -20,6 +20,7 @@
 #include "../fakewire.h"
 #include "core/connmodel.h"
 #include "core/segment.h"
+#include "engine/check_premise.h"
 #include "engine/check_script.h"
 #include "engine/checks.h"
 #include "engine/cx.h"
@@ -377,6 +378,35 @@ static void test_measuring_checks_skip_when_server_closed_first(void **state)
 	}
 }
 
+/* The runner's premise probe: on a fresh connection, a server whose
+ * application closes on its own sends its FIN unasked (yes); one that
+ * keeps it sends nothing within the answer's wait (no); the six script
+ * checks and the measuring ones say they need it kept open. */
+static void test_server_closes_probe(void **state)
+{
+	(void)state;
+	for (int closer = 0; closer <= 1; closer++) {
+		struct fix *x = fix_new();
+		struct cx_conn c;
+		if (closer)
+			x->f->p.send_data = "bye\n";
+		assert_int_equal(cx_connect(&x->cx, 80, NULL, 0, &c), 1);
+		assert_int_equal(check_server_closes(&x->cx, &c), closer);
+		cx_abort(&x->cx, &c);
+		fix_free(x);
+	}
+	for (size_t i = 0; i < sizeof(needs_open) / sizeof(needs_open[0]); i++) {
+		struct check_def d;
+		struct script *s = check_of(needs_open[i], &d);
+		assert_true(d.needs_open);
+		script_free(s);
+	}
+	struct check_def d;
+	struct script *f = check_of("fin-acked", &d);
+	assert_false(d.needs_open);
+	script_free(f);
+}
+
 static void test_open_checks_judged_when_server_keeps_it(void **state)
 {
 	(void)state;
@@ -518,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_rst_after_close_skips_peer_closing_first),
 		cmocka_unit_test(test_open_checks_skip_when_server_closed_first),
 		cmocka_unit_test(test_measuring_checks_skip_when_server_closed_first),
+		cmocka_unit_test(test_server_closes_probe),
 		cmocka_unit_test(test_open_checks_judged_when_server_keeps_it),
 		cmocka_unit_test(test_script_expecting_fin_fails),
 		cmocka_unit_test(test_delayed_ack_timed),
