@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/connmodel.h"
 #include "core/segment.h"
 #include "core/tcpopt.h"
 #include "engine/check_premise.h"
