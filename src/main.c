@@ -371,8 +371,12 @@ int main(int argc, char **argv)
 	}
 	const struct mode_def *m = mode_find(r.o.mode);
 	if (r.o.list_checks) {
-		run_list_checks(&r, stdout);
-		status = 0;
+		if (run_load_suite(&r, err, sizeof(err)) < 0) {
+			status = fail(&r, "%s", err);
+		} else {
+			run_list_checks(&r, stdout);
+			status = 0;
+		}
 	} else if (m == NULL) {
 		status = fail(&r, "-m %s: this build has no runner for it yet", r.o.out.mode_name);
 	} else if (prepare(&r, m, err, sizeof(err)) < 0) {

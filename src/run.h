@@ -38,6 +38,10 @@ struct run {
 	struct guard *guard;
 	const struct check_def **checks; /* conform: the checks chosen */
 	size_t nchecks;
+	struct check_def *suite;         /* every check: the scripts loaded, then the builtin ones */
+	size_t nsuite;
+	struct script **check_scripts;   /* the check scripts, parsed (suite points into them) */
+	size_t ncheck_scripts;
 	struct script **scripts;         /* script mode: every --script file, parsed */
 	size_t nscripts;
 	bool error_plain;                /* err is a script's FILE:LINE:COL message: no prefix */
@@ -75,6 +79,17 @@ size_t run_connect_ports(const struct run *r);
  * drop every privilege. Returns 0, or -1 with err. */
 int run_open_privileged(struct run *r, const struct run_needs *needs, char *err, size_t errlen);
 
+/* The conformance suite: every check script of the checks directory
+ * ($TCPSHAKE_CHECKS_DIR, else the one installed, TCPSHAKE_CHECKS_DIR at
+ * build time) parsed, in file name order, then the builtin checks, into
+ * r->suite. A script that does not parse, lacks a header line, is not
+ * named after its id, or repeats an id is an error; so is a
+ * $TCPSHAKE_CHECKS_DIR that cannot be read. The installed directory
+ * missing (an uninstalled build) is a warning on stderr: the builtin
+ * checks alone. Returns 0, or -1 with err (error_plain for a syntax
+ * error). */
+int run_load_suite(struct run *r, char *err, size_t errlen);
+
 /* --list-checks: one line a check, or with --json one check_info object a
  * check. */
 void run_list_checks(const struct run *r, FILE *f);
@@ -88,6 +103,11 @@ int run_select_checks(struct run *r, char *err, size_t errlen);
  * line in err; a syntax error is "FILE:LINE:COL: message" in err with
  * r->error_plain set. Returns 0 or -1. */
 int run_load_scripts(struct run *r, char *err, size_t errlen);
+
+/* Read and parse the script at path into *out. Returns 0; -1 with err when
+ * it cannot be read; -2 with err "FILE:LINE:COL: message" when it does not
+ * parse. */
+int run_parse_script_file(const char *path, struct script **out, char *err, size_t errlen);
 
 /* Source ports script mode takes: one fresh port a run, up to 64. */
 size_t run_script_ports(const struct run *r);

@@ -73,6 +73,21 @@ fail: {
 }
 }
 
+int run_parse_script_file(const char *path, struct script **out, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	bool too_big;
+	*out = NULL;
+	if (read_file(path, &buf, &len, &too_big) < 0) {
+		snprintf(err, errlen, "cannot read script %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = script_parse(path, too_big ? NULL : buf, len, out, err, errlen);
+	free(buf);
+	return rc < 0 ? -2 : 0;
+}
+
 int run_load_scripts(struct run *r, char *err, size_t errlen)
 {
 	const char *list = r->o.scripts;
@@ -88,20 +103,11 @@ int run_load_scripts(struct run *r, char *err, size_t errlen)
 			return -1;
 		}
 		r->scripts = v;
-		char *buf;
-		size_t len;
-		bool too_big;
-		if (read_file(name, &buf, &len, &too_big) < 0) {
-			snprintf(err, errlen, "cannot read script %s: %s", name, strerror(errno));
-			free(name);
-			return -1;
-		}
 		struct script *s = NULL;
-		int rc = script_parse(name, too_big ? NULL : buf, len, &s, err, errlen);
-		free(buf);
+		int rc = run_parse_script_file(name, &s, err, errlen);
 		free(name);
 		if (rc < 0) {
-			r->error_plain = true;
+			r->error_plain = rc == -2;
 			return -1;
 		}
 		r->scripts[r->nscripts++] = s;

@@ -21,6 +21,10 @@ void run_free(struct run *r)
 	wire_live_close(r->wl);
 	guard_close(r->guard);
 	free(r->checks);
+	free(r->suite);
+	for (size_t i = 0; i < r->ncheck_scripts; i++)
+		script_free(r->check_scripts[i]);
+	free(r->check_scripts);
 	run_scripts_free(r);
 	portres_release(&r->ports);
 	output_free(r->out);

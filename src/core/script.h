@@ -56,7 +56,8 @@
  *         // ref: RFC 9293 3.10.7.2
  *         // title: one line for --list-checks
  *         // target: open | closed     (which port the script runs against)
- *         // needs: data                (what the target must provide)
+ *         // needs: data                (what the target must provide:
+ *                                         data, timestamps, sack, open)
  *     Other leading comments are just comments.
  */
 #ifndef TCPSHAKE_SCRIPT_H
@@ -200,6 +201,15 @@ enum script_target {
 };
 
 #define SCRIPT_NEED_DATA 0x1u /* `needs: data`: the target sends data */
+/* `needs: timestamps` / `needs: sack`: the script is about an option the
+ * peer may rightly not implement (RFC 7323, RFC 2018); a peer whose SYN-ACK
+ * does not take it has nothing to check (a conform check skips). */
+#define SCRIPT_NEED_TS 0x2u
+#define SCRIPT_NEED_SACK 0x4u
+/* `needs: open`: a server that keeps the connection open (one whose
+ * application closes on its own denies the premise: a conform check
+ * skips). */
+#define SCRIPT_NEED_OPEN 0x8u
 
 struct script_meta {
 	char *id, *ref, *title; /* NULL when not written */

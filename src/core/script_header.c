@@ -35,8 +35,15 @@ static int header_needs(struct lex *lx, struct script_meta *m, unsigned line, un
 			break;
 		if (i - b == 4 && memcmp(v + b, "data", 4) == 0)
 			m->needs |= SCRIPT_NEED_DATA;
+		else if (i - b == 10 && memcmp(v + b, "timestamps", 10) == 0)
+			m->needs |= SCRIPT_NEED_TS;
+		else if (i - b == 4 && memcmp(v + b, "sack", 4) == 0)
+			m->needs |= SCRIPT_NEED_SACK;
+		else if (i - b == 4 && memcmp(v + b, "open", 4) == 0)
+			m->needs |= SCRIPT_NEED_OPEN;
 		else
-			return lex_fail(lx, line, col + (unsigned)b, "unknown need '%.*s' (known: data)",
+			return lex_fail(lx, line, col + (unsigned)b,
+					"unknown need '%.*s' (known: data, timestamps, sack, open)",
 					(int)(i - b > 40 ? 40 : i - b), v + b);
 	}
 	return 0;

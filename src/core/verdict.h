@@ -4,6 +4,8 @@
  * them here; a verdict function decides pass or fail from those recorded
  * segments alone and says why in one line. No I/O, no clock: the unit tests
  * feed recorded sequences, including every misbehaviour a check must catch.
+ * These are the builtin checks' decisions; a script check (share/checks)
+ * is decided by its own lines (core/script_match.h).
  */
 #ifndef TCPSHAKE_VERDICT_H
 #define TCPSHAKE_VERDICT_H
@@ -34,25 +36,6 @@ struct verdict {
 	char detail[240];
 };
 
-/* SYN-ACK to our SYN of ISN iss: it must acknowledge iss + 1
- * (RFC 9293 §3.10.7.2). synack NULL: no answer. */
-void verdict_synack_ack(const struct cx_pkt *synack, uint32_t iss, struct verdict *v);
-/* It should carry an MSS option (RFC 9293 §3.7.1, SHLD-5). */
-void verdict_synack_mss(const struct cx_pkt *synack, struct verdict *v);
-/* To a SYN that offered none: no window scale, SACK-permitted nor
- * timestamps in the SYN-ACK (RFC 7323 §1.3, §2.2, §3.2; RFC 2018 §2). */
-void verdict_synack_unasked(const struct cx_pkt *synack, struct verdict *v);
-/* To a SYN with TSval tsval: TSecr echoes it (RFC 7323 §3.2, §4.3); no
- * timestamps in the SYN-ACK is a skip (the peer does not do them). */
-void verdict_synack_tsecr(const struct cx_pkt *synack, uint32_t tsval, struct verdict *v);
-/* SYN with ISN iss to a closed port: RST|ACK, seq 0, ack iss + 1
- * (RFC 9293 §3.10.7.1). */
-void verdict_closed_syn(const struct cx_pkt *reply, uint32_t iss, struct verdict *v);
-/* A bare ACK carrying ack to a port with no connection (closed, or
- * LISTEN): RST with seq = ack and no ACK bit (§3.10.7.1, §3.10.7.2). */
-void verdict_stray_ack(const struct cx_pkt *reply, uint32_t ack, struct verdict *v);
-/* A RST to a closed port draws nothing (§3.10.7.1). */
-void verdict_rst_silent(const struct cx_pkt *reply, struct verdict *v);
 /* A segment the peer must ignore (bad checksum: MUST-2/3) drew reply (NULL:
  * none), and a good SYN afterwards drew control (NULL: none). */
 void verdict_ignored_then_ok(const struct cx_pkt *reply, const struct cx_pkt *control,
@@ -64,34 +47,7 @@ void verdict_synack_normal(const struct cx_pkt *synack, uint32_t iss, const char
 /* A SYN with an illegal option length (MUST-7): whatever the answer to it,
  * a normal connection afterwards must work (control_ok). */
 void verdict_survived(const struct cx_pkt *first, bool control_ok, struct verdict *v);
-/* Our FIN at fin_seq: some answer acknowledges exactly fin_seq + 1 and
- * none goes beyond (§3.6); replies are what came after it, in capture
- * order. A pass also says how many bytes the peer sent once it had our FIN
- * (fin_data_after): the half-close at work, or not exercised. */
-void verdict_fin_acked(const struct cx_pkt *replies, size_t n, uint32_t fin_seq, struct verdict *v);
-/* New bytes the peer sent after it had our FIN at fin_seq: by causality,
- * only a segment whose ack covers the FIN (ack >= fin_seq + 1) was sent
- * after the FIN arrived. Bytes already seen in a segment that did not
- * acknowledge it crossed our FIN on the wire, and stay crossed when they
- * are retransmitted later with the newer ack; resent bytes count once. */
-unsigned long fin_data_after(const struct cx_pkt *replies, size_t n, uint32_t fin_seq);
 
-/* The challenge ACK of RFC 5961 (§3.2 RST, §4 SYN, §5 bad ACK): an ACK
- * with ack = our snd_nxt and no RST, then the connection still alive
- * (still_open: a later segment was acknowledged, not reset). */
-void verdict_challenge(const struct cx_pkt *reply, uint32_t snd_nxt, bool still_open,
-		       const char *what, struct verdict *v);
-/* RFC 5961 §5: data whose ACK acknowledges what the peer never sent must
- * not be accepted: no reply may acknowledge past rcv_before (our seq). */
-void verdict_bad_ack_data(const struct cx_pkt *replies, size_t n, uint32_t our_seq,
-			  uint16_t len, struct verdict *v);
-/* An out-of-window RST is dropped: the connection lives on (§3.10.7.4,
- * RFC 5961 §3.2). */
-void verdict_rst_ignored(const struct cx_pkt *reply, bool still_open, struct verdict *v);
-/* An unacceptable segment draws an ACK of rcv_nxt (= our snd_nxt) (§3.10.7.4). */
-void verdict_unacceptable_ack(const struct cx_pkt *reply, uint32_t snd_nxt, struct verdict *v);
-/* Urgent data: acknowledged with what followed it, no RST (MUST-30/31). */
-void verdict_urgent(bool acked, bool reset, struct verdict *v);
 /* After LAST_ACK completed, a further segment gets RST (§3.10.7.4, §3.6). */
 void verdict_after_close(const struct cx_pkt *reply, struct verdict *v);
 /* The peer in TIME_WAIT answers our retransmitted FIN with an ACK of

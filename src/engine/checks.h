@@ -1,8 +1,12 @@
 /*
  * checks: conform mode's suite. Each check has a stable id, the RFC
- * requirement it tests, one line of what it does, and a run function that
- * crafts segments through cx and decides with a verdict function
- * (verdict.h). Checks that take many seconds are marked slow.
+ * requirement it tests, one line of what it does, and either a run function
+ * that crafts segments through cx and decides with a verdict function
+ * (verdict.h): the builtin checks, the ones that measure or need bytes a
+ * script cannot write; or a script (share/checks/ID.tcps, engine/
+ * check_script.h): the fixed exchanges. Checks that take many seconds are
+ * marked slow. checks_all() lists the builtin ones; the runner adds the
+ * scripts it loaded.
  */
 #ifndef TCPSHAKE_CHECKS_H
 #define TCPSHAKE_CHECKS_H
@@ -10,8 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine/cx.h"
+#include "core/script.h"
 #include "core/verdict.h"
+#include "engine/cx.h"
 
 struct check_def {
 	const char *id;
@@ -22,11 +27,22 @@ struct check_def {
 	/* Needs the peer to keep the connection (or half-open entry) the check
 	 * crafts: without the RST guard our own kernel resets it. */
 	bool needs_guard;
-	/* Run against cx; fill v. data is --data (may be NULL). */
+	/* Needs a server that keeps the connection open: one whose
+	 * application closes on its own (check_premise.h) denies the premise
+	 * and the check is skipped. */
+	bool needs_open;
+	/* Run against cx; fill v. data is --data (may be NULL). NULL for a
+	 * script check. */
 	void (*run)(struct cx *cx, const char *data, struct verdict *v);
+	/* A script check: the script (id, ref and what point into its
+	 * header); NULL for a builtin one. */
+	const struct script *script;
 };
 
-/* The suite, in the order it runs. */
+/* "script" or "builtin", for --list-checks. */
+const char *check_kind_name(const struct check_def *d);
+
+/* The builtin checks, in the order they run. */
 const struct check_def *checks_all(size_t *n);
 /* A check by id, or NULL. */
 const struct check_def *checks_find(const char *id);

@@ -19,6 +19,7 @@
 #include "core/tcpconst.h"
 #include "core/tcpopt.h"
 #include "core/verdict_measure.h"
+#include "engine/check_premise.h"
 
 #define REQUEST "tcpshake conformance check\r\n"
 /* What initial-window sends an echo server: more than any initial window
@@ -174,7 +175,8 @@ void check_initial_window(struct cx *cx, const char *data, struct verdict *v)
 	}
 	bool more = biggest > 0 && fresh - hi >= biggest;
 	cx_abort(cx, &c);
-	verdict_initial_window(seg, n, c.irs + 1, cx->mss, more, v);
+	if (check_kept_open(cx, &c, v))
+		verdict_initial_window(seg, n, c.irs + 1, cx->mss, more, v);
 	return;
 err:
 	cx_abort(cx, &c);
@@ -203,7 +205,8 @@ void check_delayed_ack(struct cx *cx, const char *data, struct verdict *v)
 	if (rc < 0)
 		goto err;
 	cx_abort(cx, &c);
-	verdict_delayed_ack(out_time(cx, seq, len), rc == 1 ? &p : NULL, cx->rtt_ns, wait, v);
+	if (check_kept_open(cx, &c, v))
+		verdict_delayed_ack(out_time(cx, seq, len), rc == 1 ? &p : NULL, cx->rtt_ns, wait, v);
 	return;
 err:
 	cx_abort(cx, &c);
@@ -286,7 +289,8 @@ void check_zero_window(struct cx *cx, const char *data, struct verdict *v)
 			goto err;
 	}
 	cx_abort(cx, &c);
-	verdict_zero_window(t, n, closed, watched, reset, reopened, v);
+	if (check_kept_open(cx, &c, v))
+		verdict_zero_window(t, n, closed, watched, reset, reopened, v);
 	return;
 err:
 	cx_abort(cx, &c);
@@ -329,7 +333,8 @@ void check_challenge_throttle(struct cx *cx, const char *data, struct verdict *v
 	if (*cx->stop)
 		goto err;
 	cx_abort(cx, &c);
-	verdict_challenge_throttle(CHALLENGE_RSTS, acks, burst, reset, open, v);
+	if (check_kept_open(cx, &c, v))
+		verdict_challenge_throttle(CHALLENGE_RSTS, acks, burst, reset, open, v);
 	return;
 err:
 	cx_abort(cx, &c);
@@ -362,7 +367,8 @@ void check_data_retrans(struct cx *cx, const char *data, struct verdict *v)
 		until = synack_retrans_watch_until(t, n);
 	}
 	cx_abort(cx, &c);
-	verdict_data_retrans(t, n, v);
+	if (check_kept_open(cx, &c, v))
+		verdict_data_retrans(t, n, v);
 	return;
 err:
 	cx_abort(cx, &c);

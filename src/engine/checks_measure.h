@@ -25,18 +25,18 @@ void check_data_retrans(struct cx *cx, const char *data, struct verdict *v);
 #define CHECKS_MEASURE                                                                              \
 	{.id = "initial-window", .ref = "RFC 5681 3.1; RFC 6928 2",                                 \
 	 .what = "the first flight before our ACK is at most min(10*MSS, max(2*MSS, 14600)) bytes", \
-	 .needs_guard = true, .run = check_initial_window},                                         \
+	 .needs_guard = true, .needs_open = true, .run = check_initial_window},                                         \
 	{.id = "delayed-ack-bound", .ref = "RFC 9293 3.8.6.3 (MUST-40)",                            \
-	 .what = "our data is acknowledged within 0.5 s", .needs_guard = true,                      \
+	 .what = "our data is acknowledged within 0.5 s", .needs_guard = true, .needs_open = true,                      \
 	 .run = check_delayed_ack},                                                                 \
 	{.id = "challenge-ack-throttle", .ref = "RFC 5961 7, 3.2",                                  \
 	 .what = "a burst of in-window RSTs draws (possibly throttled) challenge ACKs and no reset", \
-	 .needs_guard = true, .run = check_challenge_throttle},                                     \
+	 .needs_guard = true, .needs_open = true, .run = check_challenge_throttle},                                     \
 	{.id = "data-retransmission", .ref = "RFC 6298 5.5; RFC 9293 3.8.1 (MUST-18), 3.8.2 (MUST-19)", \
 	 .what = "unacknowledged data is retransmitted, with backoff", .slow = true,                \
-	 .needs_guard = true, .run = check_data_retrans},                                           \
+	 .needs_guard = true, .needs_open = true, .run = check_data_retrans},                                           \
 	{.id = "zero-window-probe", .ref = "RFC 9293 3.8.6.1 (MUST-36, MUST-37)",                   \
 	 .what = "a zero window is probed, with backoff, the connection kept, the data resumed",    \
-	 .slow = true, .needs_guard = true, .run = check_zero_window}
+	 .slow = true, .needs_guard = true, .needs_open = true, .run = check_zero_window}
 
 #endif

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/cx.h"
 #include "core/segment.h"
+#include "engine/check_premise.h"
+#include "engine/check_script.h"
+#include "engine/cx.h"
 
 #define NS_PER_MS 1000000ull
 
@@ -102,14 +104,25 @@ static bool any_needs_closed(const struct conform_config *cfg)
 	return false;
 }
 
+static bool any_needs_open(const struct conform_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nchecks; i++)
+		if (cfg->checks[i]->needs_open)
+			return true;
+	return false;
+}
+
 static int one_port(const struct conform_config *cfg, struct cx *cx, const struct target *t,
 		    struct output *out, struct conform_result *res, char *err, size_t errlen)
 {
 	char abuf[NETADDR_STRLEN];
 	bool progress = !cfg->quiet && isatty(STDERR_FILENO);
 	struct cx_conn c;
+	int closes = 0; /* whether the server closes on its own (check_premise.h) */
 
-	/* One handshake first: is the port open at all, and how far away. */
+	/* One handshake first: is the port open at all, and how far away; and,
+	 * when a chosen check needs the connection kept open, whether the
+	 * server's application closes it on its own. */
 	cx_evidence_reset(cx);
 	int rc = cx_connect(cx, cx->port, NULL, 0, &c);
 	if (rc < 0) {
@@ -133,7 +146,13 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 			 netaddr_str(&t->addr, abuf, sizeof(abuf)), cx->port);
 		return -1;
 	} else {
+		if (any_needs_open(cfg) && cfg->guarded)
+			closes = check_server_closes(cx, &c);
 		cx_abort(cx, &c);
+		if (closes < 0) {
+			snprintf(err, errlen, "%s", cx->err[0] ? cx->err : "interrupted");
+			return *cx->stop ? 0 : -1;
+		}
 	}
 	char no_closed[120] = "";
 	if (any_needs_closed(cfg))
@@ -160,9 +179,15 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 			snprintf(v.detail, sizeof(v.detail),
 				 "no RST guard: our own kernel would reset the connection this check "
 				 "crafts (the guard needs CAP_NET_ADMIN and --rst-guard auto or on)");
+		} else if (d->needs_open && closes == 1) {
+			v.result = CHECK_SKIP;
+			snprintf(v.detail, sizeof(v.detail), "%s", CHECK_CLOSED_FIRST);
 		} else {
 			cx->err[0] = '\0';
-			d->run(cx, cfg->data, &v);
+			if (d->script != NULL)
+				check_script_run(cx, d, cfg->data, &v);
+			else
+				d->run(cx, cfg->data, &v);
 		}
 		if (*cx->stop && v.result == CHECK_ERROR)
 			break; /* interrupted mid-check: not a result */

@@ -312,3 +312,16 @@ int cx_model(struct cx *cx, const struct cx_conn *c, enum conn_close close, stru
 {
 	return ep_timeline_model(ep_of(cx), c->sport, c->dport, close, m);
 }
+
+int cx_script(struct cx *cx, const struct script *s, uint16_t dport, uint64_t tolerance_ns,
+	      struct script_run_result *res)
+{
+	struct endpoint *ep = ep_of(cx);
+	struct script_run_config rc = {
+		.sport = cx_port(cx),
+		.dport = dport,
+		.tolerance_ns = tolerance_ns,
+		.answer_timeout_ns = cx_answer_wait(cx),
+	};
+	return sync_back(cx, script_run(ep, s, &rc, res));
+}

@@ -19,8 +19,10 @@
 
 #include "core/connmodel.h"
 #include "core/netaddr.h"
+#include "core/script.h"
 #include "core/verdict.h"
 #include "engine/endpoint.h"
+#include "engine/script_run.h"
 #include "engine/wire.h"
 
 #define CX_QUEUE 32
@@ -108,6 +110,13 @@ bool cx_take(struct cx *cx, struct cx_conn *c, const struct cx_pkt *p, uint32_t 
 int cx_data_acked(struct cx *cx, struct cx_conn *c, const char *data, uint64_t wait_ns);
 /* RST the connection (best effort), to leave nothing half-open. */
 void cx_abort(struct cx *cx, struct cx_conn *c);
+/* Run the script s against dport from a fresh source port, on cx's
+ * endpoint (engine/script_run.h): the answer timeout is cx_answer_wait,
+ * the tolerance tolerance_ns; the run's segments become the evidence. res
+ * is always filled (free it with script_run_result_free). 0, or -1 when
+ * the run must end (stopped, or a runtime error: cx->failed). */
+int cx_script(struct cx *cx, const struct script *s, uint16_t dport, uint64_t tolerance_ns,
+	      struct script_run_result *res);
 /* A wait long enough for an answer: 4 RTT + 300 ms. */
 uint64_t cx_answer_wait(const struct cx *cx);
 /* Let dur_ns of wire time pass, still taking the peer's segments in (they

@@ -13,17 +13,23 @@ n_text=$(printf '%s\n' "$text" | grep -c .)
 n_json=$(printf '%s\n' "$json" | grep -c .)
 assert_eq "$n_text" "$n_json" "one JSON object a check"
 [ "$n_json" -ge 24 ] || fail "only $n_json checks listed"
-re='^\{"type":"check_info","id":"[a-z0-9-]+","ref":"[^"\\]+","title":"([^"\\]|\\.)+","kind":"builtin"\}$'
+re='^\{"type":"check_info","id":"[a-z0-9-]+","ref":"[^"\\]+","title":"([^"\\]|\\.)+","kind":"(builtin|script)"\}$'
 bad=$(printf '%s\n' "$json" | grep -Ecv -- "$re")
 assert_eq 0 "$bad" "lines that are not a check_info object"
 # The same ids in the same order, and each record's ref as the text has it.
 ids_text=$(printf '%s\n' "$text" | awk '{print $1}')
 ids_json=$(printf '%s\n' "$json" | sed -E 's/.*"id":"([^"]*)".*/\1/')
 assert_eq "$ids_text" "$ids_json" "ids in order"
-first=$(printf '%s\n' "$json" | head -n 1)
-assert_eq "synack-ack" "$(json_field "$first" id)" "first id"
-assert_eq "RFC 9293 3.10.7.2" "$(json_field "$first" ref)" "first ref"
-assert_eq "the SYN-ACK acknowledges our ISN + 1" "$(json_field "$first" title)" "first title"
+first=$(printf '%s\n' "$json" | grep '"id":"synack-ack"')
+assert_eq "RFC 9293 3.10.7.2" "$(json_field "$first" ref)" "synack-ack ref"
+assert_eq "the SYN-ACK acknowledges our ISN + 1" "$(json_field "$first" title)" "synack-ack title"
+assert_eq "script" "$(json_field "$first" kind)" "synack-ack is a script"
+line=$(printf '%s\n' "$json" | grep '"id":"isn-unpredictable"')
+assert_eq "builtin" "$(json_field "$line" kind)" "isn-unpredictable is builtin"
+assert_match "^synack-ack +script +RFC 9293 3.10.7.2 +the SYN-ACK" "$text" "text: id, kind, ref, title"
+# A checks directory that cannot be read is an error, not a shorter suite.
+assert_exit 2 env TCPSHAKE_CHECKS_DIR=/nonexistent "$TCPSHAKE" --list-checks
+assert_eq "tcpshake: cannot read the checks directory /nonexistent: No such file or directory" "$ERR" "bad TCPSHAKE_CHECKS_DIR"
 # --format json is the same as --json.
 assert_exit 0 "$TCPSHAKE" --list-checks --format json
 assert_eq "$json" "$OUT" "--format json lists the same"

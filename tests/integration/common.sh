@@ -16,7 +16,9 @@ _common_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_builddir:=$top_srcdir}"
 : "${TCPSHAKE:=$top_builddir/tcpshake}"
 : "${LAB_BIN:=$top_builddir/tests/lab}"
-export TCPSHAKE LAB_BIN
+# The check scripts conform mode runs: the source tree's.
+: "${TCPSHAKE_CHECKS_DIR:=$top_srcdir/share/checks}"
+export TCPSHAKE LAB_BIN TCPSHAKE_CHECKS_DIR
 
 if [ -n "${TCPSHAKE_SKIP_INTEGRATION:-}" ]; then
 	echo "SKIP: TCPSHAKE_SKIP_INTEGRATION is set"
@@ -97,9 +99,12 @@ assert_match() {
 # The conform checks whose premise a server that closes first denies:
 # rst-after-close needs the peer to wait for our FIN (LAST_ACK, then
 # CLOSED), the others a server that keeps the connection open (one that
-# closed may reset our data, RFC 1122 4.2.2.13). Space-separated.
+# closed may reset our data, RFC 1122 4.2.2.13): six script checks, and the
+# five measuring checks, whose data a server that closed before reading it
+# never had. Space-separated.
 CLOSE_FIRST_DENIES="rst-after-close urgent-data rst-in-window-challenge rst-out-of-window-ignored \
-syn-established-challenge bad-ack-data-refused out-of-window-acked"
+syn-established-challenge bad-ack-data-refused out-of-window-acked \
+initial-window delayed-ack-bound challenge-ack-throttle data-retransmission zero-window-probe"
 
 # assert_premise_skip ID RECORD WHAT: the JSON check record RECORD of check
 # ID (one of CLOSE_FIRST_DENIES) is a skip saying which premise failed.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Every conformance check can fail: each runs against a deliberately
+# Every conformance check can fail, builtin or script: each runs against a deliberately
 # non-conformant raw peer (tests/lab/raw_peer) whose one misbehaviour is the
 # one the check is about, and must say fail; the same checks against the
 # raw peer's conformant baseline must pass (so the failure is the
@@ -14,10 +14,10 @@ synack-wrong-ack:synack-ack
 synack-no-mss:synack-mss
 echo-unasked:synack-unasked-options
 tsecr-wrong:synack-tsecr
-rst-wrong-seq:listen-ack-rst
+rst-wrong-seq:listen-ack-rst,listen-synack-rst
 no-challenge-ack:rst-in-window-challenge,syn-established-challenge
 accept-bad-ack:bad-ack-data-refused
-no-ooo-ack:out-of-window-acked
+no-ooo-ack:out-of-window-acked,duplicate-data-acked
 no-synack-retrans:synack-retransmission
 synack-rto-early:synack-retransmission
 synack-no-backoff:synack-retransmission
@@ -32,6 +32,24 @@ wrong-ack:fin-acked
 oow-rst-closes:rst-out-of-window-ignored
 ignore-default-mss:default-mss
 option-length-hangs:option-length-zero
+ecn-echo-all:ecn-setup-syn,ecn-plain-syn
+dup-syn-new-isn:syn-duplicate-same-isn
+synrcvd-rst-ignored:synrcvd-rst-stops-synack
+synrcvd-bad-ack-taken:synrcvd-bad-ack-rst
+syn-data-acked:syn-data-not-acked
+tfo-rst:tfo-cookie-request
+mptcp-rst:mptcp-capable
+wscale15-rst:wscale-above-14
+ts-not-on-acks:ts-on-every-segment
+no-paws:paws-old-tsval
+no-sack-blocks:sack-blocks-ooo
+sack-unasked:sack-not-permitted
+ooo-ack-delayed:ooo-immediate-dup-ack
+fin-data-unacked:fin-with-data-acked
+ack-unsent-silent:ack-unsent-acked
+rst-data-ignored:rst-with-data-resets
+rst-ignored:rst-at-rcv-nxt-closes,rst-with-data-resets
+listen-rst-answered:listen-rst-ignored
 iw-huge:initial-window
 ack-slow:delayed-ack-bound
 challenge-fails-open:challenge-ack-throttle
@@ -57,6 +75,16 @@ for c in $cases; do
 		assert_match "^$id +fail " "$OUT" "$script: $id fails"
 	done
 	port=$((port + 1))
+done
+
+# Every check the tool lists is proven to fail against some script (the
+# closed-port ones against closed-rst-wrong, below).
+closed=closed-syn-rst,closed-ack-rst,closed-rst-silent,closed-fin-rst
+for id in $("$TCPSHAKE" --list-checks | awk '{ print $1 }'); do
+	case ",$all_checks,$closed," in
+	*",$id,"*) ;;
+	*) fail "check $id has no raw_peer script that fails it" ;;
+	esac
 done
 
 # The conformant baseline passes the same checks (time-wait-fin-acked needs
@@ -91,7 +119,6 @@ assert_match "^synack-retransmission +pass +RFC 6298 2, 5.5; RFC 9293 3.8.1 +gap
 lab_raw_peer "$LAB" closed-rst-wrong 9400
 lab_raw_peer "$LAB" closed 9401
 lab_raw_peer "$LAB" conformant 9402
-closed=closed-syn-rst,closed-ack-rst,closed-rst-silent
 assert_exit 1 in_cli "$TCPSHAKE" -m conform --checks "$closed" --closed-port 9400 "$LAB_SRV4:9402"
 for id in ${closed//,/ }; do
 	assert_match "^$id +fail " "$OUT" "closed-rst-wrong: $id fails"

@@ -41,7 +41,13 @@
  *   - An ACK of bytes never sent (ack > snd_nxt): ACK, segment dropped
  *     (its data is not taken).
  *   - Data is ACKed with ack = rcv_nxt (no out-of-order queue: a segment
- *     past a hole only gets a duplicate ACK). URG data is data like any.
+ *     past a hole only gets a duplicate ACK, at once, RFC 5681 4.2; with
+ *     SACK permitted it carries one SACK block, that segment's, RFC 2018
+ *     4). URG data is data like any. Data on a SYN is not taken.
+ *   - PAWS (RFC 7323 5.3): with timestamps, a non-RST segment whose TSval
+ *     is older than TS.Recent gets an ACK and is dropped.
+ *   - ECE/CWR on a SYN, and options we do not know (TFO's, MPTCP's), are
+ *     ignored: a plain SYN-ACK. A window scale above 14 is taken as 14.
  *   - Echo: every new in-order data byte is answered with one byte 'z'
  *     (PSH|ACK on the segment that empties the queue, the ACK riding on
  *     it), until our FIN is out, in segments of the send MSS (RFC 9293
@@ -147,7 +153,35 @@
  *   closed-rst-wrong      a closed port, wrongly: SYN -> RST|ACK seq 0 ack =
  *                         ISN; a segment with ACK -> RST seq 0; a RST is
  *                         answered (RST|ACK seq 0 ack = its seq + length,
- *                         or RST seq 0 if it has ACK)
+ *                         or RST seq 0 if it has ACK); a FIN is not
+ *                         counted in the RST's ack
+ *
+ * The scripted checks (share/checks), one misbehaviour each:
+ *
+ *   ecn-echo-all          every SYN-ACK has ECE and CWR
+ *   dup-syn-new-isn       the same SYN again in SYN_RCVD starts a new
+ *                         connection, with a new ISN
+ *   synrcvd-rst-ignored   a RST in SYN_RCVD is ignored: the SYN-ACK goes on
+ *                         being retransmitted
+ *   synrcvd-bad-ack-taken a handshake ACK of any number completes the
+ *                         handshake (no RST)
+ *   syn-data-acked        data on a SYN is taken and the SYN-ACK
+ *                         acknowledges it (no TFO cookie asked or given)
+ *   tfo-rst               a SYN with a Fast Open option gets RST|ACK
+ *   mptcp-rst             a SYN with MP_CAPABLE (kind 30) gets RST|ACK
+ *   wscale15-rst          a SYN with a window scale above 14 gets RST|ACK
+ *   ts-not-on-acks        with timestamps, bare ACKs carry none
+ *   no-paws               segments with an old TSval are taken
+ *   no-sack-blocks        SACK-permitted, but no SACK block is ever sent
+ *   sack-unasked          SACK blocks sent without SACK-permitted
+ *   ooo-ack-delayed       the duplicate ACK for out-of-order data 200 ms
+ *                         late, as a delayed ACK
+ *   fin-data-unacked      a FIN that carries data is not counted: ack =
+ *                         the data's end
+ *   ack-unsent-silent     an ACK of bytes never sent is dropped silently
+ *   rst-data-ignored      a RST that carries data is ignored
+ *   rst-ignored           every RST of a connection is ignored
+ *   listen-rst-answered   a RST with no connection gets RST|ACK
  *
  * A retransmitted client FIN gets the same answer again: our FIN|ACK once
  * more if our FIN is out and not yet ACKed (it carries the ACK too), else
@@ -229,6 +263,12 @@
 #define TCPOPT_SACK_OK 4
 #define TCPOPT_SACK 5
 #define TCPOPT_TS 8
+#define TCPOPT_MPTCP 30
+#define TCPOPT_FASTOPEN 34
+#define TH_ECE 0x40
+#define TH_CWR 0x80
+#define WSCALE_MAX 14             /* RFC 7323 2.3 */
+#define DUPACK_DELAY_NS (200 * NS_PER_MS) /* ooo-ack-delayed */
 
 static volatile sig_atomic_t stop;
 
@@ -296,6 +336,24 @@ struct script {
 	bool ack_rst_seq0;      /* RST to a segment with ACK: seq 0 */
 	bool syn_rst_ack_isn;   /* RST|ACK to a SYN: ack = ISN */
 	bool answer_rst;        /* a RST gets a RST */
+	bool fin_not_counted;   /* RST|ACK to a FIN: ack = its seq + data */
+	/* Scripted checks. */
+	bool ecn_echo_all;          /* SYN-ACK with ECE|CWR */
+	bool dup_syn_new_isn;       /* a repeated SYN gets a new ISN */
+	bool synrcvd_rst_ignored;   /* RST in SYN_RCVD ignored */
+	bool synrcvd_bad_ack_taken; /* any handshake ACK completes it */
+	bool syn_data_acked;        /* data on a SYN taken and acked */
+	uint8_t rst_on_kind;        /* a SYN with this option kind gets RST|ACK */
+	bool wscale15_rst;          /* a SYN with wscale > 14 gets RST|ACK */
+	bool ts_not_on_acks;        /* bare ACKs without TS */
+	bool no_paws;               /* old TSvals taken */
+	bool no_sack_blocks;        /* never a SACK block */
+	bool sack_unasked;          /* SACK blocks without SACK-permitted */
+	bool ooo_ack_delayed;       /* dup ACK for out-of-order data 200 ms late */
+	bool fin_data_unacked;      /* a FIN with data not counted */
+	bool ack_unsent_silent;     /* ACK of unsent bytes: no ACK back */
+	bool rst_data_ignored;      /* RST with data ignored */
+	bool rst_ignored;           /* every RST ignored */
 };
 
 static const struct script scripts[] = {
@@ -339,7 +397,26 @@ static const struct script scripts[] = {
 	{ .name = "challenge-fails-open", .challenge_fails_open = true },
 	{ .name = "closed", .closed_port = true },
 	{ .name = "closed-rst-wrong", .closed_port = true, .ack_rst_seq0 = true,
-	  .syn_rst_ack_isn = true, .answer_rst = true },
+	  .syn_rst_ack_isn = true, .answer_rst = true, .fin_not_counted = true },
+	/* One misbehaviour each (the scripted checks). */
+	{ .name = "ecn-echo-all", .ecn_echo_all = true },
+	{ .name = "dup-syn-new-isn", .dup_syn_new_isn = true },
+	{ .name = "synrcvd-rst-ignored", .synrcvd_rst_ignored = true },
+	{ .name = "synrcvd-bad-ack-taken", .synrcvd_bad_ack_taken = true },
+	{ .name = "syn-data-acked", .syn_data_acked = true },
+	{ .name = "tfo-rst", .rst_on_kind = TCPOPT_FASTOPEN },
+	{ .name = "mptcp-rst", .rst_on_kind = TCPOPT_MPTCP },
+	{ .name = "wscale15-rst", .wscale15_rst = true },
+	{ .name = "ts-not-on-acks", .ts_not_on_acks = true },
+	{ .name = "no-paws", .no_paws = true },
+	{ .name = "no-sack-blocks", .no_sack_blocks = true },
+	{ .name = "sack-unasked", .sack_unasked = true },
+	{ .name = "ooo-ack-delayed", .ooo_ack_delayed = true },
+	{ .name = "fin-data-unacked", .fin_data_unacked = true },
+	{ .name = "ack-unsent-silent", .ack_unsent_silent = true },
+	{ .name = "rst-data-ignored", .rst_data_ignored = true },
+	{ .name = "rst-ignored", .rst_ignored = true },
+	{ .name = "listen-rst-answered", .answer_rst = true },
 };
 
 #define NSCRIPTS (sizeof(scripts) / sizeof(scripts[0]))
@@ -358,6 +435,7 @@ enum timer {
 	T_LATE,      /* data-after-fin: send "late\n" after our FIN */
 	T_SYNACK,    /* retransmit the SYN-ACK (or give up) */
 	T_TIME_WAIT, /* TIME_WAIT is over */
+	T_DUPACK,    /* ooo-ack-delayed: the duplicate ACK, late */
 };
 
 /* TCP options of a received segment (the ones we know), plus the SYN's
@@ -384,6 +462,7 @@ struct conn {
 	bool ws_ok;       /* window scaling negotiated */
 	uint32_t ts_recent;
 	uint32_t ts_off;  /* our TSval = ms clock + this */
+	uint32_t sack_left, sack_right; /* a SACK block for the next ACK (left != right) */
 	bool fin_sent;    /* our FIN is out ... */
 	uint32_t fin_seq; /* ... at this sequence number */
 	bool fin_first;   /* ... and went before the client's */
@@ -818,7 +897,7 @@ static void send_seg(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack, 
 		t.optlen = synack_opts(p, opt);
 	} else {
 		t.win = c->ws_ok ? WINDOW >> WSCALE : WINDOW;
-		if (c->ts_ok) {
+		if (c->ts_ok && !(p->sc->ts_not_on_acks && flags == TH_ACK && len == 0)) {
 			opt[0] = TCPOPT_NOP;
 			opt[1] = TCPOPT_NOP;
 			opt[2] = TCPOPT_TS;
@@ -826,6 +905,16 @@ static void send_seg(struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack, 
 			put32(opt + 4, tsval(c));
 			put32(opt + 8, c->ts_recent);
 			t.optlen = 12;
+		}
+		if (c->sack_left != c->sack_right && (flags & TH_ACK)) {
+			/* One SACK block: the segment past the hole. */
+			opt[t.optlen++] = TCPOPT_NOP;
+			opt[t.optlen++] = TCPOPT_NOP;
+			opt[t.optlen++] = TCPOPT_SACK;
+			opt[t.optlen++] = 10;
+			put32(opt + t.optlen, c->sack_left);
+			put32(opt + t.optlen + 4, c->sack_right);
+			t.optlen += 8;
 		}
 	}
 	xmit(p, &t);
@@ -1051,7 +1140,9 @@ static void send_synack(struct peer *p)
 	const struct conn *c = &p->c;
 
 	/* synack-wrong-ack: the client's ISN itself, its SYN not acked. */
-	send_seg(p, TH_SYN | TH_ACK, c->iss, p->sc->synack_ack_isn ? c->irs : c->rcv_nxt, NULL, 0);
+	uint8_t ecn = p->sc->ecn_echo_all ? TH_ECE | TH_CWR : 0;
+
+	send_seg(p, TH_SYN | TH_ACK | ecn, c->iss, p->sc->synack_ack_isn ? c->irs : c->rcv_nxt, NULL, 0);
 }
 
 static void arm_in(struct peer *p, enum timer t, uint64_t ns)
@@ -1112,6 +1203,8 @@ static void closed_reply(struct peer *p, const struct seg *s)
 
 		if (sc->syn_rst_ack_isn && (s->flags & TH_SYN))
 			ack--; /* the SYN not counted */
+		if (sc->fin_not_counted && (s->flags & TH_FIN))
+			ack--; /* nor the FIN */
 		send_rst_to(p, s, TH_RST | TH_ACK, 0, ack, "no connection");
 	}
 }
@@ -1130,7 +1223,9 @@ static void on_syn(struct peer *p, const struct seg *s)
 	c->raddr = s->src;
 	c->rport = s->sport;
 	c->irs = s->seq;
-	c->rcv_nxt = s->seq + 1; /* data on the SYN is not taken */
+	c->rcv_nxt = s->seq + 1; /* data on the SYN is not taken ... */
+	if (p->sc->syn_data_acked)
+		c->rcv_nxt += (uint32_t)s->dlen; /* ... but here it is */
 	c->iss = p->sc->linear_isn ? LINEAR_ISN_BASE + LINEAR_ISN_STEP * (uint32_t)p->nconn
 				   : random_u32();
 	p->nconn++;
@@ -1255,6 +1350,9 @@ static void on_timer(struct peer *p)
 	case T_TIME_WAIT:
 		forget(p, "TIME_WAIT over");
 		break;
+	case T_DUPACK:
+		send_ack(p);
+		break;
 	case T_NONE:
 		break;
 	}
@@ -1295,6 +1393,11 @@ static void on_rst(struct peer *p, const struct seg *s)
 {
 	struct conn *c = &p->c;
 
+	if (p->sc->rst_ignored || (p->sc->rst_data_ignored && s->dlen > 0) ||
+	    (p->sc->synrcvd_rst_ignored && c->state == ST_SYN_RCVD)) {
+		logv(p, "RST ignored (%s)", p->sc->name);
+		return;
+	}
 	if (!in_window(c, s->seq)) {
 		if (p->sc->oow_rst_closes)
 			forget(p, "client RST out of window (oow-rst-closes)");
@@ -1364,7 +1467,9 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 {
 	struct conn *c = &p->c;
 	const struct script *sc = p->sc;
-	bool fin = s->flags & TH_FIN, established = false, need_ack = false, new_fin = false;
+	/* fin-data-unacked: a FIN that rides on data goes unseen. */
+	bool fin = (s->flags & TH_FIN) && !(sc->fin_data_unacked && s->dlen > 0);
+	bool established = false, need_ack = false, new_fin = false;
 	uint32_t end = s->seq + (uint32_t)s->dlen; /* where a FIN would sit */
 	uint32_t echo = 0; /* new bytes, to be echoed */
 
@@ -1377,14 +1482,17 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 			logv(p, "ignored: no ACK bit");
 			return;
 		}
-		if (s->ack != c->iss + 1) {
+		if (s->ack != c->iss + 1 && sc->synrcvd_bad_ack_taken) {
+			logv(p, "handshake ACK %u, want %u: taken (synrcvd-bad-ack-taken)", s->ack,
+			     c->iss + 1);
+		} else if (s->ack != c->iss + 1) {
 			/* RFC 9293 3.10.7.4, SYN-RECEIVED: unacceptable ACK. */
 			logv(p, "handshake ACK %u, want %u: RST", s->ack, c->iss + 1);
 			send_seg(p, TH_RST, s->ack, 0, NULL, 0);
 			return;
 		}
 		c->state = ST_OPEN;
-		c->snd_una = s->ack;
+		c->snd_una = c->iss + 1;
 		c->timer = T_NONE; /* no more SYN-ACKs */
 		/* RFC 6928 2's initial window (iw-huge: none). */
 		c->cwnd = p->sc->iw_huge ? HUGE_CWND
@@ -1401,6 +1509,13 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 		}
 		if (c->state == ST_TIME_WAIT) {
 			on_time_wait(p, s);
+			return;
+		}
+		/* PAWS (RFC 7323 5.3, R1): an old TSval, not acceptable. */
+		if (c->ts_ok && s->o.ts && (int32_t)(s->o.tsval - c->ts_recent) < 0 && !sc->no_paws) {
+			logv(p, "PAWS: TSval %u older than TS.Recent %u: ACK, dropped", s->o.tsval,
+			     c->ts_recent);
+			send_ack(p);
 			return;
 		}
 		if (!acceptable(c, s)) {
@@ -1423,6 +1538,10 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 			return;
 		}
 		if (seq_lt(c->snd_nxt, s->ack)) {
+			if (sc->ack_unsent_silent) {
+				logv(p, "ACK of unsent data: dropped silently (ack-unsent-silent)");
+				return;
+			}
 			if (!sc->accept_bad_ack) {
 				/* RFC 9293: it ACKs something not yet sent. */
 				logv(p, "ACK of unsent data: dropped, ACK");
@@ -1447,9 +1566,18 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 			on_fin_again(p);
 			return;
 		}
-		if (c->fin_rcvd || seq_lt(c->rcv_nxt, s->seq) || seq_lt(end, c->rcv_nxt) ||
-		    (end == c->rcv_nxt && !fin)) {
+		bool sack = (c->syn.sack_ok && !sc->no_sack_blocks) || sc->sack_unasked;
+
+		if (!c->fin_rcvd && seq_lt(c->rcv_nxt, s->seq) && sc->ooo_ack_delayed) {
+			logv(p, "past a hole: duplicate ACK in 200 ms (ooo-ack-delayed)");
+			arm_in(p, T_DUPACK, DUPACK_DELAY_NS);
+		} else if (c->fin_rcvd || seq_lt(c->rcv_nxt, s->seq) || seq_lt(end, c->rcv_nxt) ||
+			   (end == c->rcv_nxt && !fin)) {
 			need_ack = true; /* past a hole, after the FIN, or old */
+			if (!c->fin_rcvd && seq_lt(c->rcv_nxt, s->seq) && s->dlen > 0 && sack) {
+				c->sack_left = s->seq;
+				c->sack_right = s->seq + (uint32_t)s->dlen;
+			}
 		} else {
 			uint32_t n = end - c->rcv_nxt;
 
@@ -1496,6 +1624,7 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 	}
 	if (need_ack)
 		send_ack(p);
+	c->sack_left = c->sack_right = 0;
 
 	/* Fully closed: both FINs sent and ours ACKed. */
 	if (c->fin_sent && c->fin_rcvd && c->snd_una == c->snd_nxt && !sc->keep_closed) {
@@ -1508,6 +1637,15 @@ static void on_conn_seg(struct peer *p, const struct seg *s)
 			forget(p, "closed (LAST_ACK done)");
 		}
 	}
+}
+
+/* Whether the SYN carried an option of this kind (one we do not know). */
+static bool has_kind(const struct opts *o, uint8_t kind)
+{
+	for (size_t i = 0; i + 1 < o->unknown_len; i += o->unknown[i + 1])
+		if (o->unknown[i] == kind)
+			return true;
+	return false;
 }
 
 static bool same_tuple(const struct seg *s, struct in_addr laddr, struct in_addr raddr, uint16_t rport)
@@ -1592,12 +1730,21 @@ static void on_packet(struct peer *p, const uint8_t *pkt, size_t n)
 			logv(p, "SYN ignored: hung on an option of length 0 (option-length-hangs)");
 			return;
 		}
+		if (sc->rst_on_kind && has_kind(&s.o, sc->rst_on_kind)) {
+			send_rst_to(p, &s, TH_RST | TH_ACK, 0, s.seq + seg_len(&s), sc->name);
+			return;
+		}
+		if (sc->wscale15_rst && s.o.ws && s.o.ws_val > WSCALE_MAX) {
+			send_rst_to(p, &s, TH_RST | TH_ACK, 0, s.seq + seg_len(&s),
+				    "window scale above 14 (wscale15-rst)");
+			return;
+		}
 		if (sc->reserved_rst && s.reserved) {
 			send_rst_to(p, &s, TH_RST | TH_ACK, 0, s.seq + seg_len(&s),
 				    "SYN with reserved bits (reserved-bits-rst)");
 			return;
 		}
-		if (mine && c->state == ST_SYN_RCVD && s.seq == c->irs) {
+		if (mine && c->state == ST_SYN_RCVD && s.seq == c->irs && !sc->dup_syn_new_isn) {
 			/* The same SYN again: our SYN-ACK was lost or is slow.
 			 * Keep the ISN, or the client would see two. */
 			logv(p, "SYN again: SYN-ACK again");

@@ -585,8 +585,15 @@ static void test_header(void **state)
 	assert_int_equal(s->meta.target, SCRIPT_TARGET_OPEN);
 	assert_int_equal(s->meta.needs, 0);
 	script_free(s);
+	s = ok("// needs: timestamps, sack\n0 < S 0:0(0)\n");
+	assert_int_equal(s->meta.needs, SCRIPT_NEED_TS | SCRIPT_NEED_SACK);
+	script_free(s);
+	s = ok("// needs: open\n0 < S 0:0(0)\n");
+	assert_int_equal(s->meta.needs, SCRIPT_NEED_OPEN);
+	script_free(s);
 	bad("// target: half\n0 < S 0:0(0)\n", "t.pkt:1:12: target must be 'open' or 'closed'");
-	bad("// needs: data, ecn\n0 < S 0:0(0)\n", "t.pkt:1:17: unknown need 'ecn' (known: data)");
+	bad("// needs: data, ecn\n0 < S 0:0(0)\n",
+	    "t.pkt:1:17: unknown need 'ecn' (known: data, timestamps, sack, open)");
 	bad("// id: a\n// id: b\n0 < S 0:0(0)\n", "t.pkt:2:4: 'id:' header written twice");
 	bad("// id: a b\n0 < S 0:0(0)\n", "t.pkt:1:9: check id may hold only letters, digits, '.', '_' and '-'");
 	bad("// title:\n0 < S 0:0(0)\n", "t.pkt:1:10: empty 'title:' header");

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@
 #include "../fakewire.h"
 #include "core/connmodel.h"
 #include "core/segment.h"
+#include "engine/check_premise.h"
+#include "engine/check_script.h"
 #include "engine/checks.h"
 #include "engine/cx.h"
 
@@ -69,6 +72,16 @@ static void run_check(struct fix *x, const char *id, struct verdict *v)
 	cx_evidence_reset(&x->cx);
 	d->run(&x->cx, NULL, v);
 	assert_false(x->cx.failed);
+}
+
+/* A script check from its text (the caller frees the script). */
+static struct script *script_check(const char *name, const char *text, struct check_def *d)
+{
+	struct script *s = NULL;
+	char err[200];
+	assert_int_equal(script_parse(name, text, strlen(text), &s, err, sizeof(err)), 0);
+	assert_int_equal(check_script_def(s, d, err, sizeof(err)), 0);
+	return s;
 }
 
 /* rst-after-close sends its stale ACK 2 RTT + 50 ms after it acknowledged
@@ -126,13 +139,22 @@ static void test_evidence_in_one_clock(void **state)
 	x->f->send_cost = 50 * FW_US;
 	x->f->rtt = 10 * FW_US;
 	x->cx.rtt_ns = 10 * FW_US;
-	run_check(x, "listen-ack-rst", &v);
+	/* listen-ack-rst, a script check now: the same path as conform's. */
+	static const char text[] = "// id: listen-ack-rst\n// ref: RFC 9293 3.10.7.2\n// title: t\n"
+				   "0 < . 1:1(0) ack 2864434397 win 501\n+0 > R 2864434397:2864434397(0)\n";
+	struct check_def d;
+	struct script *s = script_check("listen-ack-rst.tcps", text, &d);
+	memset(&v, 0, sizeof(v));
+	cx_evidence_reset(&x->cx);
+	check_script_run(&x->cx, &d, NULL, &v);
+	assert_false(x->cx.failed);
 	assert_int_equal(v.result, CHECK_PASS);
 	assert_int_equal(x->cx.nev, 2);
 	assert_int_equal(x->cx.ev[0].dir, CONN_OUT);
 	assert_int_equal(x->cx.ev[1].dir, CONN_IN);
 	assert_int_equal(x->cx.ev[1].flags, TCPF_RST);
 	assert_true(x->cx.ev[0].t_ns < x->cx.ev[1].t_ns);
+	script_free(s);
 	fix_free(x);
 }
 
@@ -211,6 +233,38 @@ static void test_model_orders_crossing_data(void **state)
 	fix_free(x);
 }
 
+/* A script check about an option the peer may rightly not implement
+ * (`needs: timestamps`) skips when the SYN-ACK does not take it, and fails
+ * when the SYN-ACK does but not as the script says. */
+static void test_script_needs_option(void **state)
+{
+	(void)state;
+	static const char text[] = "// id: ts-check\n// ref: RFC 7323 3.2\n// title: t\n"
+				   "// needs: timestamps\n"
+				   "0 < S 0:0(0) win 64240 <mss 1460,TS val 100 ecr 0>\n"
+				   "+0 > S. 0:0(0) ack 1 <mss *,TS val * ecr 100>\n";
+	struct check_def d;
+	struct script *s = script_check("ts-check.tcps", text, &d);
+	struct verdict v;
+
+	struct fix *x = fix_new();
+	x->f->p.no_opts = true;
+	check_script_run(&x->cx, &d, NULL, &v);
+	assert_int_equal(v.result, CHECK_SKIP);
+	assert_string_equal(v.detail, "the peer does not take timestamps (RFC 7323 makes them optional): "
+				      "nothing to check");
+	fix_free(x);
+
+	/* The fake peer's SYN-ACK has timestamps (Linux's options), but its
+	 * TSecr is a recorded one, not our TSval: a fail, named by line. */
+	x = fix_new();
+	check_script_run(&x->cx, &d, NULL, &v);
+	assert_int_equal(v.result, CHECK_FAIL);
+	assert_true(strncmp(v.detail, "ts-check.tcps:6: TS ecr: expected 100, got ", 43) == 0);
+	fix_free(x);
+	script_free(s);
+}
+
 /* rst-after-close against a server that closes first: the peer's FIN left
  * before it had ours, so it is in TIME_WAIT, not LAST_ACK, and a stale ACK
  * is rightly ignored. The check skips, saying why, and sends no stale ACK
@@ -238,27 +292,117 @@ static void test_rst_after_close_skips_peer_closing_first(void **state)
  * data after its close, as RFC 1122 4.2.2.13 allows) each skips with the
  * reason, never fails ("the connection was closed") nor passes on the
  * peer's own closing segments. Against a peer that keeps it open none of
- * them skips: the plain fake accepts any RST, so some fail there, rightly. */
+ * them skips. The first six are scripts (share/checks): the conform
+ * runner's script check reads the premise from the script's lines; the
+ * measuring ones that send data ask check_kept_open(). */
 static const char *const needs_open[] = {
 	"urgent-data", "rst-in-window-challenge", "rst-out-of-window-ignored",
 	"syn-established-challenge", "bad-ack-data-refused", "out-of-window-acked",
+	"delayed-ack-bound", "challenge-ack-throttle",
 };
 
-static void test_open_checks_skip_when_server_closed_first(void **state)
+/* The measuring checks that need the peer's data skip over a fake that
+ * sends none (test_measuring_checks_without_data); one that sends a line
+ * and closes before it had our request denies their premise as well. */
+static const char *const needs_request_read[] = {
+	"initial-window", "data-retransmission", "zero-window-probe",
+};
+
+/* Check id's script from the source tree's share/checks (the caller frees
+ * it), or the builtin check's definition in *d. */
+static struct script *check_of(const char *id, struct check_def *d)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof(needs_open) / sizeof(needs_open[0]); i++) {
+	const struct check_def *b = checks_find(id);
+	if (b != NULL) {
+		*d = *b;
+		return NULL;
+	}
+	const char *top = getenv("top_srcdir");
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/share/checks/%s.tcps", top ? top : ".", id);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	static char text[SCRIPT_MAX_BYTES];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	return script_check(path, text, d);
+}
+
+static void run_any(struct fix *x, const char *id, struct verdict *v)
+{
+	struct check_def d;
+	struct script *s = check_of(id, &d);
+	memset(v, 0, sizeof(*v));
+	cx_evidence_reset(&x->cx);
+	if (s != NULL)
+		check_script_run(&x->cx, &d, NULL, v);
+	else
+		d.run(&x->cx, NULL, v);
+	assert_false(x->cx.failed);
+	script_free(s);
+}
+
+/* Each of ids, against a server that sends a line and closes at once
+ * (and resets data after its close): skipped, saying why. */
+static void closed_first_skips(const char *const *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		struct fix *x = fix_new();
 		struct verdict v;
 		x->f->p.send_data = "bye\n";
 		x->f->p.rst_data_after_close = true;
-		run_check(x, needs_open[i], &v);
-		print_message("%s: %s %s\n", needs_open[i], check_result_name(v.result), v.detail);
+		run_any(x, ids[i], &v);
+		print_message("%s: %s %s\n", ids[i], check_result_name(v.result), v.detail);
 		assert_int_equal(v.result, CHECK_SKIP);
 		assert_string_equal(v.detail, "the server closed the connection first: run against a "
 					      "server that keeps it open");
 		fix_free(x);
 	}
+}
+
+static void test_open_checks_skip_when_server_closed_first(void **state)
+{
+	(void)state;
+	closed_first_skips(needs_open, sizeof(needs_open) / sizeof(needs_open[0]));
+}
+
+static void test_measuring_checks_skip_when_server_closed_first(void **state)
+{
+	(void)state;
+	closed_first_skips(needs_request_read, sizeof(needs_request_read) / sizeof(needs_request_read[0]));
+}
+
+/* The runner's premise probe: on a fresh connection, a server whose
+ * application closes on its own sends its FIN unasked (yes); one that
+ * keeps it sends nothing within the answer's wait (no); the six script
+ * checks and the measuring ones say they need it kept open. */
+static void test_server_closes_probe(void **state)
+{
+	(void)state;
+	for (int closer = 0; closer <= 1; closer++) {
+		struct fix *x = fix_new();
+		struct cx_conn c;
+		if (closer)
+			x->f->p.send_data = "bye\n";
+		assert_int_equal(cx_connect(&x->cx, 80, NULL, 0, &c), 1);
+		assert_int_equal(check_server_closes(&x->cx, &c), closer);
+		cx_abort(&x->cx, &c);
+		fix_free(x);
+	}
+	for (size_t i = 0; i < sizeof(needs_open) / sizeof(needs_open[0]); i++) {
+		struct check_def d;
+		struct script *s = check_of(needs_open[i], &d);
+		assert_true(d.needs_open);
+		script_free(s);
+	}
+	for (size_t i = 0; i < sizeof(needs_request_read) / sizeof(needs_request_read[0]); i++)
+		assert_true(checks_find(needs_request_read[i])->needs_open);
+	struct check_def d;
+	struct script *f = check_of("fin-acked", &d);
+	assert_false(d.needs_open);
+	script_free(f);
 }
 
 static void test_open_checks_judged_when_server_keeps_it(void **state)
@@ -268,11 +412,35 @@ static void test_open_checks_judged_when_server_keeps_it(void **state)
 		struct fix *x = fix_new();
 		struct verdict v;
 		x->f->p.rst_data_after_close = true; /* never used: it does not close */
-		run_check(x, needs_open[i], &v);
+		run_any(x, needs_open[i], &v);
+		print_message("%s: %s %s\n", needs_open[i], check_result_name(v.result), v.detail);
 		assert_int_not_equal(v.result, CHECK_SKIP);
 		assert_int_not_equal(v.result, CHECK_ERROR);
 		fix_free(x);
 	}
+}
+
+/* A script check that fails on a line expecting the peer's FIN is no
+ * premise failure: the FIN is what the script judges (here a bare FIN at
+ * once, where the fake sends its data first), and the check fails. */
+static void test_script_expecting_fin_fails(void **state)
+{
+	(void)state;
+	static const char text[] = "// id: fin-check\n// ref: RFC 9293 3.6\n// title: t\n"
+				   "0 < S 0:0(0) win 64240 <mss 1460>\n"
+				   "+0 > S. 0:0(0) ack 1 <...>\n"
+				   "+0 < . 1:1(0) ack 1 win 64240\n"
+				   "* > F. 1:1(0) ack 1\n";
+	struct check_def d;
+	struct script *s = script_check("fin-check.tcps", text, &d);
+	struct fix *x = fix_new();
+	struct verdict v;
+	x->f->p.send_data = "bye\n";
+	check_script_run(&x->cx, &d, NULL, &v);
+	print_message("%s %s\n", check_result_name(v.result), v.detail);
+	assert_int_equal(v.result, CHECK_FAIL);
+	fix_free(x);
+	script_free(s);
 }
 
 /* delayed-ack-bound times the ACK from our data's capture time, less the
@@ -374,9 +542,13 @@ int main(void)
 		cmocka_unit_test(test_data_within_link_mtu),
 		cmocka_unit_test(test_emsgsize_errs_the_check_only),
 		cmocka_unit_test(test_model_orders_crossing_data),
+		cmocka_unit_test(test_script_needs_option),
 		cmocka_unit_test(test_rst_after_close_skips_peer_closing_first),
 		cmocka_unit_test(test_open_checks_skip_when_server_closed_first),
+		cmocka_unit_test(test_measuring_checks_skip_when_server_closed_first),
+		cmocka_unit_test(test_server_closes_probe),
 		cmocka_unit_test(test_open_checks_judged_when_server_keeps_it),
+		cmocka_unit_test(test_script_expecting_fin_fails),
 		cmocka_unit_test(test_delayed_ack_timed),
 		cmocka_unit_test(test_challenge_burst),
 		cmocka_unit_test(test_measuring_checks_without_data),
