@@ -23,8 +23,7 @@ const char *check_result_name(enum check_result r)
 	return "?";
 }
 
-__attribute__((format(printf, 3, 4))) static void say(struct verdict *v, enum check_result r,
-						     const char *fmt, ...)
+void verdict_set(struct verdict *v, enum check_result r, const char *fmt, ...)
 {
 	va_list ap;
 	v->result = r;
@@ -48,11 +47,11 @@ static bool need_synack(const struct cx_pkt *p, struct verdict *v)
 {
 	char b[9];
 	if (p == NULL) {
-		say(v, CHECK_FAIL, "no SYN-ACK");
+		verdict_set(v, CHECK_FAIL, "no SYN-ACK");
 		return false;
 	}
 	if (!is_synack(p)) {
-		say(v, CHECK_FAIL, "answered %s instead of SYN-ACK", flags(p, b));
+		verdict_set(v, CHECK_FAIL, "answered %s instead of SYN-ACK", flags(p, b));
 		return false;
 	}
 	return true;
@@ -63,13 +62,13 @@ void verdict_ignored_then_ok(const struct cx_pkt *reply, const struct cx_pkt *co
 {
 	char b[9];
 	if (control == NULL || !is_synack(control)) {
-		say(v, CHECK_ERROR, "the control SYN got no SYN-ACK: cannot tell");
+		verdict_set(v, CHECK_ERROR, "the control SYN got no SYN-ACK: cannot tell");
 		return;
 	}
 	if (reply != NULL)
-		say(v, CHECK_FAIL, "%s was answered with %s", what, flags(reply, b));
+		verdict_set(v, CHECK_FAIL, "%s was answered with %s", what, flags(reply, b));
 	else
-		say(v, CHECK_PASS, "%s ignored; a good SYN answered", what);
+		verdict_set(v, CHECK_PASS, "%s ignored; a good SYN answered", what);
 }
 
 void verdict_synack_normal(const struct cx_pkt *p, uint32_t iss, const char *what,
@@ -78,37 +77,37 @@ void verdict_synack_normal(const struct cx_pkt *p, uint32_t iss, const char *wha
 	if (!need_synack(p, v))
 		return;
 	if (p->ack != iss + 1)
-		say(v, CHECK_FAIL, "%s: ack expected %u, got %u", what, iss + 1, p->ack);
+		verdict_set(v, CHECK_FAIL, "%s: ack expected %u, got %u", what, iss + 1, p->ack);
 	else if (p->opt.unknown > 0)
-		say(v, CHECK_FAIL, "%s: the SYN-ACK echoes %u unknown option(s)", what, p->opt.unknown);
+		verdict_set(v, CHECK_FAIL, "%s: the SYN-ACK echoes %u unknown option(s)", what, p->opt.unknown);
 	else if (p->reserved != 0)
-		say(v, CHECK_FAIL, "%s: the SYN-ACK sets reserved bits 0x%x", what, p->reserved);
+		verdict_set(v, CHECK_FAIL, "%s: the SYN-ACK sets reserved bits 0x%x", what, p->reserved);
 	else
-		say(v, CHECK_PASS, "%s: a normal SYN-ACK", what);
+		verdict_set(v, CHECK_PASS, "%s: a normal SYN-ACK", what);
 }
 
 void verdict_after_close(const struct cx_pkt *p, struct verdict *v)
 {
 	char b[9];
 	if (p == NULL)
-		say(v, CHECK_FAIL, "a segment after the close drew nothing (expected RST)");
+		verdict_set(v, CHECK_FAIL, "a segment after the close drew nothing (expected RST)");
 	else if (!(p->flags & TCPF_RST))
-		say(v, CHECK_FAIL, "a segment after the close drew %s (expected RST)", flags(p, b));
+		verdict_set(v, CHECK_FAIL, "a segment after the close drew %s (expected RST)", flags(p, b));
 	else
-		say(v, CHECK_PASS, "a segment after the close drew RST");
+		verdict_set(v, CHECK_PASS, "a segment after the close drew RST");
 }
 
 void verdict_time_wait(const struct cx_pkt *p, uint32_t fin_seq, struct verdict *v)
 {
 	char b[9];
 	if (p == NULL)
-		say(v, CHECK_FAIL, "our retransmitted FIN was not acknowledged");
+		verdict_set(v, CHECK_FAIL, "our retransmitted FIN was not acknowledged");
 	else if (p->flags & TCPF_RST)
-		say(v, CHECK_FAIL, "our retransmitted FIN was reset in TIME_WAIT");
+		verdict_set(v, CHECK_FAIL, "our retransmitted FIN was reset in TIME_WAIT");
 	else if (!(p->flags & TCPF_ACK) || p->ack != fin_seq + 1)
-		say(v, CHECK_FAIL, "ack: expected %u, got %s ack %u", fin_seq + 1, flags(p, b), p->ack);
+		verdict_set(v, CHECK_FAIL, "ack: expected %u, got %s ack %u", fin_seq + 1, flags(p, b), p->ack);
 	else
-		say(v, CHECK_PASS, "retransmitted FIN acknowledged again in TIME_WAIT");
+		verdict_set(v, CHECK_PASS, "retransmitted FIN acknowledged again in TIME_WAIT");
 }
 
 uint64_t synack_retrans_watch_until(const uint64_t *t, size_t n)
@@ -130,34 +129,34 @@ void verdict_synack_retrans(const uint64_t *t, size_t n, struct verdict *v)
 		at += (size_t)snprintf(sched + at, sizeof(sched) - at, "%s%.2f", i > 1 ? " " : "",
 				       (double)(t[i] - t[i - 1]) / 1e9);
 	if (n < 2) {
-		say(v, CHECK_FAIL, "the SYN-ACK was not retransmitted within %.0f s",
+		verdict_set(v, CHECK_FAIL, "the SYN-ACK was not retransmitted within %.0f s",
 		    (double)SYNACK_RETRANS_FIRST_NS / 1e9);
 		return;
 	}
 	uint64_t first = t[1] - t[0];
 	if (first + SYNACK_RETRANS_TOL_NS < 1000000000ull) {
-		say(v, CHECK_FAIL, "first retransmission after %.2f s, below the 1 s floor; gaps %s s",
+		verdict_set(v, CHECK_FAIL, "first retransmission after %.2f s, below the 1 s floor; gaps %s s",
 		    (double)first / 1e9, sched);
 		return;
 	}
 	for (size_t i = 2; i < n; i++) {
 		uint64_t prev = t[i - 1] - t[i - 2], cur = t[i] - t[i - 1];
 		if (cur < prev + SYNACK_RETRANS_TOL_NS) {
-			say(v, CHECK_FAIL, "no backoff: gaps %s s", sched);
+			verdict_set(v, CHECK_FAIL, "no backoff: gaps %s s", sched);
 			return;
 		}
 	}
 	if (n == 2)
-		say(v, CHECK_PASS, "gaps %s s (no second retransmission within %.1f s)", sched,
+		verdict_set(v, CHECK_PASS, "gaps %s s (no second retransmission within %.1f s)", sched,
 		    (double)(synack_retrans_watch_until(t, 2) - t[1]) / 1e9);
 	else
-		say(v, CHECK_PASS, "gaps %s s", sched);
+		verdict_set(v, CHECK_PASS, "gaps %s s", sched);
 }
 
 void verdict_isn(const uint32_t *isn, const uint64_t *t, size_t n, struct verdict *v)
 {
 	if (n < 5) {
-		say(v, CHECK_ERROR, "only %zu SYN-ACKs: too few to tell", n);
+		verdict_set(v, CHECK_ERROR, "only %zu SYN-ACKs: too few to tell", n);
 		return;
 	}
 	/* Increments, and how far they stray from the best line a + k * dt:
@@ -186,12 +185,12 @@ void verdict_isn(const uint32_t *isn, const uint64_t *t, size_t n, struct verdic
 		worst = r > worst ? r : worst;
 	}
 	if (dmax - dmin < 1.0)
-		say(v, CHECK_FAIL, "constant ISN increment %.0f over %zu SYNs", dmin, n);
+		verdict_set(v, CHECK_FAIL, "constant ISN increment %.0f over %zu SYNs", dmin, n);
 	else if (worst < 65536.0)
-		say(v, CHECK_FAIL, "ISNs are predictable: increments within %.0f of %.0f + %.3g per us",
+		verdict_set(v, CHECK_FAIL, "ISNs are predictable: increments within %.0f of %.0f + %.3g per us",
 		    worst, a, k * 1000.0);
 	else
-		say(v, CHECK_PASS, "increments from %.0f to %.0f, %.3g off any clock line", dmin, dmax,
+		verdict_set(v, CHECK_PASS, "increments from %.0f to %.0f, %.3g off any clock line", dmin, dmax,
 		    worst);
 }
 
@@ -205,12 +204,12 @@ void verdict_default_mss(const uint16_t *lens, size_t n, bool ipv6, struct verdi
 		max = lens[i] > max ? lens[i] : max;
 	}
 	if (max > limit)
-		say(v, CHECK_FAIL, "a %u-byte segment, beyond the default MSS %u", max, limit);
+		verdict_set(v, CHECK_FAIL, "a %u-byte segment, beyond the default MSS %u", max, limit);
 	else if (total <= limit)
-		say(v, CHECK_SKIP, "the peer sent %lu bytes: too few to tell (send more with --data)",
+		verdict_set(v, CHECK_SKIP, "the peer sent %lu bytes: too few to tell (send more with --data)",
 		    total);
 	else
-		say(v, CHECK_PASS, "%lu bytes in segments of at most %u (default MSS %u)", total, max,
+		verdict_set(v, CHECK_PASS, "%lu bytes in segments of at most %u (default MSS %u)", total, max,
 		    limit);
 }
 
@@ -219,10 +218,10 @@ void verdict_survived(const struct cx_pkt *first, bool control_ok, struct verdic
 	char b[9];
 	const char *answer = first == NULL ? "ignored" : segment_flags_str(first->flags, b);
 	if (!control_ok)
-		say(v, CHECK_FAIL, "after a SYN with a zero option length (answer: %s), the next "
+		verdict_set(v, CHECK_FAIL, "after a SYN with a zero option length (answer: %s), the next "
 				   "connection failed", answer);
 	else
-		say(v, CHECK_PASS, "a SYN with a zero option length drew %s; the next connection "
+		verdict_set(v, CHECK_PASS, "a SYN with a zero option length drew %s; the next connection "
 				   "worked", answer);
 }
 

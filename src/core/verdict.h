@@ -36,6 +36,10 @@ struct verdict {
 	char detail[240];
 };
 
+/* v's result and its detail, printf-style (cut to fit). */
+__attribute__((format(printf, 3, 4))) void verdict_set(struct verdict *v, enum check_result r,
+						      const char *fmt, ...);
+
 /* A segment the peer must ignore (bad checksum: MUST-2/3) drew reply (NULL:
  * none), and a good SYN afterwards drew control (NULL: none). */
 void verdict_ignored_then_ok(const struct cx_pkt *reply, const struct cx_pkt *control,

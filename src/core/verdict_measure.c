@@ -12,16 +12,6 @@
 #define NS_MS 1000000ull
 #define NS_S 1000000000ull
 
-__attribute__((format(printf, 3, 4))) static void set(struct verdict *v, enum check_result r,
-						     const char *fmt, ...)
-{
-	va_list ap;
-	v->result = r;
-	va_start(ap, fmt);
-	vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
-	va_end(ap);
-}
-
 static double sec(uint64_t ns)
 {
 	return (double)ns / 1e9;
@@ -42,21 +32,21 @@ void verdict_delayed_ack(uint64_t sent_ns, const struct cx_pkt *ack, uint64_t rt
 			 uint64_t waited_ns, struct verdict *v)
 {
 	if (ack == NULL) {
-		set(v, CHECK_FAIL, "our data was not acknowledged within %.1f s (MUST-40: under 0.5 s)",
+		verdict_set(v, CHECK_FAIL, "our data was not acknowledged within %.1f s (MUST-40: under 0.5 s)",
 		    sec(waited_ns));
 		return;
 	}
 	if (ack->flags & TCPF_RST) {
-		set(v, CHECK_FAIL, "our data was answered with RST");
+		verdict_set(v, CHECK_FAIL, "our data was answered with RST");
 		return;
 	}
 	uint64_t took = ack->t_ns > sent_ns ? ack->t_ns - sent_ns : 0;
 	uint64_t held = took > rtt_ns ? took - rtt_ns : 0;
 	if (held >= ACK_DELAY_MAX_NS)
-		set(v, CHECK_FAIL, "ACK held back %.0f ms (%.0f ms less the %.1f ms RTT): MUST-40 bounds it below 500 ms",
+		verdict_set(v, CHECK_FAIL, "ACK held back %.0f ms (%.0f ms less the %.1f ms RTT): MUST-40 bounds it below 500 ms",
 		    (double)held / 1e6, (double)took / 1e6, (double)rtt_ns / 1e6);
 	else
-		set(v, CHECK_PASS, "ACK after %.1f ms (RTT %.1f ms)%s", (double)took / 1e6,
+		verdict_set(v, CHECK_PASS, "ACK after %.1f ms (RTT %.1f ms)%s", (double)took / 1e6,
 		    (double)rtt_ns / 1e6, ack->len > 0 ? ", on the answer's data" : "");
 }
 
@@ -64,12 +54,12 @@ void verdict_data_retrans(const uint64_t *t, size_t n, struct verdict *v)
 {
 	char g[120];
 	if (n == 0) {
-		set(v, CHECK_SKIP, "the peer sent no data to retransmit (an echo server, or --data with a "
+		verdict_set(v, CHECK_SKIP, "the peer sent no data to retransmit (an echo server, or --data with a "
 				   "request it answers)");
 		return;
 	}
 	if (n == 1) {
-		set(v, CHECK_FAIL, "unacknowledged data was not retransmitted within %.0f s (MUST-18)",
+		verdict_set(v, CHECK_FAIL, "unacknowledged data was not retransmitted within %.0f s (MUST-18)",
 		    sec(SYNACK_RETRANS_FIRST_NS));
 		return;
 	}
@@ -77,7 +67,7 @@ void verdict_data_retrans(const uint64_t *t, size_t n, struct verdict *v)
 	for (size_t i = 2; i < n; i++) {
 		uint64_t prev = t[i - 1] - t[i - 2], cur = t[i] - t[i - 1];
 		if (cur < prev + SYNACK_RETRANS_TOL_NS) {
-			set(v, CHECK_FAIL, "no backoff: gaps %s s (RFC 6298 5.5 doubles the RTO; MUST-19)", g);
+			verdict_set(v, CHECK_FAIL, "no backoff: gaps %s s (RFC 6298 5.5 doubles the RTO; MUST-19)", g);
 			return;
 		}
 	}
@@ -85,10 +75,10 @@ void verdict_data_retrans(const uint64_t *t, size_t n, struct verdict *v)
 				    ? "; the first below RFC 6298 2.4's 1 s (a SHOULD; Linux's minimum is 200 ms)"
 				    : "";
 	if (n == 2)
-		set(v, CHECK_PASS, "gap %s s, no second retransmission within %.1f s%s", g,
+		verdict_set(v, CHECK_PASS, "gap %s s, no second retransmission within %.1f s%s", g,
 		    sec(synack_retrans_watch_until(t, 2) - t[1]), floor);
 	else
-		set(v, CHECK_PASS, "gaps %s s%s", g, floor);
+		verdict_set(v, CHECK_PASS, "gaps %s s%s", g, floor);
 }
 
 uint32_t iw_bound(uint16_t smss)
@@ -121,19 +111,19 @@ void verdict_initial_window(const struct cx_pkt *seg, size_t n, uint32_t start, 
 	uint32_t bytes, bound = iw_bound(smss);
 	size_t segs = iw_flight(seg, n, start, &bytes);
 	if (segs == 0) {
-		set(v, CHECK_SKIP, "the peer sent no data (an echo server, or --data with a request for "
+		verdict_set(v, CHECK_SKIP, "the peer sent no data (an echo server, or --data with a request for "
 				   "more than %u bytes)", bound);
 		return;
 	}
 	if (bytes > bound)
-		set(v, CHECK_FAIL, "initial window %zu segments, %u bytes: above RFC 6928's %u for MSS %u",
+		verdict_set(v, CHECK_FAIL, "initial window %zu segments, %u bytes: above RFC 6928's %u for MSS %u",
 		    segs, bytes, bound, smss);
 	else if (!more)
-		set(v, CHECK_SKIP, "the peer sent %u bytes in %zu segments, then less than a segment "
+		verdict_set(v, CHECK_SKIP, "the peer sent %u bytes in %zu segments, then less than a segment "
 				   "more: its initial window was not reached (ask for more than %u bytes)",
 		    bytes, segs, bound);
 	else
-		set(v, CHECK_PASS, "initial window %zu segments, %u bytes (RFC 6928: at most %u for MSS %u)",
+		verdict_set(v, CHECK_PASS, "initial window %zu segments, %u bytes (RFC 6928: at most %u for MSS %u)",
 		    segs, bytes, bound, smss);
 }
 
@@ -142,16 +132,16 @@ void verdict_zero_window(const uint64_t *probe_t, size_t n, uint64_t closed_ns, 
 {
 	char g[120];
 	if (reset) {
-		set(v, CHECK_FAIL, "the peer reset the connection after %zu probes, each answered "
+		verdict_set(v, CHECK_FAIL, "the peer reset the connection after %zu probes, each answered "
 				   "(MUST-37: it must stay open)", n);
 		return;
 	}
 	if (n == 0) {
 		if (reopened)
-			set(v, CHECK_FAIL, "no probe of our zero window within %.1f s (MUST-36)",
+			verdict_set(v, CHECK_FAIL, "no probe of our zero window within %.1f s (MUST-36)",
 			    sec(watched_ns));
 		else
-			set(v, CHECK_SKIP, "the peer had nothing to send (an echo server, or --data with a "
+			verdict_set(v, CHECK_SKIP, "the peer had nothing to send (an echo server, or --data with a "
 					   "request it answers)");
 		return;
 	}
@@ -160,21 +150,21 @@ void verdict_zero_window(const uint64_t *probe_t, size_t n, uint64_t closed_ns, 
 	for (size_t i = 2; i < n; i++) {
 		uint64_t prev = probe_t[i - 1] - probe_t[i - 2], cur = probe_t[i] - probe_t[i - 1];
 		if (cur + ZWP_TOL_NS < prev) {
-			set(v, CHECK_FAIL, "probe intervals shrink: first after %.2f s, then %s s (SHLD-30)",
+			verdict_set(v, CHECK_FAIL, "probe intervals shrink: first after %.2f s, then %s s (SHLD-30)",
 			    first, g);
 			return;
 		}
 	}
 	if (!reopened) {
-		set(v, CHECK_FAIL, "%zu probes, but no data once the window opened (MUST-36)", n);
+		verdict_set(v, CHECK_FAIL, "%zu probes, but no data once the window opened (MUST-36)", n);
 		return;
 	}
 	bool grows = n >= 3 && probe_t[n - 1] - probe_t[n - 2] > probe_t[1] - probe_t[0] + ZWP_TOL_NS;
 	const char *note = n < 3 ? "" : grows ? " (backoff)" : " (steady: SHLD-30 asks for backoff)";
 	if (n == 1)
-		set(v, CHECK_PASS, "1 probe, after %.2f s; data resumed when the window opened", first);
+		verdict_set(v, CHECK_PASS, "1 probe, after %.2f s; data resumed when the window opened", first);
 	else
-		set(v, CHECK_PASS, "%zu probes, first after %.2f s, then %s s%s; data resumed when the "
+		verdict_set(v, CHECK_PASS, "%zu probes, first after %.2f s, then %s s%s; data resumed when the "
 				   "window opened", n, first, g, note);
 }
 
@@ -182,19 +172,19 @@ void verdict_challenge_throttle(size_t sent, size_t acks, uint64_t burst_ns, boo
 				bool still_open, struct verdict *v)
 {
 	if (reset || !still_open) {
-		set(v, CHECK_FAIL, "%zu in-window RSTs in %.1f s %s the connection (%zu challenge ACKs; "
+		verdict_set(v, CHECK_FAIL, "%zu in-window RSTs in %.1f s %s the connection (%zu challenge ACKs; "
 				   "RFC 5961 3.2)", sent, sec(burst_ns), reset ? "reset" : "broke", acks);
 		return;
 	}
 	if (acks == 0) {
-		set(v, CHECK_FAIL, "%zu in-window RSTs in %.1f s drew no challenge ACK (RFC 5961 3.2)",
+		verdict_set(v, CHECK_FAIL, "%zu in-window RSTs in %.1f s drew no challenge ACK (RFC 5961 3.2)",
 		    sent, sec(burst_ns));
 		return;
 	}
 	if (acks < sent)
-		set(v, CHECK_PASS, "throttled: %zu challenge ACKs for %zu in-window RSTs in %.1f s", acks,
+		verdict_set(v, CHECK_PASS, "throttled: %zu challenge ACKs for %zu in-window RSTs in %.1f s", acks,
 		    sent, sec(burst_ns));
 	else
-		set(v, CHECK_PASS, "not throttled: %zu challenge ACKs for %zu in-window RSTs in %.1f s "
+		verdict_set(v, CHECK_PASS, "not throttled: %zu challenge ACKs for %zu in-window RSTs in %.1f s "
 				   "(RFC 5961 7 SHOULD limit them; not a failure)", acks, sent, sec(burst_ns));
 }

@@ -71,7 +71,7 @@ static int syn_probe(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t 
 	return rc;
 }
 
-static void error_v(struct cx *cx, struct verdict *v)
+void checks_error(struct cx *cx, struct verdict *v)
 {
 	v->result = CHECK_ERROR;
 	snprintf(v->detail, sizeof(v->detail), "%s", cx->err[0] ? cx->err : "interrupted");
@@ -83,13 +83,12 @@ static void skip(struct verdict *v, const char *why)
 	snprintf(v->detail, sizeof(v->detail), "%s", why);
 }
 
-/* A connection for the checks that need one; an error result when it
- * cannot be had (the port answered the runner's handshake moments ago). */
-static bool open_conn(struct cx *cx, struct cx_conn *c, struct verdict *v)
+bool checks_connect(struct cx *cx, const uint8_t *opt, uint8_t optlen, struct cx_conn *c,
+		    struct verdict *v)
 {
-	int rc = cx_connect(cx, cx->port, NULL, 0, c);
+	int rc = cx_connect(cx, cx->port, opt, optlen, c);
 	if (rc < 0) {
-		error_v(cx, v);
+		checks_error(cx, v);
 		return false;
 	}
 	if (rc == 0) {
@@ -109,10 +108,10 @@ static void run_bad_checksum(struct cx *cx, const char *data, struct verdict *v)
 	uint8_t n = default_opts(cx, cx_tsval(cx), opt);
 	int rc = syn_probe(cx, cx->port, opt, n, 0, true, &iss, &r);
 	if (rc < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	int rc2 = syn_probe(cx, cx->port, opt, n, 0, false, &iss, &ctl);
 	if (rc2 < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	verdict_ignored_then_ok(rc ? &r : NULL, rc2 ? &ctl : NULL, "a SYN with a bad checksum", v);
 }
 
@@ -127,10 +126,10 @@ static void run_option_length(struct cx *cx, const char *data, struct verdict *v
 	(void)data;
 	int rc = syn_probe(cx, cx->port, opt, sizeof(opt), 0, false, &iss, &r);
 	if (rc < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	int ok = cx_connect(cx, cx->port, NULL, 0, &c);
 	if (ok < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	if (ok == 1)
 		cx_abort(cx, &c);
 	verdict_survived(rc ? &r : NULL, ok == 1, v);
@@ -146,7 +145,7 @@ static void run_reserved_bits(struct cx *cx, const char *data, struct verdict *v
 	 * the fourth (0x1) is AccECN's AE. */
 	int rc = syn_probe(cx, cx->port, opt, default_opts(cx, cx_tsval(cx), opt), 0x0e, false, &iss, &r);
 	if (rc < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	verdict_synack_normal(rc ? &r : NULL, iss, "reserved bits 0xe", v);
 }
 
@@ -198,7 +197,7 @@ static void run_default_mss(struct cx *cx, const char *data, struct verdict *v)
 	static const uint8_t none[1] = {0};
 	int rc = cx_connect(cx, cx->port, none, 0, &c);
 	if (rc < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	if (rc == 0) {
 		v->result = CHECK_FAIL;
 		snprintf(v->detail, sizeof(v->detail), "a SYN without MSS was not answered");
@@ -206,7 +205,7 @@ static void run_default_mss(struct cx *cx, const char *data, struct verdict *v)
 	}
 	if (send_request(cx, &c, data) < 0 || read_peer(cx, &c, cx_answer_wait(cx) + NS_PER_S / 2, lens, &n, 256) < 0) {
 		cx_abort(cx, &c);
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	}
 	cx_abort(cx, &c);
 	verdict_default_mss(lens, n, cx->dst.family == AF_INET6, v);
@@ -217,14 +216,14 @@ static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
 	struct cx_conn c;
 	struct cx_pkt r;
 	(void)data;
-	if (!open_conn(cx, &c, v))
+	if (!checks_connect(cx, NULL, 0, &c, v))
 		return;
 	if (cx_send_on(cx, &c, TCPF_FIN | TCPF_ACK, c.snd_nxt, c.rcv_nxt, NULL, 0) < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	c.snd_nxt++;
 	int fin = read_peer(cx, &c, cx_answer_wait(cx) + NS_PER_S, NULL, NULL, 0);
 	if (fin < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	if (fin == 0) {
 		cx_abort(cx, &c);
 		return skip(v, "the peer did not close after our FIN");
@@ -245,12 +244,12 @@ static void run_after_close(struct cx *cx, const char *data, struct verdict *v)
 	/* read_peer acknowledged its FIN: LAST_ACK is over. Wait for our ACK
 	 * to land, then send what a stale endpoint would. */
 	if (cx_pause(cx, 2 * cx->rtt_ns + 50 * NS_PER_MS) < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	if (cx_send_on(cx, &c, TCPF_ACK, c.snd_nxt, c.rcv_nxt, NULL, 0) < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	int rc = first_answer(cx, c.sport, c.dport, &r);
 	if (rc < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	verdict_after_close(rc ? &r : NULL, v);
 }
 
@@ -258,13 +257,13 @@ static void run_time_wait(struct cx *cx, const char *data, struct verdict *v)
 {
 	struct cx_conn c;
 	struct cx_pkt r;
-	if (!open_conn(cx, &c, v))
+	if (!checks_connect(cx, NULL, 0, &c, v))
 		return;
 	if (data != NULL && send_request(cx, &c, data) < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	int fin = read_peer(cx, &c, cx_answer_wait(cx) + NS_PER_S, NULL, NULL, 0);
 	if (fin < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	if (fin == 0) {
 		cx_abort(cx, &c);
 		return skip(v, "the peer did not close first (try a server that does, or --data "
@@ -272,11 +271,11 @@ static void run_time_wait(struct cx *cx, const char *data, struct verdict *v)
 	}
 	uint32_t fseq = c.snd_nxt;
 	if (cx_send_on(cx, &c, TCPF_FIN | TCPF_ACK, fseq, c.rcv_nxt, NULL, 0) < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	c.snd_nxt++;
 	int rc = first_answer(cx, c.sport, c.dport, &r);
 	if (rc < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	if (rc == 0 || (r.flags & TCPF_RST) || r.ack != fseq + 1) {
 		v->result = CHECK_FAIL;
 		snprintf(v->detail, sizeof(v->detail), "our FIN was not acknowledged before TIME_WAIT");
@@ -284,10 +283,10 @@ static void run_time_wait(struct cx *cx, const char *data, struct verdict *v)
 	}
 	/* As if that ACK were lost: our FIN again. */
 	if (cx_send_on(cx, &c, TCPF_FIN | TCPF_ACK, fseq, c.rcv_nxt, NULL, 0) < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	rc = first_answer(cx, c.sport, c.dport, &r);
 	if (rc < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	verdict_time_wait(rc ? &r : NULL, fseq, v);
 }
 
@@ -307,7 +306,7 @@ static void run_synack_retrans(struct cx *cx, const char *data, struct verdict *
 	s.optlen = default_opts(cx, cx_tsval(cx), opt);
 	memcpy(s.opt, opt, s.optlen);
 	if (cx_send(cx, &s) < 0)
-		return error_v(cx, v);
+		return checks_error(cx, v);
 	/* The first SYN-ACK within the answer wait; then as long as
 	 * synack_retrans_watch_until says (verdict.h: why those bounds). */
 	uint64_t until = cx_now(cx) + cx_answer_wait(cx);
@@ -315,7 +314,7 @@ static void run_synack_retrans(struct cx *cx, const char *data, struct verdict *
 		struct cx_pkt r;
 		int rc = cx_recv(cx, s.sport, s.dport, until, &r);
 		if (rc < 0)
-			return error_v(cx, v);
+			return checks_error(cx, v);
 		if (rc == 0)
 			break;
 		if ((r.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != (TCPF_SYN | TCPF_ACK))
@@ -353,13 +352,13 @@ static void run_isn(struct cx *cx, const char *data, struct verdict *v)
 		int rc = syn_probe(cx, cx->port, opt, default_opts(cx, cx_tsval(cx), opt), 0, false,
 				   &iss, &r);
 		if (rc < 0)
-			return error_v(cx, v);
+			return checks_error(cx, v);
 		if (rc == 1 && (r.flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK)) {
 			isn[n] = r.seq;
 			t[n++] = sent;
 		}
 		if (cx_pause(cx, 20 * NS_PER_MS) < 0) /* the SYNs' spacing: a pause, not a wait */
-			return error_v(cx, v);
+			return checks_error(cx, v);
 	}
 	verdict_isn(isn, t, n, v);
 }

@@ -42,6 +42,15 @@ struct check_def {
 /* "script" or "builtin", for --list-checks. */
 const char *check_kind_name(const struct check_def *d);
 
+/* For the builtin checks' run functions: v becomes an error with cx's
+ * reason ("interrupted" when it has none). */
+void checks_error(struct cx *cx, struct verdict *v);
+/* A connection to the port under test with our SYN options (opt NULL: as
+ * Linux's), for the checks that need one. False with v set to an error when
+ * there is none (the port answered the runner's handshake moments ago). */
+bool checks_connect(struct cx *cx, const uint8_t *opt, uint8_t optlen, struct cx_conn *c,
+		    struct verdict *v);
+
 /* The builtin checks, in the order they run. */
 const struct check_def *checks_all(size_t *n);
 /* A check by id, or NULL. */

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "engine/checks_measure.h"
+#include "engine/checks.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,29 +39,13 @@
 
 static char fill[IW_FILL];
 
-static void error_v(struct cx *cx, struct verdict *v)
-{
-	v->result = CHECK_ERROR;
-	snprintf(v->detail, sizeof(v->detail), "%s", cx->err[0] ? cx->err : "interrupted");
-}
-
 /* A connection for a check, from our usual SYN (plain false) or one with
  * only an MSS option (plain true, see the top). False with v set to an
  * error when there is none: the port answered the runner's handshake. */
 static bool connect_for(struct cx *cx, bool plain, struct cx_conn *c, struct verdict *v)
 {
 	uint8_t mss[4] = {2, 4, (uint8_t)(cx->mss >> 8), (uint8_t)cx->mss};
-	int rc = cx_connect(cx, cx->port, plain ? mss : NULL, plain ? sizeof(mss) : 0, c);
-	if (rc < 0) {
-		error_v(cx, v);
-		return false;
-	}
-	if (rc == 0) {
-		v->result = CHECK_ERROR;
-		snprintf(v->detail, sizeof(v->detail), "no connection to port %u", cx->port);
-		return false;
-	}
-	return true;
+	return checks_connect(cx, plain ? mss : NULL, plain ? sizeof(mss) : 0, c, v);
 }
 
 /* The request: --data, or n bytes of ours (an echo server answers them). */
@@ -180,7 +165,7 @@ void check_initial_window(struct cx *cx, const char *data, struct verdict *v)
 	return;
 err:
 	cx_abort(cx, &c);
-	error_v(cx, v);
+	checks_error(cx, v);
 }
 
 void check_delayed_ack(struct cx *cx, const char *data, struct verdict *v)
@@ -210,7 +195,7 @@ void check_delayed_ack(struct cx *cx, const char *data, struct verdict *v)
 	return;
 err:
 	cx_abort(cx, &c);
-	error_v(cx, v);
+	checks_error(cx, v);
 }
 
 void check_zero_window(struct cx *cx, const char *data, struct verdict *v)
@@ -294,7 +279,7 @@ void check_zero_window(struct cx *cx, const char *data, struct verdict *v)
 	return;
 err:
 	cx_abort(cx, &c);
-	error_v(cx, v);
+	checks_error(cx, v);
 }
 
 void check_challenge_throttle(struct cx *cx, const char *data, struct verdict *v)
@@ -338,7 +323,7 @@ void check_challenge_throttle(struct cx *cx, const char *data, struct verdict *v
 	return;
 err:
 	cx_abort(cx, &c);
-	error_v(cx, v);
+	checks_error(cx, v);
 }
 
 void check_data_retrans(struct cx *cx, const char *data, struct verdict *v)
@@ -372,5 +357,5 @@ void check_data_retrans(struct cx *cx, const char *data, struct verdict *v)
 	return;
 err:
 	cx_abort(cx, &c);
-	error_v(cx, v);
+	checks_error(cx, v);
 }
