@@ -62,8 +62,9 @@ int run_load_targets(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* Resolve every target and ask the kernel for its route. All targets on one
- * interface are captured there; targets on several interfaces on "any". */
+/* Resolve every target, drop target ports named twice, and ask the kernel
+ * for each route. All targets on one interface are captured there; targets
+ * on several interfaces on "any". */
 int run_resolve_and_route(struct run *r, char *err, size_t errlen)
 {
 	struct netaddr forced;
@@ -75,6 +76,18 @@ int run_resolve_and_route(struct run *r, char *err, size_t errlen)
 	int family = r->o.family;
 	if (family == AF_UNSPEC && forced.family != 0)
 		family = forced.family; /* -S picks the family names resolve to */
+	for (size_t i = 0; i < r->targets.n; i++) {
+		struct target *t = &r->targets.t[i];
+		if (target_resolve(t->host, family, &t->addr, err, errlen) < 0)
+			return -1;
+	}
+	/* A target port given twice ("h:80 h:80,443") is probed once: two
+	 * probes of it from one source port would leave the second unanswered
+	 * and read as filtered. Silent, as a repeated port in one list is. */
+	if (target_list_dedupe(&r->targets) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	r->src = calloc(r->targets.n, sizeof(*r->src));
 	r->mss = calloc(r->targets.n, sizeof(*r->mss));
 	r->mtu = calloc(r->targets.n, sizeof(*r->mtu));
@@ -85,8 +98,6 @@ int run_resolve_and_route(struct run *r, char *err, size_t errlen)
 	for (size_t i = 0; i < r->targets.n; i++) {
 		struct target *t = &r->targets.t[i];
 		struct route rt;
-		if (target_resolve(t->host, family, &t->addr, err, errlen) < 0)
-			return -1;
 		if (route_lookup(&t->addr, r->o.iface, &forced, &rt, err, errlen) < 0)
 			return -1;
 		r->src[i] = rt.src;

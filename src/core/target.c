@@ -557,6 +557,99 @@ size_t target_list_ports(const struct target_list *tl)
 	return n;
 }
 
+/* ---- one probe per address and port ---------------------------------- */
+
+/* Order of target indices: by address, then by position, so each address's
+ * targets sit together in the order they were given. */
+struct addr_order {
+	const struct target *t;
+	size_t i;
+};
+
+static int addr_order_cmp(const void *pa, const void *pb)
+{
+	const struct addr_order *a = pa, *b = pb;
+	int c;
+
+	if (a->t->addr.family != b->t->addr.family)
+		return a->t->addr.family < b->t->addr.family ? -1 : 1;
+	c = memcmp(a->t->addr.b, b->t->addr.b, sizeof(a->t->addr.b));
+	if (c != 0)
+		return c;
+	return a->i < b->i ? -1 : a->i > b->i ? 1 : 0;
+}
+
+/* Drop from each target the ports an earlier target of the same address
+ * already has; a group of targets sharing an address shares one bitmap. */
+static size_t dedupe_group(struct target_list *tl, const struct addr_order *ord, size_t n,
+			   uint8_t *seen)
+{
+	size_t dropped = 0;
+
+	memset(seen, 0, 65536 / 8);
+	for (size_t k = 0; k < n; k++) {
+		struct port_list *pl = &tl->t[ord[k].i].ports;
+		size_t w = 0;
+
+		for (size_t r = 0; r < pl->n; r++) {
+			uint16_t v = pl->port[r];
+
+			if (seen[v / 8] & (1u << (v % 8))) {
+				dropped++;
+				continue;
+			}
+			seen[v / 8] |= (uint8_t)(1u << (v % 8));
+			pl->port[w++] = v;
+		}
+		pl->n = w;
+	}
+	return dropped;
+}
+
+long target_list_dedupe(struct target_list *tl)
+{
+	struct addr_order *ord;
+	uint8_t *seen = NULL;
+	size_t dropped = 0, w = 0;
+
+	if (tl->n < 2)
+		return 0;
+	ord = malloc(tl->n * sizeof(*ord));
+	if (ord == NULL)
+		return -1;
+	for (size_t i = 0; i < tl->n; i++) {
+		ord[i].t = &tl->t[i];
+		ord[i].i = i;
+	}
+	qsort(ord, tl->n, sizeof(*ord), addr_order_cmp);
+	for (size_t lo = 0, hi; lo < tl->n; lo = hi) {
+		for (hi = lo + 1; hi < tl->n && netaddr_eq(&ord[hi].t->addr, &ord[lo].t->addr); hi++)
+			;
+		/* One target alone: its own list is already free of repeats. */
+		if (hi - lo < 2)
+			continue;
+		if (seen == NULL && (seen = malloc(65536 / 8)) == NULL) {
+			free(ord);
+			return -1;
+		}
+		dropped += dedupe_group(tl, ord + lo, hi - lo, seen);
+	}
+	free(seen);
+	free(ord);
+
+	/* Targets left with no port go; the rest keep their order. */
+	for (size_t i = 0; i < tl->n; i++) {
+		if (tl->t[i].ports.n == 0) {
+			free(tl->t[i].host);
+			port_list_free(&tl->t[i].ports);
+			continue;
+		}
+		tl->t[w++] = tl->t[i];
+	}
+	tl->n = w;
+	return (long)dropped;
+}
+
 /* ---- resolution ------------------------------------------------------ */
 
 static int lookup(const char *host, int family, struct addrinfo **res)

@@ -69,6 +69,18 @@ void target_list_free(struct target_list *tl);
  * Returns 0 or -1 with err ("cannot resolve 'x': Name or service not known"). */
 int target_resolve(const char *host, int family, struct netaddr *out, char *err, size_t errlen);
 
+/*
+ * After resolution: probe each (address, port) once. A port that an earlier
+ * target of the same resolved address already names is dropped (so
+ * "h:80 h:80,443" and "localhost:80 127.0.0.1:80" probe port 80 once, under
+ * the first target); a target left with no ports is removed. The first
+ * occurrence's order is kept. Two probes of one target port from one source
+ * port would answer only the first, and the second would read as filtered.
+ * Returns how many target ports were dropped, or -1 when out of memory
+ * (the list is then unchanged).
+ */
+long target_list_dedupe(struct target_list *tl);
+
 /* Total target ports in the list. */
 size_t target_list_ports(const struct target_list *tl);
 

@@ -40,6 +40,16 @@ assert_no_match "rtt min" "$OUT" "no rtt for a dropped port"
 assert_exit 1 in_cli "$TCPSHAKE" -c 1 -W 1 "$LAB_SRV4:9002"
 assert_match "filtered $LAB_SRV4:9002 seq=1 icmp=admin-prohibited from $LAB_SRV4 ttl=64 rtt=" "$OUT" "icmp probe"
 
+# A target port given twice is probed once: one open result, never a
+# second probe from the same source port that reads as filtered.
+assert_exit 0 in_cli "$TCPSHAKE" --json -c 1 -W 0.5 "$LAB_SRV4:8080" "$LAB_SRV4:8080"
+assert_eq 1 "$(printf '%s\n' "$OUT" | grep -c '"type":"probe"')" "probes of a repeated target port"
+assert_no_match filtered "$OUT" "a repeated target port reads as filtered"
+assert_exit 1 in_cli "$TCPSHAKE" -c 1 -W 0.5 "$LAB_SRV4:8080" "$LAB_SRV4:8080,8081"
+assert_eq 1 "$(printf '%s\n' "$OUT" | grep -c "^open $LAB_SRV4:8080 ")" "open results of 8080"
+assert_match "^closed $LAB_SRV4:8081 " "$OUT" "the new port of the second target"
+assert_no_match filtered "$OUT" "HOST:P HOST:P,Q reads as filtered"
+
 # JSON Lines: one probe and one summary object a port, keys as the contract says.
 assert_exit 1 in_cli "$TCPSHAKE" --json -c 1 -W 0.5 "$LAB_SRV4" 8080,8081,9001,9002
 assert_eq 8 "$(printf '%s\n' "$OUT" | grep -c '^{"type":')" "JSON line count"

@@ -376,6 +376,74 @@ static void test_args_errors(void **state)
 	assert_non_null(strstr(err, "for -p"));
 }
 
+/* ---- target_list_dedupe ----------------------------------------------- */
+
+/* Targets as main has them after resolution: each host is an address literal
+ * standing for what it resolved to. */
+static void resolved(char **args, size_t n, struct target_list *tl)
+{
+	char err[ERRBUF];
+
+	assert_int_equal(targets_from_args(args, n, NULL, tl, err, sizeof(err)), 0);
+	for (size_t i = 0; i < tl->n; i++)
+		assert_int_equal(netaddr_parse(tl->t[i].host, &tl->t[i].addr), 0);
+}
+
+static void test_dedupe(void **state)
+{
+	struct target_list tl;
+
+	/* The case: the same target port twice is probed once. */
+	char *a1[] = { "10.77.0.2:80", "10.77.0.2:80" };
+	resolved(a1, 2, &tl);
+	assert_int_equal(target_list_dedupe(&tl), 1);
+	assert_int_equal(tl.n, 1);
+	ASSERT_PORTS(&tl.t[0].ports, 80);
+	target_list_free(&tl);
+
+	/* HOST:80 HOST:80,443: the second keeps only what is new. */
+	char *a2[] = { "10.77.0.2:80", "10.77.0.2:80,443" };
+	resolved(a2, 2, &tl);
+	assert_int_equal(target_list_dedupe(&tl), 1);
+	assert_int_equal(tl.n, 2);
+	ASSERT_PORTS(&tl.t[0].ports, 80);
+	ASSERT_PORTS(&tl.t[1].ports, 443);
+	assert_int_equal(target_list_ports(&tl), 2);
+	target_list_free(&tl);
+
+	/* Same address written two ways, other addresses untouched, first
+	 * occurrence's order kept. */
+	char *a3[] = { "::1", "[::1]:22,80", "10.0.0.1:80,22", "10.0.0.2:80",
+		       "[0:0::1]:80,8080", "10.0.0.1:22-23" };
+	resolved(a3, 6, &tl);
+	assert_int_equal(target_list_dedupe(&tl), 1 + 1 + 1);
+	assert_int_equal(tl.n, 6);
+	ASSERT_PORTS(&tl.t[0].ports, 80);
+	ASSERT_PORTS(&tl.t[1].ports, 22);
+	ASSERT_PORTS(&tl.t[2].ports, 80, 22);
+	ASSERT_PORTS(&tl.t[3].ports, 80);
+	ASSERT_PORTS(&tl.t[4].ports, 8080);
+	ASSERT_PORTS(&tl.t[5].ports, 23);
+	target_list_free(&tl);
+
+	/* A target with nothing new goes; the order of the rest stays. */
+	char *a4[] = { "10.0.0.1:1-3", "10.0.0.2", "10.0.0.1:2", "10.0.0.3", "10.0.0.2:80" };
+	resolved(a4, 5, &tl);
+	assert_int_equal(target_list_dedupe(&tl), 2);
+	assert_int_equal(tl.n, 3);
+	assert_string_equal(tl.t[0].host, "10.0.0.1");
+	assert_string_equal(tl.t[1].host, "10.0.0.2");
+	assert_string_equal(tl.t[2].host, "10.0.0.3");
+	target_list_free(&tl);
+
+	/* Nothing repeated: nothing changes. */
+	char *a5[] = { "10.0.0.1:80", "10.0.0.1:443", "10.0.0.2:80" };
+	resolved(a5, 3, &tl);
+	assert_int_equal(target_list_dedupe(&tl), 0);
+	assert_int_equal(target_list_ports(&tl), 3);
+	target_list_free(&tl);
+}
+
 /* ---- targets_from_file ------------------------------------------------- */
 
 static int from_text(const char *text, size_t len, const char *def, struct target_list *tl,
@@ -593,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_args_defaults),
 		cmocka_unit_test(test_args_tcping_form),
 		cmocka_unit_test(test_args_errors),
+		cmocka_unit_test(test_dedupe),
 		cmocka_unit_test(test_file_basic),
 		cmocka_unit_test(test_file_appends),
 		cmocka_unit_test(test_file_errors),
