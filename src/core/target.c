@@ -426,6 +426,47 @@ fail:
 	return -1;
 }
 
+/* A word that parses as a port list ("443", "80-83"): where a target
+ * belongs, it is a port list gone astray, never a host (getaddrinfo would
+ * take "80" for 0.0.0.80). */
+static bool is_bare_ports(const char *word)
+{
+	struct port_list pl;
+
+	if (ports_parse_reason(word, &pl, NULL, 0) < 0)
+		return false;
+	port_list_free(&pl);
+	return true;
+}
+
+/*
+ * The error for a port list in words[i]: it names the last of the port
+ * lists that follow one another from i (in "HOST 80 443" the one beyond
+ * tcping's HOST PORTS), and shows them joined to the target before them
+ * ("HOST:80,443"; "HOST" when none comes before).
+ */
+static void bare_ports_error(char **words, size_t nwords, size_t i, char *err, size_t errlen)
+{
+	char eg[256], q[QUOTE_MAX + 4], *host = NULL, *ports = NULL;
+	size_t last = i, len;
+
+	while (last + 1 < nwords && is_bare_ports(words[last + 1]))
+		last++;
+	if (i > 0 && target_split(words[i - 1], &host, &ports, NULL, 0) == 0)
+		snprintf(eg, sizeof(eg), strchr(host, ':') != NULL ? "[%s]:%s%s" : "%s:%s%s", host,
+			 ports != NULL ? ports : "", ports != NULL ? "," : "");
+	else
+		snprintf(eg, sizeof(eg), "HOST:");
+	free(host);
+	free(ports);
+	for (size_t k = i; k <= last; k++) {
+		len = strlen(eg);
+		snprintf(eg + len, sizeof(eg) - len, "%s%s", k > i ? "," : "", words[k]);
+	}
+	seterr(err, errlen, "'%s' looks like a port list: write HOST:PORTS (e.g. %s)",
+	       quote(words[last], q, sizeof(q)), eg);
+}
+
 int targets_from_args(char **args, size_t nargs, const char *default_ports,
 		      struct target_list *out, char *err, size_t errlen)
 {
@@ -441,9 +482,9 @@ int targets_from_args(char **args, size_t nargs, const char *default_ports,
 	 * tcping's form, "tcpshake HOST PORTS": exactly two arguments, the
 	 * first naming no ports of its own and the second a valid port list
 	 * (and not a target in its own right, so "10.0.0.1 10.0.0.2" stays two
-	 * hosts). The pair becomes one target with those ports. A host whose
-	 * name is all digits cannot be the second of two targets; write it
-	 * with ports ("80:443") or add a third argument.
+	 * hosts). The pair becomes one target with those ports. Any other
+	 * word that parses as ports is an error that says to write
+	 * HOST:PORTS: as a host it would probe 0.0.0.80.
 	 */
 	if (nargs == 2) {
 		char *host, *ports;
@@ -463,6 +504,11 @@ int targets_from_args(char **args, size_t nargs, const char *default_ports,
 	}
 
 	for (size_t i = 0; i < nargs; i++) {
+		if (is_bare_ports(args[i])) {
+			bare_ports_error(args, nargs, i, err, errlen);
+			list_truncate(out, 0);
+			goto done;
+		}
 		if (add_target(args[i], &def, out, err, errlen) < 0) {
 			list_truncate(out, 0);
 			goto done;
@@ -523,6 +569,11 @@ int targets_from_file(FILE *f, const char *default_ports, struct target_list *ou
 		line = trim_line(buf);
 		if (*line == '\0')
 			continue;
+		if (is_bare_ports(line)) {
+			bare_ports_error(&line, 1, 0, msg, sizeof(msg));
+			seterr(err, errlen, "line %zu: %s", lineno, msg);
+			goto fail;
+		}
 		if (add_target(line, &def, out, msg, sizeof(msg)) < 0) {
 			seterr(err, errlen, "line %zu: %s", lineno, msg);
 			goto fail;

@@ -48,6 +48,8 @@ struct target_list {
  * Build the target list from positional arguments and default ports
  * (-p, NULL means 80). Handles tcping's "HOST PORTS" form: exactly two
  * arguments, the first naming no ports and the second a valid port spec.
+ * Any other argument that parses as ports ("HOST 80 443") is an error:
+ * "'443' looks like a port list: write HOST:PORTS (e.g. HOST:80,443)".
  * Does not resolve. Returns 0 or -1 with err.
  */
 int targets_from_args(char **args, size_t nargs, const char *default_ports,
@@ -55,7 +57,8 @@ int targets_from_args(char **args, size_t nargs, const char *default_ports,
 
 /* Add targets read from f: one per line, '#' starts a comment, blank lines
  * skipped, surrounding whitespace (and the CR of CRLF) ignored; lines longer
- * than 4096 characters are an error. Line numbers appear in errors
+ * than 4096 characters are an error, and so is a line that is only a port
+ * list ("443": write HOST:PORTS). Line numbers appear in errors
  * ("line 3: ..."). out must be a valid list (zeroed, or filled by
  * targets_from_args); on error it is left as it was before the call.
  * Returns 0 or -1. */

@@ -21,6 +21,10 @@ one_line_error 2 ".*-4.*-6" -4 -6 "$LAB_SRV4"
 one_line_error 2 "cannot resolve 'no-such-host.invalid'" -c 1 no-such-host.invalid
 one_line_error 2 ".*" -c 1 "[$LAB_SRV4]:80"
 one_line_error 2 "cannot read targets from '/nonexistent'" -f /nonexistent
+# A bare port list beyond tcping's HOST PORTS: one line, nothing sent.
+one_line_error 2 "'443' looks like a port list: write HOST:PORTS \\(e\\.g\\. $LAB_SRV4:80,443\\)\$" "$LAB_SRV4" 80 443
+one_line_error 2 "'80-83' looks like a port list: write HOST:PORTS \\(e\\.g\\. $LAB_SRV4:80-83\\)\$" "$LAB_SRV4" 80-83 "[fd77::2]:443"
+assert_eq "" "$OUT" "no probe before the bare-ports error"
 one_line_error 2 "no route to|cannot" -c 1 -W 0.2 -4 192.0.2.1:80 # TEST-NET: no route in the namespace
 # JSON: a usage error is also an error record on stdout.
 assert_exit 2 "$TCPSHAKE" --json -c x 127.0.0.1

@@ -324,26 +324,58 @@ static void test_args_tcping_form(void **state)
 	ASSERT_PORTS(&tl.t[1].ports, 80);
 	target_list_free(&tl);
 
-	/* The first names ports: not the tcping form. */
-	char *a4[] = { "h:22", "443" };
-	assert_int_equal(targets_from_args(a4, 2, NULL, &tl, err, sizeof(err)), 0);
+	/* Second argument not a port list: two targets. */
+	char *a5[] = { "a", "0" };
+	assert_int_equal(targets_from_args(a5, 2, NULL, &tl, err, sizeof(err)), 0);
 	assert_int_equal(tl.n, 2);
-	ASSERT_PORTS(&tl.t[0].ports, 22);
-	assert_string_equal(tl.t[1].host, "443");
-	ASSERT_PORTS(&tl.t[1].ports, 80);
 	target_list_free(&tl);
+}
+
+/* Any port list beyond tcping's HOST PORTS: one line saying to write
+ * HOST:PORTS (it was taken for a host: "no route to 0.0.0.80"). */
+static void test_args_bare_ports(void **state)
+{
+	struct target_list tl;
+	char err[ERRBUF];
+
+	char *a1[] = { "10.77.0.2", "80", "443" };
+	assert_int_equal(targets_from_args(a1, 3, NULL, &tl, err, sizeof(err)), -1);
+	assert_string_equal(err, "'443' looks like a port list: write HOST:PORTS "
+				 "(e.g. 10.77.0.2:80,443)");
+	assert_int_equal(tl.n, 0);
+	assert_null(tl.t);
+
+	char *a2[] = { "h.example", "80-83", "[fd77::2]:443" };
+	assert_int_equal(targets_from_args(a2, 3, NULL, &tl, err, sizeof(err)), -1);
+	assert_string_equal(err, "'80-83' looks like a port list: write HOST:PORTS "
+				 "(e.g. h.example:80-83)");
+	assert_int_equal(tl.n, 0);
+
+	/* The first names ports: not the tcping form. */
+	char *a3[] = { "h:22", "443" };
+	assert_int_equal(targets_from_args(a3, 2, NULL, &tl, err, sizeof(err)), -1);
+	assert_string_equal(err, "'443' looks like a port list: write HOST:PORTS "
+				 "(e.g. h:22,443)");
 
 	/* Three arguments: never the tcping form. */
-	char *a5[] = { "a", "b", "443" };
-	assert_int_equal(targets_from_args(a5, 3, NULL, &tl, err, sizeof(err)), 0);
-	assert_int_equal(tl.n, 3);
-	assert_string_equal(tl.t[2].host, "443");
-	target_list_free(&tl);
+	char *a4[] = { "a", "::1", "443" };
+	assert_int_equal(targets_from_args(a4, 3, NULL, &tl, err, sizeof(err)), -1);
+	assert_string_equal(err, "'443' looks like a port list: write HOST:PORTS "
+				 "(e.g. [::1]:443)");
 
-	/* Second argument not a port list: two targets. */
-	char *a6[] = { "a", "0" };
-	assert_int_equal(targets_from_args(a6, 2, NULL, &tl, err, sizeof(err)), 0);
-	assert_int_equal(tl.n, 2);
+	/* Ports first, or alone: no host to join them to. */
+	char *a5[] = { "22,80", "a" };
+	assert_int_equal(targets_from_args(a5, 2, NULL, &tl, err, sizeof(err)), -1);
+	assert_string_equal(err, "'22,80' looks like a port list: write HOST:PORTS "
+				 "(e.g. HOST:22,80)");
+	assert_int_equal(targets_from_args(a5, 1, NULL, &tl, err, sizeof(err)), -1);
+	assert_string_equal(err, "'22,80' looks like a port list: write HOST:PORTS "
+				 "(e.g. HOST:22,80)");
+
+	/* Not a port list: still a host ("0", a number beyond 65535). */
+	char *a6[] = { "a", "0", "4294967295" };
+	assert_int_equal(targets_from_args(a6, 3, NULL, &tl, err, sizeof(err)), 0);
+	assert_int_equal(tl.n, 3);
 	target_list_free(&tl);
 }
 
@@ -532,6 +564,12 @@ static void test_file_errors(void **state)
 	assert_int_equal(FROM_TEXT("host 80\n", NULL, &tl, err), -1);
 	assert_true(strncmp(err, "line 1: invalid target 'host 80'", 32) == 0);
 
+	/* A line that is only a port list is not a host (0.0.0.443). */
+	assert_int_equal(FROM_TEXT("ok\n 443 # https\n", NULL, &tl, err), -1);
+	assert_string_equal(err, "line 2: '443' looks like a port list: write HOST:PORTS "
+				 "(e.g. HOST:443)");
+	assert_int_equal(tl.n, 0);
+
 	assert_int_equal(FROM_TEXT("ok\n", "0", &tl, err), -1);
 	assert_non_null(strstr(err, "for -p"));
 
@@ -660,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_split_malformed),
 		cmocka_unit_test(test_args_defaults),
 		cmocka_unit_test(test_args_tcping_form),
+		cmocka_unit_test(test_args_bare_ports),
 		cmocka_unit_test(test_args_errors),
 		cmocka_unit_test(test_dedupe),
 		cmocka_unit_test(test_file_basic),
