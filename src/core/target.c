@@ -6,7 +6,9 @@
  * by counting colons: one colon splits host from ports, more than one means
  * the whole argument is an IPv6 literal, which gets ports only in brackets.
  * Port lists expand here, deduplicated in first-seen order, so the engines
- * see plain arrays of ports.
+ * see plain arrays of ports; once names are resolved, target_list_dedupe
+ * does the same across targets of one address. A bare word that parses as
+ * ports is never taken for a host (outside tcping's HOST PORTS form).
  *
  * Everything but target_resolve is pure (no I/O beyond the FILE handed in,
  * no printing); errors are one line in the caller's buffer naming the
