@@ -7,8 +7,11 @@
  * summaries are therefore kept (with their host strings copied) until
  * output_end. A port that is not open is CRITICAL whatever the thresholds say:
  * the check is "is this port answering"; RTT and loss thresholds then refine
- * an open port. Thresholds trip at or above their value. A runtime error
- * makes the whole check UNKNOWN.
+ * an open port. Thresholds trip at or above their value. In connect mode
+ * the teardowns weigh in too: a deviant one makes its port CRITICAL (the
+ * peer broke the RFC 9293 close), an incomplete one WARNING (the close did
+ * not finish in time, which a slow peer can cause), the deviation codes in
+ * the text. A runtime error makes the whole check UNKNOWN.
  */
 #include "config.h"
 
@@ -60,6 +63,12 @@ static void nagios_summary(struct output *o, const struct summary_event *e)
 	(void)out_kept_add(&n->kept, e); /* a loss sets kept.lost: UNKNOWN at the end */
 }
 
+static void nagios_session(struct output *o, const struct session_event *e)
+{
+	struct nagios *n = o->state;
+	(void)out_kept_session(&n->kept, e); /* a loss sets kept.lost: UNKNOWN at the end */
+}
+
 static void nagios_error(struct output *o, const char *message)
 {
 	struct nagios *n = o->state;
@@ -75,15 +84,27 @@ static bool has_rtt(const struct summary_event *e)
 	return e->rtt.n > 0 && isfinite(e->rtt.avg);
 }
 
-static enum nagios_status judge(const struct output_config *cfg, const struct summary_event *e)
+/* Whether the port's teardowns are worth a word: connect mode, a handshake
+ * made (a port not open is judged by its handshakes alone). */
+static bool has_teardown(const struct out_kept *k)
+{
+	return k->td.conns > 0 && k->e.state == PORT_OPEN;
+}
+
+static enum nagios_status judge(const struct output_config *cfg, const struct out_kept *k)
 {
 	const struct threshold *w = &cfg->warning, *c = &cfg->critical;
+	const struct summary_event *e = &k->e;
 
 	if (e->state != PORT_OPEN)
 		return NAGIOS_CRITICAL;
 	if ((c->set && has_rtt(e) && e->rtt.avg >= c->rtt_ms) || (c->loss_set && e->loss_pct >= c->loss_pct))
 		return NAGIOS_CRITICAL;
+	if (has_teardown(k) && k->td.worst == TEARDOWN_DEVIANT)
+		return NAGIOS_CRITICAL;
 	if ((w->set && has_rtt(e) && e->rtt.avg >= w->rtt_ms) || (w->loss_set && e->loss_pct >= w->loss_pct))
+		return NAGIOS_WARNING;
+	if (has_teardown(k) && k->td.worst == TEARDOWN_INCOMPLETE)
 		return NAGIOS_WARNING;
 	return NAGIOS_OK;
 }
@@ -126,19 +147,91 @@ static void put_perf(FILE *f, const struct output_config *cfg, const struct summ
 	fputs(";0;100", f);
 }
 
-static void put_text_one(FILE *f, const struct summary_event *e)
+/* The deviation codes of a port's teardowns, " (wrong-ack ...)", or nothing. */
+static void put_codes(FILE *f, const struct out_teardown *td)
 {
+	if (td->codes[0] != '\0')
+		fprintf(f, " (%s)", td->codes);
+}
+
+static void put_text_one(FILE *f, const struct out_kept *k)
+{
+	const struct summary_event *e = &k->e;
 	char ap[OUT_ADDRPORT_LEN];
 
 	fprintf(f, "%s %s", out_addr_port(&e->addr, e->port, ap, sizeof(ap)), port_state_name(e->state));
 	if (has_rtt(e))
 		fprintf(f, ", rtt %.3f ms", e->rtt.avg);
 	fprintf(f, ", loss %.1f%%", e->loss_pct);
+	if (has_teardown(k)) {
+		fprintf(f, ", teardown %s", teardown_name(k->td.worst));
+		put_codes(f, &k->td);
+	}
+}
+
+/* ", teardown VERDICT: A:P (codes), ..." for the open ports whose worst
+ * teardown is verdict, at most NAGIOS_LIST_MAX of them; true if any. */
+static bool put_teardown_list(FILE *f, const struct out_kept_list *l, enum teardown verdict)
+{
+	size_t listed = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct out_kept *k = &l->v[i];
+		char ap[OUT_ADDRPORT_LEN];
+		if (!has_teardown(k) || k->td.worst != verdict)
+			continue;
+		if (listed == NAGIOS_LIST_MAX) {
+			fputs(", ...", f);
+			break;
+		}
+		if (listed == 0)
+			fprintf(f, ", teardown %s: ", teardown_name(verdict));
+		fprintf(f, "%s%s", listed ? ", " : "", out_addr_port(&k->e.addr, k->e.port, ap, sizeof(ap)));
+		put_codes(f, &k->td);
+		listed++;
+	}
+	return listed > 0;
+}
+
+/* Connect mode: the deviant, then the incomplete teardowns, or that every
+ * teardown was conformant. */
+static void put_teardowns_many(FILE *f, const struct out_kept_list *l)
+{
+	bool any = false, bad = false;
+
+	for (size_t i = 0; i < l->n; i++)
+		any |= has_teardown(&l->v[i]);
+	if (!any)
+		return;
+	bad |= put_teardown_list(f, l, TEARDOWN_DEVIANT);
+	bad |= put_teardown_list(f, l, TEARDOWN_INCOMPLETE);
+	if (!bad)
+		fputs(", teardowns conformant", f);
+}
+
+/* ", not open: A:P, ..." at most NAGIOS_LIST_MAX of them. */
+static void put_not_open(FILE *f, const struct out_kept_list *l)
+{
+	size_t listed = 0;
+
+	fputs(", not open: ", f);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct summary_event *e = &l->v[i].e;
+		char ap[OUT_ADDRPORT_LEN];
+		if (e->state == PORT_OPEN)
+			continue;
+		if (listed == NAGIOS_LIST_MAX) {
+			fputs(", ...", f);
+			break;
+		}
+		fprintf(f, "%s%s", listed ? ", " : "", out_addr_port(&e->addr, e->port, ap, sizeof(ap)));
+		listed++;
+	}
 }
 
 static void put_text_many(FILE *f, const struct out_kept_list *l)
 {
-	size_t open = 0, listed = 0;
+	size_t open = 0;
 	bool any_rtt = false;
 	double worst_rtt = 0.0, worst_loss = 0.0;
 
@@ -157,21 +250,9 @@ static void put_text_many(FILE *f, const struct out_kept_list *l)
 	if (any_rtt)
 		fprintf(f, ", worst rtt %.3f ms", worst_rtt);
 	fprintf(f, ", worst loss %.1f%%", worst_loss);
-	if (open == l->n)
-		return;
-	fputs(", not open: ", f);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct summary_event *e = &l->v[i].e;
-		char ap[OUT_ADDRPORT_LEN];
-		if (e->state == PORT_OPEN)
-			continue;
-		if (listed == NAGIOS_LIST_MAX) {
-			fputs(", ...", f);
-			break;
-		}
-		fprintf(f, "%s%s", listed ? ", " : "", out_addr_port(&e->addr, e->port, ap, sizeof(ap)));
-		listed++;
-	}
+	if (open < l->n)
+		put_not_open(f, l);
+	put_teardowns_many(f, l);
 }
 
 /* Conform mode: CRITICAL when a check failed, WARNING when one could not
@@ -266,13 +347,13 @@ static int nagios_end(struct output *o)
 		return NAGIOS_UNKNOWN;
 	}
 	for (size_t i = 0; i < n->kept.n; i++) {
-		enum nagios_status s = judge(&o->cfg, &n->kept.v[i].e);
+		enum nagios_status s = judge(&o->cfg, &n->kept.v[i]);
 		if (s > st)
 			st = s;
 	}
 	fprintf(f, "TCPSHAKE %s - ", status_names[st]);
 	if (n->kept.n == 1)
-		put_text_one(f, &n->kept.v[0].e);
+		put_text_one(f, &n->kept.v[0]);
 	else
 		put_text_many(f, &n->kept);
 	fputs(" |", f);
@@ -291,6 +372,7 @@ const struct out_ops out_nagios_ops = {
 	.begin = nagios_begin,
 	.probe = nagios_probe,
 	.summary = nagios_summary,
+	.session = nagios_session,
 	.check = nagios_check,
 	.script = nagios_script,
 	.error = nagios_error,

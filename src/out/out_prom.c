@@ -7,7 +7,10 @@
  * its HELP and TYPE lines, then one sample per target port, labelled
  * host/addr/port; so the summaries are kept until output_end. The RTT is a
  * summary (quantiles 0.5/0.9/0.99, _sum, _count) in seconds, the base unit
- * Prometheus asks for. After a runtime error no metric is printed at all,
+ * Prometheus asks for. Connect mode adds tcpshake_teardown, the worst
+ * teardown verdict of each port's connections, one series a verdict as
+ * tcpshake_port_state has one a state, so an alert can match on the label
+ * without knowing the verdicts. After a runtime error no metric is printed at all,
  * only a comment naming the error: a partial file would look like a port
  * that went away.
  */
@@ -66,6 +69,12 @@ static void prom_summary(struct output *o, const struct summary_event *e)
 {
 	struct prom *p = o->state;
 	(void)out_kept_add(&p->kept, e); /* a loss sets kept.lost, reported at the end */
+}
+
+static void prom_session(struct output *o, const struct session_event *e)
+{
+	struct prom *p = o->state;
+	(void)out_kept_session(&p->kept, e); /* a loss sets kept.lost, reported at the end */
 }
 
 /* A comment line; the message made one line so it cannot end the comment. */
@@ -255,6 +264,19 @@ static int prom_end(struct output *o)
 			fprintf(f, "%d\n", l->v[i].e.state == states[s]);
 		}
 
+	if (out_is_connect(o)) {
+		static const enum teardown verdicts[] = { TEARDOWN_CONFORMANT, TEARDOWN_DEVIANT,
+							  TEARDOWN_INCOMPLETE, TEARDOWN_NONE };
+		put_family(f, "tcpshake_teardown", "gauge",
+			   "Worst teardown verdict of the port's connections: 1 for it, 0 for the others.");
+		for (size_t i = 0; i < l->n; i++)
+			for (size_t v = 0; v < sizeof(verdicts) / sizeof(verdicts[0]); v++) {
+				put_series(f, "tcpshake_teardown", &l->v[i].e, "teardown",
+					   teardown_name(verdicts[v]));
+				fprintf(f, "%d\n", l->v[i].td.worst == verdicts[v]);
+			}
+	}
+
 	put_family(f, "tcpshake_probes_sent", "gauge", "SYN probes sent in this run.");
 	for (size_t i = 0; i < l->n; i++) {
 		put_series(f, "tcpshake_probes_sent", &l->v[i].e, NULL, NULL);
@@ -320,6 +342,7 @@ const struct out_ops out_prom_ops = {
 	.begin = prom_begin,
 	.probe = prom_probe,
 	.summary = prom_summary,
+	.session = prom_session,
 	.check = prom_check,
 	.script = prom_script,
 	.error = prom_error,

@@ -5,7 +5,8 @@
  * other call goes through it, so the engine never knows which format runs.
  * There is no global state: two outputs can run side by side (tests do).
  * Also here: the address:port spelling all text formats use, and the list
- * of kept summaries nagios and prom print at the end.
+ * of kept summaries nagios and prom print at the end, with the teardown
+ * verdicts connect mode's sessions leave for each.
  */
 #include "config.h"
 #include "out/output.h"
@@ -169,6 +170,16 @@ const char *out_addr_port(const struct netaddr *a, uint16_t port, char *buf, siz
 	return buf;
 }
 
+static const struct out_pending_td *pending_find(const struct out_kept_list *l, const char *host,
+						  const struct netaddr *a, uint16_t port)
+{
+	for (size_t i = 0; i < l->npend; i++)
+		if (l->pend[i].port == port && netaddr_eq(&l->pend[i].addr, a) &&
+		    strcmp(l->pend[i].host, host) == 0)
+			return &l->pend[i];
+	return NULL;
+}
+
 int out_kept_add(struct out_kept_list *l, const struct summary_event *e)
 {
 	if (l->n == l->cap) {
@@ -190,6 +201,79 @@ int out_kept_add(struct out_kept_list *l, const struct summary_event *e)
 	k->e = *e;
 	k->host = host;
 	k->e.host = host;
+	memset(&k->td, 0, sizeof(k->td));
+	const struct out_pending_td *p = pending_find(l, host, &e->addr, e->port);
+	if (p != NULL)
+		k->td = p->td;
+	return 0;
+}
+
+/* How bad a teardown is, for the worst of a port's connections. */
+static int teardown_rank(enum teardown t)
+{
+	switch (t) {
+	case TEARDOWN_DEVIANT:
+		return 3;
+	case TEARDOWN_INCOMPLETE:
+		return 2;
+	case TEARDOWN_CONFORMANT:
+		return 1;
+	case TEARDOWN_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* Add a deviation code to td->codes once, while it fits. */
+static void add_code(struct out_teardown *td, const char *code)
+{
+	size_t len = strlen(code), at = strlen(td->codes);
+	for (const char *c = td->codes; (c = strstr(c, code)) != NULL; c += len)
+		if ((c == td->codes || c[-1] == ' ') && (c[len] == ' ' || c[len] == '\0'))
+			return;
+	if (at + len + 2 > sizeof(td->codes))
+		return;
+	snprintf(td->codes + at, sizeof(td->codes) - at, "%s%s", at ? " " : "", code);
+}
+
+int out_kept_session(struct out_kept_list *l, const struct session_event *e)
+{
+	const char *host = e->host != NULL ? e->host : "";
+	struct out_pending_td *p = (struct out_pending_td *)pending_find(l, host, &e->addr, e->port);
+
+	if (p == NULL) {
+		if (l->npend == l->pendcap) {
+			size_t ncap = l->pendcap ? l->pendcap * 2 : 8;
+			struct out_pending_td *nv = ncap > SIZE_MAX / sizeof(*nv)
+							    ? NULL
+							    : realloc(l->pend, ncap * sizeof(*nv));
+			if (nv == NULL) {
+				l->lost = true;
+				return -1;
+			}
+			l->pend = nv;
+			l->pendcap = ncap;
+		}
+		char *h = strdup(host);
+		if (h == NULL) {
+			l->lost = true;
+			return -1;
+		}
+		p = &l->pend[l->npend++];
+		memset(p, 0, sizeof(*p));
+		p->host = h;
+		p->addr = e->addr;
+		p->port = e->port;
+	}
+	p->td.conns++;
+	if (e->teardown == TEARDOWN_DEVIANT)
+		p->td.deviant++;
+	else if (e->teardown == TEARDOWN_INCOMPLETE)
+		p->td.incomplete++;
+	if (teardown_rank(e->teardown) > teardown_rank(p->td.worst))
+		p->td.worst = e->teardown;
+	for (size_t i = 0; i < e->ndevs; i++)
+		add_code(&p->td, deviation_name(e->devs[i].code));
 	return 0;
 }
 
@@ -200,6 +284,11 @@ void out_kept_free(struct out_kept_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
+	for (size_t i = 0; i < l->npend; i++)
+		free(l->pend[i].host);
+	free(l->pend);
+	l->pend = NULL;
+	l->npend = l->pendcap = 0;
 }
 
 char *out_one_line(const char *s)

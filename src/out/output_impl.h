@@ -74,20 +74,46 @@ size_t out_scripts_total(const struct output *o);
 /* "192.0.2.1:80" or "[2001:db8::1]:80" into buf; returns buf. */
 const char *out_addr_port(const struct netaddr *a, uint16_t port, char *buf, size_t len);
 
-/* A summary kept until output_end, its host copied (owned). */
+/* Connect mode: the teardown verdicts of one target port's connections.
+ * worst ranks deviant over incomplete over conformant over none, so one
+ * bad close among several decides the port, as the exit status does. */
+struct out_teardown {
+	size_t conns; /* connections judged; 0: not connect mode */
+	size_t deviant, incomplete;
+	enum teardown worst;
+	char codes[96]; /* the distinct deviation codes seen, space-separated */
+};
+
+/* A summary kept until output_end, its host copied (owned), with the
+ * teardowns of its sessions (td.conns == 0 when none came). */
 struct out_kept {
 	struct summary_event e; /* e.host points at host */
 	char *host;
+	struct out_teardown td;
+};
+
+/* Teardowns of a target port whose summary has not come yet. */
+struct out_pending_td {
+	char *host; /* owned */
+	struct netaddr addr;
+	uint16_t port;
+	struct out_teardown td;
 };
 
 struct out_kept_list {
 	struct out_kept *v;
 	size_t n, cap;
-	bool lost; /* a summary could not be kept (no memory) */
+	struct out_pending_td *pend; /* sessions come before their summary */
+	size_t npend, pendcap;
+	bool lost; /* a summary or session could not be kept (no memory) */
 };
 
-/* Append a copy of e; 0, or -1 on no memory (then lost is set). */
+/* Append a copy of e with the teardowns its sessions left; 0, or -1 on no
+ * memory (then lost is set). */
 int out_kept_add(struct out_kept_list *l, const struct summary_event *e);
+/* Fold one session's teardown into its target port's; 0, or -1 on no
+ * memory (then lost is set). */
+int out_kept_session(struct out_kept_list *l, const struct session_event *e);
 void out_kept_free(struct out_kept_list *l);
 
 /* Copy of s for one line of text: control characters become spaces, and

@@ -1375,6 +1375,144 @@ static void test_prom_scripts(void **state)
 	      "tcpshake_script{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",file=\"hs.pkt\",result=\"error\"} 0\n");
 }
 
+/* --- connect mode's teardowns in nagios and prom ------------------------------ */
+
+/* A connection to addr:port of example.com whose handshake made it, with the
+ * given teardown and, when code is not DEV_COUNT, one deviation. */
+static struct session_event session_to(const char *addr, uint16_t port, enum teardown t,
+				       enum deviation_code code)
+{
+	static struct deviation devs[DEV_COUNT];
+	struct session_event e = session_of();
+	e.addr = A(addr);
+	e.port = port;
+	e.teardown = t;
+	e.ndevs = 0;
+	if (code != DEV_COUNT) {
+		devs[code] = (struct deviation){ .code = code, .detail = "x" };
+		e.devs = &devs[code];
+		e.ndevs = 1;
+	}
+	return e;
+}
+
+/* One connection then its port's summary, as session_run reports them. */
+static void connect_run(struct output *o, const struct session_event *e)
+{
+	struct summary_event s = summary("example.com", "192.0.2.10", e->port, 1, 1, PORT_OPEN);
+	s.addr = e->addr;
+	s.rtt = rtt_of(1, 0.25, 0.25, 0.25, 0, 0.25, 0.25, 0.25);
+	output_session(o, e);
+	output_summary(o, &s);
+}
+
+static void test_nagios_connect_teardown(void **state)
+{
+	static const struct {
+		enum teardown t;
+		enum deviation_code code;
+		int status;
+		const char *want;
+	} rows[] = {
+		{ TEARDOWN_DEVIANT, DEV_WRONG_ACK, 2,
+		  "TCPSHAKE CRITICAL - 192.0.2.10:80 open, rtt 0.250 ms, loss 0.0%, teardown deviant "
+		  "(wrong-ack) | rtt=0.250ms;50;200;0; loss=0.0%;10;50;0;100\n" },
+		{ TEARDOWN_INCOMPLETE, DEV_COUNT, 1,
+		  "TCPSHAKE WARNING - 192.0.2.10:80 open, rtt 0.250 ms, loss 0.0%, teardown incomplete "
+		  "| rtt=0.250ms;50;200;0; loss=0.0%;10;50;0;100\n" },
+		{ TEARDOWN_CONFORMANT, DEV_COUNT, 0,
+		  "TCPSHAKE OK - 192.0.2.10:80 open, rtt 0.250 ms, loss 0.0%, teardown conformant "
+		  "| rtt=0.250ms;50;200;0; loss=0.0%;10;50;0;100\n" },
+	};
+	struct output_config c = nagios_cfg();
+	(void)state;
+	c.mode_name = "connect";
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct mem m;
+		struct output *o = start(&m, &c);
+		struct session_event e = session_to("192.0.2.10", 80, rows[i].t, rows[i].code);
+		connect_run(o, &e);
+		assert_int_equal(finish(&m, o), rows[i].status);
+		check(&m, rows[i].want);
+	}
+}
+
+static void test_nagios_connect_teardown_worst(void **state)
+{
+	/* Several connections to one port: the worst teardown decides, its
+	 * codes once each; several ports: each bad one named. */
+	struct output_config c = nagios_cfg();
+	struct mem m;
+	(void)state;
+	c.mode_name = "connect";
+	struct output *o = start(&m, &c);
+	struct session_event a = session_to("192.0.2.10", 80, TEARDOWN_CONFORMANT, DEV_COUNT);
+	struct session_event b = session_to("192.0.2.10", 80, TEARDOWN_DEVIANT, DEV_RST_INSTEAD_OF_FIN);
+	struct session_event d = session_to("192.0.2.10", 80, TEARDOWN_DEVIANT, DEV_RST_INSTEAD_OF_FIN);
+	struct session_event inc = session_to("192.0.2.11", 81, TEARDOWN_INCOMPLETE, DEV_COUNT);
+	output_session(o, &a);
+	output_session(o, &b);
+	output_session(o, &inc);
+	connect_run(o, &d);
+	struct summary_event s = summary("example.com", "192.0.2.11", 81, 1, 1, PORT_OPEN);
+	s.rtt = rtt_of(1, 0.5, 0.5, 0.5, 0, 0.5, 0.5, 0.5);
+	output_summary(o, &s);
+	assert_int_equal(finish(&m, o), 2);
+	check(&m, "TCPSHAKE CRITICAL - 2/2 ports open, worst rtt 0.500 ms, worst loss 0.0%, teardown "
+		  "deviant: 192.0.2.10:80 (rst-instead-of-fin), teardown incomplete: 192.0.2.11:81 | "
+		  "'rtt_192.0.2.10_80'=0.250ms;50;200;0; 'loss_192.0.2.10_80'=0.0%;10;50;0;100 "
+		  "'rtt_192.0.2.11_81'=0.500ms;50;200;0; 'loss_192.0.2.11_81'=0.0%;10;50;0;100\n");
+
+	/* A refused handshake keeps today's rule: CRITICAL for the port, no
+	 * teardown word. */
+	o = start(&m, &c);
+	struct session_event r = session_to("192.0.2.10", 80, TEARDOWN_NONE, DEV_COUNT);
+	r.handshake = HS_REFUSED;
+	output_session(o, &r);
+	s = summary("example.com", "192.0.2.10", 80, 1, 1, PORT_CLOSED);
+	output_summary(o, &s);
+	assert_int_equal(finish(&m, o), 2);
+	check(&m, "TCPSHAKE CRITICAL - 192.0.2.10:80 closed, loss 0.0% | rtt=U;50;200;0; "
+		  "loss=0.0%;10;50;0;100\n");
+}
+
+static void test_prom_connect_teardown(void **state)
+{
+	struct output_config c = cfg_of(OUT_PROM);
+	struct mem m;
+	(void)state;
+	c.mode_name = "connect";
+	struct output *o = start(&m, &c);
+	struct session_event ok = session_to("192.0.2.10", 80, TEARDOWN_CONFORMANT, DEV_COUNT);
+	struct session_event bad = session_to("192.0.2.10", 81, TEARDOWN_DEVIANT, DEV_WRONG_ACK);
+	struct session_event slow = session_to("192.0.2.10", 82, TEARDOWN_INCOMPLETE, DEV_COUNT);
+	connect_run(o, &ok);
+	connect_run(o, &bad);
+	connect_run(o, &slow);
+	assert_int_equal(finish(&m, o), -1);
+	assert_non_null(m.buf);
+	const char *want =
+		"tcpshake_port_state{host=\"example.com\",addr=\"192.0.2.10\",port=\"82\",state=\"filtered\"} 0\n"
+		"# HELP tcpshake_teardown Worst teardown verdict of the port's connections: 1 for it, 0 for the others.\n"
+		"# TYPE tcpshake_teardown gauge\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",teardown=\"conformant\"} 1\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",teardown=\"deviant\"} 0\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",teardown=\"incomplete\"} 0\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",teardown=\"none\"} 0\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"81\",teardown=\"conformant\"} 0\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"81\",teardown=\"deviant\"} 1\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"81\",teardown=\"incomplete\"} 0\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"81\",teardown=\"none\"} 0\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"82\",teardown=\"conformant\"} 0\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"82\",teardown=\"deviant\"} 0\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"82\",teardown=\"incomplete\"} 1\n"
+		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"82\",teardown=\"none\"} 0\n"
+		"# HELP tcpshake_probes_sent SYN probes sent in this run.\n";
+	if (strstr(m.buf, want) == NULL)
+		fail_msg("no teardown family in:\n%s", m.buf);
+	free(m.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1384,6 +1522,9 @@ int main(void)
 		cmocka_unit_test(test_json_script),
 		cmocka_unit_test(test_nagios_scripts),
 		cmocka_unit_test(test_prom_scripts),
+		cmocka_unit_test(test_nagios_connect_teardown),
+		cmocka_unit_test(test_nagios_connect_teardown_worst),
+		cmocka_unit_test(test_prom_connect_teardown),
 		cmocka_unit_test(test_text_session_trace),
 		cmocka_unit_test(test_json_session),
 		cmocka_unit_test(test_text_checks),
