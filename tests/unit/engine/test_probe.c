@@ -322,6 +322,88 @@ static void test_late_answer_counted_not_answered(void **state)
 	free(r2.f);
 }
 
+/* A SYN-ACK 1 us past -W (by capture time) that the loop reads before the
+ * probe's timer fires (the timer runs from when the send call returned, 2 us
+ * after the SYN's capture stamp) is late, not answered; one at exactly -W is
+ * answered. */
+static void test_answer_just_past_timeout_read_early_is_late(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char b[1024];
+	r.f->port_rtt[80] = 500 * MS + 1 * US; /* timeout is 500 ms */
+	run_probe(&r, "192.0.2.10", "80", 1, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(line_with(r.out, "\"type\":\"probe\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"reply\":\"none\""));
+	assert_null(line_with(r.out, "\"type\":\"probe\"", 1, b, sizeof(b)));
+	assert_non_null(line_with(r.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"received\":0"));
+	assert_non_null(strstr(b, "\"state\":\"filtered\""));
+	assert_non_null(strstr(b, "\"late\":1"));
+	run_free(&r);
+	free(r.f);
+
+	struct run r2 = {.f = new_fake()};
+	r2.f->port_rtt[80] = 500 * MS;
+	run_probe(&r2, "192.0.2.10", "80", 1, NULL);
+	assert_non_null(line_with(r2.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"received\":1"));
+	assert_non_null(strstr(b, "\"late\":0"));
+	run_free(&r2);
+	free(r2.f);
+}
+
+/* A send call that takes 300 ms starts the probe's timer late; an answer
+ * at 1.5 x -W on the wire, read before that timer fires, is still late. */
+static void test_answer_at_one_and_a_half_timeouts_read_early_is_late(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	char b[1024];
+	r.f->send_cost = 300 * MS;
+	r.f->port_rtt[80] = 750 * MS; /* timeout is 500 ms */
+	run_probe(&r, "192.0.2.10", "80", 1, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(line_with(r.out, "\"type\":\"probe\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"reply\":\"none\""));
+	assert_non_null(line_with(r.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"received\":0"));
+	assert_non_null(strstr(b, "\"late\":1"));
+	run_free(&r);
+	free(r.f);
+}
+
+/* The late window is the longer of -W and 1 s after the timeout, by capture
+ * time: with -W 0.01 an answer at 40 ms is late; one at 1.5 s is not
+ * counted at all, though the loop (idle until the next probe) reads it
+ * while the record is still kept. */
+static void test_late_window_judged_by_capture_time(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake(), .interval = 2, .timeout = 0.01};
+	char b[1024];
+	r.f->port_rtt[80] = 1500 * MS;
+	run_probe(&r, "192.0.2.10", "80", 2, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(line_with(r.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"received\":0"));
+	assert_non_null(strstr(b, "\"late\":0"));
+	run_free(&r);
+	free(r.f);
+
+	struct run r2 = {.f = new_fake(), .interval = 2, .timeout = 0.01};
+	r2.f->port_rtt[80] = 40 * MS;
+	run_probe(&r2, "192.0.2.10", "80", 2, NULL);
+	assert_int_equal(r2.rc, 0);
+	assert_non_null(line_with(r2.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, "\"received\":0"));
+	/* (The run ends at the second probe's timeout, before its answer.) */
+	assert_non_null(strstr(b, "\"late\":1"));
+	run_free(&r2);
+	free(r2.f);
+}
+
 static void test_foreign_replies_ignored(void **state)
 {
 	(void)state;
@@ -519,6 +601,9 @@ int main(void)
 		cmocka_unit_test(test_duplicate_counted_once),
 		cmocka_unit_test(test_answers_to_our_rsts_not_duplicates),
 		cmocka_unit_test(test_late_answer_counted_not_answered),
+		cmocka_unit_test(test_answer_just_past_timeout_read_early_is_late),
+		cmocka_unit_test(test_answer_at_one_and_a_half_timeouts_read_early_is_late),
+		cmocka_unit_test(test_late_window_judged_by_capture_time),
 		cmocka_unit_test(test_foreign_replies_ignored),
 		cmocka_unit_test(test_replies_out_of_order_match_their_probes),
 		cmocka_unit_test(test_ipv6),
