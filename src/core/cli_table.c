@@ -201,7 +201,8 @@ const struct cli_opt cli_opts[CLI_OPT_COUNT] = {
 	[O_TIMEOUT] = {
 		"timeout", 'W', "SEC", CLI_ARG_DECIMAL, F(timeout), 0.001, 600, .what = "timeout",
 		.noun = "seconds",
-		.help = "how long to wait for an answer to a probe, 0.001-600 (default: 2)" },
+		.help = "how long to wait for an answer to a probe, 0.001-600 (default: 2); "
+			"an answer whose RTT exceeds it is late, not answered" },
 	[O_RATE] = {
 		"rate", 0, "PPS", CLI_ARG_DECIMAL, F(rate), 0.001, 10000000, .what = "rate",
 		.noun = "packets per second",

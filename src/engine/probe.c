@@ -10,8 +10,14 @@
  *
  * Records live in a ring in send order. Their timeouts are in send order too
  * (one -W for all), so expiring walks the ring from its oldest end. A record
- * is kept for one more timeout after it is reported so late and duplicate
+ * is kept for the late window after its timeout so late and duplicate
  * answers are recognised and counted rather than mistaken for new ones.
+ *
+ * Whether an answer is on time is judged by capture timestamps alone: its
+ * capture time minus our SYN's. An answer whose RTT exceeds -W is late even
+ * when the loop reads it before the probe's timer fires (a send call that
+ * returned late, a busy machine), and an answer the loop reads late is still
+ * judged by when it was on the wire.
  */
 #include "config.h"
 #include "engine/probe.h"
@@ -31,6 +37,13 @@
 #include "core/tcpopt.h"
 #include "engine/endpoint.h"
 
+/* How long after its timeout an answer is still counted as late: the longer
+ * of -W and this. An answer later than that (by capture time) is ignored, so
+ * the count does not depend on when the loop got round to reading it. A short
+ * -W keeps a second's window, so a user whose -W is below the path's RTT
+ * sees "late" answers rather than a silent "filtered". */
+#define LATE_WINDOW_MIN_NS (1000 * NS_PER_MS)
+
 /* Send at most this many probes before draining the capture and expiring
  * timeouts, so a large sweep does not overflow the capture buffer before we
  * read it, and a run whose sends are always due still reports its timeouts
@@ -44,9 +57,13 @@ struct rec {
 	uint64_t user_ns;   /* user-space time right after the send */
 	uint64_t kernel_ns; /* capture timestamp of our SYN; 0 until seen */
 	uint64_t deadline;  /* user_ns + timeout */
+	/* A record is pending, then either answered (an answer on time),
+	 * or reported as timed out (filtered); a timed-out one may still get
+	 * a late answer. reported is set in both ends. */
 	bool answered;
 	bool reported;
-	enum reply_kind reply; /* the kind of its answer, once answered */
+	bool late;             /* a late answer came (counted once) */
+	enum reply_kind reply; /* the kind of its answer or late answer */
 };
 
 struct flow {
@@ -78,6 +95,7 @@ struct engine {
 	uint32_t scan;       /* oldest record that may be unreported */
 	uint32_t unreported; /* records not yet reported */
 	uint64_t timeout_ns;
+	uint64_t late_ns; /* the late window after a timeout */
 	char *err;
 	size_t errlen;
 };
@@ -158,7 +176,7 @@ static void expire(struct engine *e, uint64_t now)
 	}
 	while (e->head != e->scan) {
 		struct rec *r = &e->ring[e->head % e->cap];
-		if (r->deadline + e->timeout_ns > now)
+		if (r->deadline + e->late_ns > now)
 			break;
 		e->head++;
 	}
@@ -248,13 +266,29 @@ static bool rec_belongs(struct engine *e, const struct rec *r, const struct matc
 	       netaddr_eq(f->src, &hit->local) && r->sport == hit->lport;
 }
 
+/* The RTT of an answer captured at pkt->ts_ns: from our SYN's capture
+ * timestamp when the capture showed it, else from the user-space send time.
+ * An answer stamped before that base (clocks stepping) is 0. */
+static uint64_t reply_rtt_ns(const struct rec *r, const struct wire_packet *pkt,
+			     enum ts_source *src)
+{
+	if (r->kernel_ns != 0 && pkt->ts_ns >= r->kernel_ns) {
+		*src = TS_KERNEL;
+		return pkt->ts_ns - r->kernel_ns;
+	}
+	*src = TS_USER;
+	return pkt->ts_ns >= r->user_ns ? pkt->ts_ns - r->user_ns : 0;
+}
+
 static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 		   const struct wire_packet *pkt, enum reply_kind reply)
 {
 	struct flow *f = &e->flows[r->flow];
 	struct probe_event ev;
+	enum ts_source src;
+	uint64_t rtt_ns = reply_rtt_ns(r, pkt, &src);
 
-	if (r->answered) {
+	if (r->answered || r->late) {
 		/* The same answer again: a retransmitted SYN-ACK or a duplicated
 		 * frame. Another kind is not an answer to the probe: a RST (or
 		 * RST|ACK, whose ack also names the probe) after a SYN-ACK is
@@ -265,8 +299,19 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 			f->dup++;
 		return;
 	}
-	if (r->reported) {
-		f->late++; /* came after its timeout was reported */
+	if (rtt_ns > e->timeout_ns || r->reported) {
+		/* Late: on the wire after -W, even if read before the timer
+		 * fired. (A record already reported as timed out whose answer
+		 * is on time by capture time was read after the timer fired
+		 * only because the capture handed it over late: it cannot be
+		 * answered any more, so it is late too.) */
+		if (rtt_ns > e->timeout_ns + e->late_ns)
+			return; /* past the late window: not counted at all */
+		if (!r->reported)
+			report_timeout(e, r);
+		r->late = true;
+		r->reply = reply;
+		f->late++;
 		return;
 	}
 	r->answered = true;
@@ -279,15 +324,8 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 	ev.reply = reply;
 	ev.answered = true;
 	ev.ttl = seg->ttl;
-	if (r->kernel_ns != 0 && pkt->ts_ns >= r->kernel_ns) {
-		ev.rtt_ms = (double)(pkt->ts_ns - r->kernel_ns) / (double)NS_PER_MS;
-		ev.ts_source = TS_KERNEL;
-	} else {
-		ev.rtt_ms = pkt->ts_ns >= r->user_ns
-				    ? (double)(pkt->ts_ns - r->user_ns) / (double)NS_PER_MS
-				    : 0.0;
-		ev.ts_source = TS_USER;
-	}
+	ev.rtt_ms = (double)rtt_ns / (double)NS_PER_MS;
+	ev.ts_source = src;
 	if (reply == REPLY_ICMP) {
 		ev.state = PORT_FILTERED;
 		ev.icmp_type = seg->icmp_type;
@@ -515,6 +553,7 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 	e.err = err;
 	e.errlen = errlen;
 	e.timeout_ns = cfg->timeout_ns;
+	e.late_ns = cfg->timeout_ns > LATE_WINDOW_MIN_NS ? cfg->timeout_ns : LATE_WINDOW_MIN_NS;
 	if (cfg->isn_seed)
 		isn_seed(&e.isn, cfg->isn_seed);
 	else

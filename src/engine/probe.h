@@ -32,7 +32,9 @@ struct probe_config {
 	uint32_t tsval_base;               /* our timestamp option value base */
 	unsigned long count;               /* probes per target port; 0: until *stop */
 	uint64_t interval_ns;              /* between two probes to one target port, > 0 */
-	uint64_t timeout_ns;               /* how long a probe's answer is awaited, > 0 */
+	uint64_t timeout_ns;               /* how long a probe's answer is awaited, > 0;
+					    * an answer whose RTT (capture time) exceeds
+					    * it is late, never answered */
 	double rate;                       /* packets per second, all targets; 0: no cap */
 	uint8_t ttl;                       /* IP TTL / hop limit of our SYNs */
 	struct syn_options syn;            /* the options our SYNs offer */

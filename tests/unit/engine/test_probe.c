@@ -322,6 +322,62 @@ static void test_late_answer_counted_not_answered(void **state)
 	free(r2.f);
 }
 
+/* One run of count probes to port 80, whose SYN-ACK comes rtt after each
+ * send, each send call taking send_cost (0: the usual 2 us), with -W
+ * timeout and -i interval (0: the defaults); its summary must show
+ * received answered and late late answers. */
+static void check_lateness(uint64_t send_cost, uint64_t rtt, double timeout, double interval,
+			   unsigned long count, unsigned received, unsigned late)
+{
+	struct run r = {.f = new_fake(), .timeout = timeout, .interval = interval};
+	char b[1024], want[64];
+	if (send_cost)
+		r.f->send_cost = send_cost;
+	r.f->port_rtt[80] = rtt;
+	run_probe(&r, "192.0.2.10", "80", count, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(line_with(r.out, "\"type\":\"probe\"", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, received ? "\"reply\":\"SA\"" : "\"reply\":\"none\""));
+	assert_non_null(line_with(r.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
+	snprintf(want, sizeof(want), "\"received\":%u,", received);
+	assert_non_null(strstr(b, want));
+	snprintf(want, sizeof(want), "\"late\":%u}", late);
+	assert_non_null(strstr(b, want));
+	run_free(&r);
+	free(r.f);
+}
+
+/* A SYN-ACK 1 us past -W (by capture time) that the loop reads before the
+ * probe's timer fires (the timer runs from when the send call returned, 2 us
+ * after the SYN's capture stamp) is late, not answered; one at exactly -W is
+ * answered. */
+static void test_answer_just_past_timeout_read_early_is_late(void **state)
+{
+	(void)state;
+	check_lateness(0, 500 * MS + 1 * US, 0.5, 0, 1, 0, 1);
+	check_lateness(0, 500 * MS, 0.5, 0, 1, 1, 0);
+}
+
+/* A send call that takes 300 ms starts the probe's timer late; an answer
+ * at 1.5 x -W on the wire, read before that timer fires, is still late. */
+static void test_answer_at_one_and_a_half_timeouts_read_early_is_late(void **state)
+{
+	(void)state;
+	check_lateness(300 * MS, 750 * MS, 0.5, 0, 1, 0, 1);
+}
+
+/* The late window is the longer of -W and 1 s after the timeout, by capture
+ * time: with -W 0.01 an answer at 40 ms is late (the second probe's is not
+ * seen: the run ends at its timeout); one at 1.5 s is not counted at all,
+ * though the loop, idle until the next probe, reads it while the record is
+ * still kept. */
+static void test_late_window_judged_by_capture_time(void **state)
+{
+	(void)state;
+	check_lateness(0, 40 * MS, 0.01, 2, 2, 0, 1);
+	check_lateness(0, 1500 * MS, 0.01, 2, 2, 0, 0);
+}
+
 static void test_foreign_replies_ignored(void **state)
 {
 	(void)state;
@@ -519,6 +575,9 @@ int main(void)
 		cmocka_unit_test(test_duplicate_counted_once),
 		cmocka_unit_test(test_answers_to_our_rsts_not_duplicates),
 		cmocka_unit_test(test_late_answer_counted_not_answered),
+		cmocka_unit_test(test_answer_just_past_timeout_read_early_is_late),
+		cmocka_unit_test(test_answer_at_one_and_a_half_timeouts_read_early_is_late),
+		cmocka_unit_test(test_late_window_judged_by_capture_time),
 		cmocka_unit_test(test_foreign_replies_ignored),
 		cmocka_unit_test(test_replies_out_of_order_match_their_probes),
 		cmocka_unit_test(test_ipv6),
