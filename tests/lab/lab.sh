@@ -77,21 +77,23 @@ _lab_check_name() {
 	esac
 }
 
-# _lab_stat PID: prints "STATE STARTTIME PPID" from /proc/PID/stat (the
-# 3rd, 22nd and 4th fields; start time in clock ticks since boot).
+# _lab_stat PID: sets state, start and ppid from /proc/PID/stat (its 3rd,
+# 22nd and 4th fields; start time in clock ticks since boot), in the
+# caller's locals of those names. Read without a fork: lab_down polls it.
 _lab_stat() {
 	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
 	stat=${stat##*) } # the command name may hold spaces and parentheses
 	# shellcheck disable=SC2086 # split into fields on purpose
 	set -- $stat
-	echo "$1 ${20} $2"
+	state=$1 start=${20} ppid=$2
+	[ -n "$start" ]
 }
 
 _lab_starttime() {
-	local state st ppid
-	read -r state st ppid < <(_lab_stat "$1") && [ -n "$st" ] || return 1
-	echo "$st"
+	local state start ppid
+	_lab_stat "$1" || return 1
+	echo "$start"
 }
 
 # _lab_spawn NAME NS TAG CMD...: start CMD in namespace NS in the background,
@@ -123,9 +125,9 @@ _lab_spawn() {
 # it for running cost lab_down 2 s a server. A zombie that is this shell's
 # own child is reaped here.
 _lab_alive() {
-	local pid st state now ppid
+	local pid st state start ppid
 	read -r pid st <"$1" 2>/dev/null || return 1
-	read -r state now ppid < <(_lab_stat "$pid") && [ "$now" = "$st" ] || return 1
+	_lab_stat "$pid" && [ "$start" = "$st" ] || return 1
 	case $state in
 	Z | X)
 		[ "$ppid" != "$BASHPID" ] || wait "$pid" 2>/dev/null
