@@ -24,12 +24,7 @@ echo "lab_up and four servers: $up s, lab_down: $down s"
 awk -v d="$down" 'BEGIN { exit !(d < 6) }' || fail "lab_down took $down s (want well under 10)"
 
 for pid in $pids; do
-	state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null)
-	# Gone, or an exited process that its parent has yet to reap.
-	case $state in
-	'' | Z | X) ;;
-	*) fail "lab process $pid is still running (state $state)" ;;
-	esac
+	pid_runs "$pid" && fail "lab process $pid still runs"
 done
 echo "ok: no process of the lab runs"
 for ns in "$LAB_CLI_NS" "$LAB_SRV_NS" "$LAB_MID_NS"; do
