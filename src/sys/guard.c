@@ -64,7 +64,7 @@ int guard_script(const char *table, const struct guard_rule *rules, size_t n, ch
  * Point fd 2 at /dev/null for a libnftables call and back. The library's
  * output and error streams are buffered (see run_nft), but without
  * CAP_NET_ADMIN it still writes "Operation not permitted (you must be
- * root)" straight to stderr (mnl_genid_get), once a command; the caller
+ * root)" straight to stderr (libnftables 1.0.6), once a command; the caller
  * reports the failure in one line of its own instead. Returns the saved
  * descriptor, or -1 when stderr could not be silenced (the call then runs
  * noisy, which is harmless). Setup is single-threaded, so nothing else
