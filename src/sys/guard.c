@@ -60,6 +60,42 @@ int guard_script(const char *table, const struct guard_rule *rules, size_t n, ch
 	return 0;
 }
 
+/*
+ * Point fd 2 at /dev/null for a libnftables call and back. The library's
+ * output and error streams are buffered (see run_nft), but without
+ * CAP_NET_ADMIN it still writes "Operation not permitted (you must be
+ * root)" straight to stderr (libnftables 1.0.6), once a command; the caller
+ * reports the failure in one line of its own instead. Returns the saved
+ * descriptor, or -1 when stderr could not be silenced (the call then runs
+ * noisy, which is harmless). Setup is single-threaded, so nothing else
+ * writes to stderr meanwhile.
+ */
+static int stderr_silence(void)
+{
+	fflush(stderr);
+	int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0)
+		return -1;
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null < 0 || dup2(null, STDERR_FILENO) < 0) {
+		if (null >= 0)
+			close(null);
+		close(saved);
+		return -1;
+	}
+	close(null);
+	return saved;
+}
+
+static void stderr_restore(int saved)
+{
+	if (saved < 0)
+		return;
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+}
+
 /* Run nft commands; on failure copy nft's first error line into err. */
 static int run_nft(const char *cmds, char *out, size_t outlen, char *err, size_t errlen)
 {
@@ -70,7 +106,9 @@ static int run_nft(const char *cmds, char *out, size_t outlen, char *err, size_t
 	}
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
+	int saved = stderr_silence();
 	int rc = nft_run_cmd_from_buffer(ctx, cmds);
+	stderr_restore(saved);
 	if (rc != 0) {
 		const char *e = nft_ctx_get_error_buffer(ctx);
 		size_t n = e ? strcspn(e, "\n") : 0;

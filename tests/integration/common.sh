@@ -74,6 +74,19 @@ fail() {
 	exit 1
 }
 
+# pid_runs PID: true while PID is a process that has not exited. An exited
+# one its parent has yet to reap (a zombie: lab processes belong to PID 1,
+# which may reap late) does not run; kill -0 would still find it.
+pid_runs() {
+	local stat
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	stat=${stat##*) }
+	case ${stat%% *} in
+	Z | X) return 1 ;;
+	esac
+	return 0
+}
+
 pass() {
 	echo "PASS: $(basename "$0")"
 	exit 0

@@ -10,6 +10,21 @@ lab_up "$LAB"
 HOLD="$LAB_BIN/guard_hold"
 tables() { ip netns exec "$LAB_CLI_NS" nft list tables 2>/dev/null | grep -c tcpshake_; }
 
+# Without CAP_NET_ADMIN, stderr holds our one line and none of libnftables'
+# own ("Operation not permitted (you must be root)"): auto warns and runs
+# unguarded, on refuses with exit 2.
+no_admin() {
+	ip netns exec "$LAB_CLI_NS" setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
+		"$TCPSHAKE" -m connect -c 1 -W 0.3 "$@" "$LAB_SRV4:8079"
+}
+assert_exit 1 no_admin --rst-guard auto
+assert_eq 1 "$(printf '%s\n' "$ERR" | grep -c .)" "stderr lines without CAP_NET_ADMIN (auto): $ERR"
+assert_match "^tcpshake: warning: no RST guard \(nftables: .*Operation not permitted\); the local kernel" "$ERR" "auto's warning"
+assert_exit 2 no_admin --rst-guard on
+assert_eq 1 "$(printf '%s\n' "$ERR" | grep -c .)" "stderr lines without CAP_NET_ADMIN (on): $ERR"
+assert_match "^tcpshake: cannot set up the RST guard: .*CAP_NET_ADMIN" "$ERR" "on's error"
+assert_eq 0 "$(tables)" "tables after runs without CAP_NET_ADMIN"
+
 start_hold() {
 	ip netns exec "$LAB_CLI_NS" "$HOLD" "$LAB_CLI4" 40000 40003 "$LAB_SRV4" 8080 >"$TMPD/hold.out" 2>&1 &
 	hold=$!

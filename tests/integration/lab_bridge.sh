@@ -138,7 +138,7 @@ pids=$(cat "$run_dir"/*.pid | awk '{ print $1 }')
 lab_down "$LAB"
 assert_eq "" "$(ip netns list | grep -E "^$LAB-[csm]( |$)")" "namespaces left after lab_down"
 for p in $pids; do
-	kill -0 "$p" 2>/dev/null && fail "process $p still runs after lab_down"
+	pid_runs "$p" && fail "process $p still runs after lab_down"
 done
 [ -e "$run_dir" ] && fail "run directory $run_dir left after lab_down"
 lab_down "$LAB" || fail "a second lab_down failed"
@@ -170,7 +170,7 @@ wait "$cpid"
 echo "child killed with TERM: status $?"
 assert_eq "" "$(ip netns list | grep -E "^$child-[csm]( |$)")" "namespaces left by a killed script"
 for p in $cpids; do
-	kill -0 "$p" 2>/dev/null && fail "process $p of a killed script still runs"
+	pid_runs "$p" && fail "process $p of a killed script still runs"
 done
 # Its sleep was not lab.sh's to stop; we started it, so we end it, by PID.
 kill "$(cat "$TMPD/child.sleep")" 2>/dev/null

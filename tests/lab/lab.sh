@@ -77,14 +77,23 @@ _lab_check_name() {
 	esac
 }
 
-# The 22nd field of /proc/PID/stat: start time in clock ticks since boot.
-_lab_starttime() {
+# _lab_stat PID: sets state, start and ppid from /proc/PID/stat (its 3rd,
+# 22nd and 4th fields; start time in clock ticks since boot), in the
+# caller's locals of those names. Read without a fork: lab_down polls it.
+_lab_stat() {
 	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
 	stat=${stat##*) } # the command name may hold spaces and parentheses
 	# shellcheck disable=SC2086 # split into fields on purpose
 	set -- $stat
-	echo "${20}"
+	state=$1 start=${20} ppid=$2
+	[ -n "$start" ]
+}
+
+_lab_starttime() {
+	local state start ppid
+	_lab_stat "$1" || return 1
+	echo "$start"
 }
 
 # _lab_spawn NAME NS TAG CMD...: start CMD in namespace NS in the background,
@@ -110,12 +119,22 @@ _lab_spawn() {
 	fi
 }
 
-# _lab_alive PIDFILE: true if the process recorded there still runs.
+# _lab_alive PIDFILE: true if the process recorded there still runs. A
+# zombie has stopped: it has exited and only waits for its parent (our
+# servers are reparented to PID 1, which may reap late) to collect it; taking
+# it for running cost lab_down 2 s a server. A zombie that is this shell's
+# own child is reaped here.
 _lab_alive() {
-	local pid st now
+	local pid st state start ppid
 	read -r pid st <"$1" 2>/dev/null || return 1
-	now=$(_lab_starttime "$pid") || return 1
-	[ "$now" = "$st" ]
+	_lab_stat "$pid" && [ "$start" = "$st" ] || return 1
+	case $state in
+	Z | X)
+		[ "$ppid" != "$BASHPID" ] || wait "$pid" 2>/dev/null
+		return 1
+		;;
+	esac
+	return 0
 }
 
 # _lab_stop PIDFILE: TERM, wait up to 2 s, then KILL; removes the file.
@@ -170,11 +189,14 @@ _lab_trap() { # NAME SIG
 	trap "lab_down $name; $old" "$sig"
 }
 
+# _lab_wait_ping NS FAMILY ADDR TRIES: true once ADDR answers, within about
+# TRIES seconds. Short tries: the first IPv6 echo of a fresh link is often
+# lost, and a 1 s wait for it was most of a lab's start.
 _lab_wait_ping() { # NS FAMILY ADDR TRIES
 	local i
-	for ((i = 0; i < $4; i++)); do
-		ip netns exec "$1" ping "$2" -n -q -c 1 -W 1 "$3" >/dev/null 2>&1 && return 0
-		sleep 0.1
+	for ((i = 0; i < $4 * 4; i++)); do
+		ip netns exec "$1" ping "$2" -n -q -c 1 -W 0.2 "$3" >/dev/null 2>&1 && return 0
+		sleep 0.05
 	done
 	return 1
 }
