@@ -73,6 +73,14 @@ assert_eq "TCPSHAKE OK - 2 checks: 1 passed, 0 failed, 1 skipped, 0 errors | pas
 assert_exit 0 in_cli "$TCPSHAKE" -m conform --format prom --checks synack-ack "$LAB_SRV4:8080"
 assert_match "tcpshake_check\{host=\"$LAB_SRV4\",addr=\"$LAB_SRV4\",port=\"8080\",id=\"synack-ack\",result=\"pass\"\} 1" "$OUT" "prom"
 
+# --pcap holds both ways: our crafted segments as well as the peer's (it
+# used to record only what the peer sent).
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --pcap "$TMPD/conform.pcap" --checks synack-ack,fin-acked "$LAB_SRV4:8080"
+ours=$(tcpdump -nr "$TMPD/conform.pcap" "tcp and src host $LAB_CLI4" 2>/dev/null | wc -l)
+theirs=$(tcpdump -nr "$TMPD/conform.pcap" "tcp and src host $LAB_SRV4" 2>/dev/null | wc -l)
+[ "$ours" -ge 4 ] || fail "--pcap: $ours of our segments recorded, expected at least 4"
+[ "$theirs" -ge 2 ] || fail "--pcap: $theirs of the peer's segments recorded, expected at least 2"
+
 # IPv6, one check with a given closed port.
 assert_exit 0 in_cli "$TCPSHAKE" -m conform --checks closed-syn-rst,synack-ack --closed-port 9 "[$LAB_SRV6]:8080"
 assert_match "^closed-syn-rst +pass " "$OUT" "ipv6 closed port"
