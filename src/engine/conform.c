@@ -112,6 +112,21 @@ static bool any_needs_open(const struct conform_config *cfg)
 	return false;
 }
 
+/* Why check d cannot be judged here, from our side's conditions or the
+ * server's own close, or NULL when it runs. */
+static const char *skip_reason(const struct conform_config *cfg, const struct cx *cx,
+			       const struct check_def *d, int closes, const char *no_closed)
+{
+	if (d->needs_closed && cx->closed_port == 0)
+		return no_closed;
+	if (d->needs_guard && !cfg->guarded)
+		return "no RST guard: our own kernel would reset the connection this check "
+		       "crafts (the guard needs CAP_NET_ADMIN and --rst-guard auto or on)";
+	if (d->needs_open && closes == 1)
+		return CHECK_CLOSED_FIRST;
+	return NULL;
+}
+
 static int one_port(const struct conform_config *cfg, struct cx *cx, const struct target *t,
 		    struct output *out, struct conform_result *res, char *err, size_t errlen)
 {
@@ -167,21 +182,16 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 		struct verdict v;
 		memset(&v, 0, sizeof(v));
 		cx_evidence_reset(cx);
-		if (d->slow && !cfg->quiet)
+		/* Our side's conditions first: a check they spoil is skipped,
+		 * with the reason, and only a slow check that really runs says so. */
+		const char *skip_why = skip_reason(cfg, cx, d, closes, no_closed);
+		if (skip_why == NULL && d->slow && !cfg->quiet)
 			fprintf(stderr, "tcpshake: %s is slow (several seconds)...\n", d->id);
 		else if (progress)
 			fprintf(stderr, "tcpshake: [%zu/%zu] %s\n", i + 1, cfg->nchecks, d->id);
-		if (d->needs_closed && cx->closed_port == 0) {
+		if (skip_why != NULL) {
 			v.result = CHECK_SKIP;
-			snprintf(v.detail, sizeof(v.detail), "%s", no_closed);
-		} else if (d->needs_guard && !cfg->guarded) {
-			v.result = CHECK_SKIP;
-			snprintf(v.detail, sizeof(v.detail),
-				 "no RST guard: our own kernel would reset the connection this check "
-				 "crafts (the guard needs CAP_NET_ADMIN and --rst-guard auto or on)");
-		} else if (d->needs_open && closes == 1) {
-			v.result = CHECK_SKIP;
-			snprintf(v.detail, sizeof(v.detail), "%s", CHECK_CLOSED_FIRST);
+			snprintf(v.detail, sizeof(v.detail), "%s", skip_why);
 		} else {
 			cx->err[0] = '\0';
 			if (d->script != NULL)

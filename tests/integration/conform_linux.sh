@@ -97,6 +97,10 @@ assert_exit 0 in_cli "$TCPSHAKE" -m conform --rst-guard off --checks fin-acked,s
 assert_match "^fin-acked +skip +RFC 9293 3.6 +no RST guard: our own kernel would reset" "$OUT" "no guard: fin-acked skips"
 assert_match "^synack-ack +pass " "$OUT" "no guard: synack-ack still runs"
 assert_match "without the RST guard: the checks that need a connection will be skipped" "$ERR" "no guard warning"
+# A slow check skipped for want of the guard is instant: it does not say it is slow.
+assert_exit 0 in_cli "$TCPSHAKE" -m conform --rst-guard off --checks synack-retransmission "$LAB_SRV4:8080"
+assert_match "^synack-retransmission +skip .*no RST guard" "$OUT" "no guard: synack-retransmission skips"
+assert_no_match "is slow" "$ERR" "a skipped slow check does not say it is slow"
 
 # A --closed-port that a firewall filters: the closed-* checks skip.
 lab_nft_drop "$LAB" 9
