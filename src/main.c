@@ -25,6 +25,7 @@
 #include "run.h"
 #include "run_config.h"
 #include "core/cli.h"
+#include "core/tcpconst.h"
 #include "sys/clock.h"
 #include "engine/checks.h"
 #include "engine/conform.h"
@@ -196,8 +197,8 @@ static int run_syn(struct run *r, const struct wire *w, char *err, size_t errlen
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
 		.count = r->o.count,
-		.interval_ns = (uint64_t)(r->o.interval * 1e9),
-		.timeout_ns = (uint64_t)(r->o.timeout * 1e9),
+		.interval_ns = (uint64_t)(r->o.interval * (double)NS_PER_S),
+		.timeout_ns = (uint64_t)(r->o.timeout * (double)NS_PER_S),
 		.rate = r->o.rate,
 		.ttl = (uint8_t)r->o.ttl,
 		.syn = r->o.syn,
@@ -228,8 +229,8 @@ static int run_script(struct run *r, const struct wire *w, char *err, size_t err
 		.tsval_base = random_u32(),
 		.scripts = (const struct script *const *)r->scripts,
 		.nscripts = r->nscripts,
-		.tolerance_ns = (uint64_t)(r->o.tolerance_ms * 1e6),
-		.answer_timeout_ns = (uint64_t)(r->o.timeout * 1e9),
+		.tolerance_ns = (uint64_t)(r->o.tolerance_ms * (double)NS_PER_MS),
+		.answer_timeout_ns = (uint64_t)(r->o.timeout * (double)NS_PER_S),
 		.strict_options = r->o.strict_options,
 	};
 	if (r->guard == NULL)

@@ -8,9 +8,7 @@
 #include <stdio.h>
 
 #include "core/segment.h"
-
-#define NS_MS 1000000ull
-#define NS_S 1000000000ull
+#include "core/tcpconst.h"
 
 static double sec(uint64_t ns)
 {
@@ -71,7 +69,7 @@ void verdict_data_retrans(const uint64_t *t, size_t n, struct verdict *v)
 			return;
 		}
 	}
-	const char *floor = t[1] - t[0] + SYNACK_RETRANS_TOL_NS < NS_S
+	const char *floor = t[1] - t[0] + SYNACK_RETRANS_TOL_NS < NS_PER_S
 				    ? "; the first below RFC 6298 2.4's 1 s (a SHOULD; Linux's minimum is 200 ms)"
 				    : "";
 	if (n == 2)

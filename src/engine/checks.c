@@ -16,12 +16,11 @@
 #include <sys/socket.h>
 
 #include "core/segment.h"
+#include "core/tcpconst.h"
 #include "core/tcpopt.h"
 #include "engine/check_premise.h"
 #include "engine/checks_measure.h"
 
-#define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
 #define UNKNOWN_KIND 79 /* unassigned by IANA (RFC 9293 §3.1's kinds) */
 #define REQUEST "tcpshake conformance check\r\n"
 

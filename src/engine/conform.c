@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "core/segment.h"
+#include "core/tcpconst.h"
 #include "engine/check_premise.h"
 #include "engine/check_script.h"
 #include "engine/cx.h"
 
-#define NS_PER_MS 1000000ull
 
 /* What a port of the host does with a SYN: -1 error, 0 no answer, 1 RST,
  * 2 SYN-ACK (an open port: its half-open entry is freed at once). */
