@@ -58,15 +58,8 @@ static int syn_probe(struct cx *cx, uint16_t dport, const uint8_t *opt, uint8_t 
 	if (cx_send(cx, &s) < 0)
 		return -1;
 	int rc = first_answer(cx, s.sport, dport, r);
-	if (rc == 1 && (r->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK)) {
-		struct tx_segment rst;
-		memset(&rst, 0, sizeof(rst));
-		rst.sport = s.sport;
-		rst.dport = dport;
-		rst.seq = *iss + 1;
-		rst.flags = TCPF_RST;
-		cx_send(cx, &rst);
-	}
+	if (rc == 1 && (r->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK))
+		cx_release(cx, s.sport, dport, *iss);
 	return rc;
 }
 
@@ -321,13 +314,7 @@ static void run_synack_retrans(struct cx *cx, const char *data, struct verdict *
 		t[n++] = r.t_ns;
 		until = synack_retrans_watch_until(t, n);
 	}
-	struct tx_segment rst;
-	memset(&rst, 0, sizeof(rst));
-	rst.sport = s.sport;
-	rst.dport = s.dport;
-	rst.seq = s.seq + 1;
-	rst.flags = TCPF_RST;
-	cx_send(cx, &rst);
+	cx_release(cx, s.sport, s.dport, s.seq);
 	if (n == 0) {
 		v->result = CHECK_ERROR;
 		snprintf(v->detail, sizeof(v->detail), "no SYN-ACK at all");

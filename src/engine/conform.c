@@ -147,13 +147,7 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 	if (rc == 0 && (c.synack.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK)) {
 		/* A SYN-ACK, but a wrong one: the port is open, and synack-ack
 		 * will say what is wrong with it. Free the peer's entry. */
-		struct tx_segment s;
-		memset(&s, 0, sizeof(s));
-		s.sport = c.sport;
-		s.dport = c.dport;
-		s.seq = c.iss + 1;
-		s.flags = TCPF_RST;
-		cx_send(cx, &s);
+		cx_release(cx, c.sport, c.dport, c.iss);
 		if (cx->rtt_ns == 0)
 			cx->rtt_ns = 1000000; /* unknown: waits assume a short path */
 	} else if (rc == 0) {

@@ -308,6 +308,17 @@ void cx_abort(struct cx *cx, struct cx_conn *c)
 	cx_send_on(cx, c, TCPF_RST | TCPF_ACK, c->snd_nxt, c->rcv_nxt, NULL, 0);
 }
 
+void cx_release(struct cx *cx, uint16_t sport, uint16_t dport, uint32_t iss)
+{
+	struct tx_segment rst;
+	memset(&rst, 0, sizeof(rst));
+	rst.sport = sport;
+	rst.dport = dport;
+	rst.seq = iss + 1;
+	rst.flags = TCPF_RST;
+	cx_send(cx, &rst);
+}
+
 int cx_model(struct cx *cx, const struct cx_conn *c, enum conn_close close, struct connmodel *m)
 {
 	return ep_timeline_model(ep_of(cx), c->sport, c->dport, close, m);

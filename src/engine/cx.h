@@ -110,6 +110,9 @@ bool cx_take(struct cx *cx, struct cx_conn *c, const struct cx_pkt *p, uint32_t 
 int cx_data_acked(struct cx *cx, struct cx_conn *c, const char *data, uint64_t wait_ns);
 /* RST the connection (best effort), to leave nothing half-open. */
 void cx_abort(struct cx *cx, struct cx_conn *c);
+/* Free the half-open entry our SYN (ISN iss, from sport to dport) made at
+ * the peer: a bare RST at iss + 1 (best effort). */
+void cx_release(struct cx *cx, uint16_t sport, uint16_t dport, uint32_t iss);
 /* Run the script s against dport from a fresh source port, on cx's
  * endpoint (engine/script_run.h): the answer timeout is cx_answer_wait,
  * the tolerance tolerance_ns; the run's segments become the evidence. res
