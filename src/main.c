@@ -127,17 +127,42 @@ static int engine_fail(struct run *r, const char *err)
 	return fail(r, "%s", err);
 }
 
-/* The end of a connect, conform or script run: flush --pcap, then the error, the
- * format's own status (nagios), or 0 when all went well, else 1. */
-static int run_status(struct run *r, int rc, const char *err, bool all_good)
+/* The end of a run: flush --pcap, then the error, the format's own status
+ * (nagios), or 0 when all went well, else 1 (a target that could not be
+ * probed is not "all well"). tot, when the mode has port totals, gets the
+ * run-wide figures and goes out as the totals line / "run" record. */
+static int run_status(struct run *r, int rc, const char *err, bool all_good, struct run_event *tot)
 {
 	wire_live_flush(r->wl);
 	if (rc < 0)
 		return engine_fail(r, err);
+	if (tot != NULL) {
+		tot->hosts = r->hosts;
+		tot->errors = run_failed_ports(r);
+		tot->elapsed_s = (double)(clock_monotonic_ns() - r->started_ns) / (double)NS_PER_S;
+		output_run(r->out, tot);
+	}
 	int ns = output_end(r->out);
 	if (ns >= 0)
 		return ns;
-	return all_good ? 0 : EXIT_NOT_OPEN;
+	return all_good && r->nfailed == 0 ? 0 : EXIT_NOT_OPEN;
+}
+
+/* Each target that could not be probed (name, route): one line on stderr
+ * and its record in the output, before the first probe. */
+static void report_failures(struct run *r)
+{
+	for (size_t i = 0; i < r->nfailed; i++) {
+		const struct run_failure *f = &r->failed[i];
+		fprintf(stderr, "tcpshake: %s\n", f->message);
+		struct target_error_event e = {
+			.host = f->t.host,
+			.ports = f->t.ports.port,
+			.nports = f->t.ports.n,
+			.message = f->message,
+		};
+		output_target_error(r->out, &e);
+	}
 }
 
 /* Conform mode's run: exit 0 when every check passed or was skipped. */
@@ -164,7 +189,7 @@ static int run_conform(struct run *r, const struct wire *w, char *err, size_t er
 				"that need a connection will be skipped\n");
 	struct conform_result res;
 	int rc = conform_run(&cc, w, r->out, &stop_requested, &res, err, errlen);
-	return run_status(r, rc, err, res.failed == 0 && res.errors == 0 && !res.interrupted);
+	return run_status(r, rc, err, res.failed == 0 && res.errors == 0 && !res.interrupted, NULL);
 }
 
 /* Connect mode's run and its exit status: 0 only when every connection had
@@ -183,7 +208,15 @@ static int run_connect(struct run *r, const struct wire *w, char *err, size_t er
 	run_session_options(&r->o, &sc);
 	struct session_result res;
 	int rc = session_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
-	return run_status(r, rc, err, res.connections > 0 && res.good == res.connections);
+	struct run_event tot = {
+		.ports = res.ports,
+		.open = res.ports_open,
+		.closed = res.ports_closed,
+		.filtered = res.ports_filtered,
+		.sent = res.connections,
+		.received = res.answered,
+	};
+	return run_status(r, rc, err, res.connections > 0 && res.good == res.connections, &tot);
 }
 
 /* Syn mode's run: exit 0 when every target port was found open. */
@@ -212,7 +245,15 @@ static int run_syn(struct run *r, const struct wire *w, char *err, size_t errlen
 	if (dropped > 0)
 		fprintf(stderr, "tcpshake: warning: the capture dropped %lu frames; "
 				"some ports may be reported filtered wrongly (try --rate)\n", dropped);
-	return run_status(r, rc, err, res.ports_open == res.ports);
+	struct run_event tot = {
+		.ports = res.ports,
+		.open = res.ports_open,
+		.closed = res.ports_closed,
+		.filtered = res.ports_filtered,
+		.sent = res.sent,
+		.received = res.received,
+	};
+	return run_status(r, rc, err, res.ports_open == res.ports, &tot);
 }
 
 /* Script mode's run: exit 0 when every script passed against every target
@@ -238,7 +279,7 @@ static int run_script(struct run *r, const struct wire *w, char *err, size_t err
 				"may reset the connections\n");
 	struct script_mode_result res;
 	int rc = script_mode_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
-	int st = run_status(r, rc, err, res.failed == 0 && res.errors == 0 && !res.interrupted);
+	int st = run_status(r, rc, err, res.failed == 0 && res.errors == 0 && !res.interrupted, NULL);
 	/* A script that could not run is our side's error, not the peer's
 	 * failure (nagios says WARNING for it on its own). */
 	if (st == EXIT_NOT_OPEN && res.errors > 0 && r->o.out.format != OUT_NAGIOS)
@@ -317,7 +358,8 @@ static int usage_error(const struct options *o, int argc, char **argv, const cha
 }
 
 /* Everything before the first packet: targets, routes, source ports, the
- * privileged opens and the drop. Returns 0, or -1 with err. */
+ * privileged opens and the drop. Returns 0; 1 when no target could be
+ * probed (each failure already reported); or -1 with err. */
 static int prepare(struct run *r, const struct mode_def *m, char *err, size_t errlen)
 {
 	if (m->load != NULL && m->load(r, err, errlen) < 0)
@@ -325,8 +367,15 @@ static int prepare(struct run *r, const struct mode_def *m, char *err, size_t er
 	r->error_plain = false;
 	if (m->checks && run_select_checks(r, err, errlen) < 0)
 		return -1;
-	if (run_load_targets(r, err, errlen) < 0 || run_resolve_and_route(r, err, errlen) < 0)
+	if (run_load_targets(r, err, errlen) < 0)
 		return -1;
+	int rr = run_resolve_and_route(r, err, errlen);
+	if (rr < 0)
+		return -1;
+	report_failures(r);
+	if (rr > 0)
+		return 1;
+	output_plan(r->out, target_list_ports(&r->targets));
 	if (!priv_can_raw()) {
 		priv_missing_message(err, errlen);
 		return -1;
@@ -348,7 +397,7 @@ int main(int argc, char **argv)
 {
 	struct run r;
 	char err[1024];
-	int status;
+	int status, pr;
 
 	memset(&r, 0, sizeof(r));
 	portres_init(&r.ports);
@@ -380,13 +429,18 @@ int main(int argc, char **argv)
 		}
 	} else if (m == NULL) {
 		status = fail(&r, "-m %s: this build has no runner for it yet", r.o.out.mode_name);
-	} else if (prepare(&r, m, err, sizeof(err)) < 0) {
+	} else if ((pr = prepare(&r, m, err, sizeof(err))) < 0) {
 		status = fail(&r, "%s", err);
+	} else if (pr > 0) {
+		/* Every target failed, each said so: nothing was probed. */
+		int ns = output_end(r.out);
+		status = r.o.out.format == OUT_NAGIOS && ns >= 0 ? ns : EXIT_ERROR;
 	} else {
 		/* Wake-ups are timed to the microsecond; the default 50 us
 		 * slack is too loose. */
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 		install_signals();
+		r.started_ns = clock_monotonic_ns();
 		struct wire w;
 		wire_live_bind(r.wl, &w);
 		status = m->run(&r, &w, err, sizeof(err));

@@ -26,9 +26,18 @@
 #include "sys/portres.h"
 #include "sys/wire_live.h"
 
+/* A target the run could not probe (its name, its route). */
+struct run_failure {
+	struct target t; /* owned; t.addr is unset */
+	char message[256];
+};
+
 struct run {
 	struct options o;
 	struct target_list targets;
+	size_t hosts;                    /* distinct addresses among targets */
+	struct run_failure *failed;      /* targets left out, in the order given */
+	size_t nfailed;
 	struct netaddr *src;   /* per target: our source address (route or -S) */
 	uint16_t *mss;         /* per target: the MSS to offer (route MTU - headers) */
 	uint16_t *mtu;         /* per target: the route's MTU */
@@ -47,6 +56,7 @@ struct run {
 	bool error_plain;                /* err is a script's FILE:LINE:COL message: no prefix */
 	char capture_if[IF_NAMESIZE];
 	bool want4, want6;
+	uint64_t started_ns;             /* CLOCK_MONOTONIC when the mode began */
 };
 
 /* What a mode asks of the capture and the RST guard (main's mode table). */
@@ -64,8 +74,15 @@ int run_load_targets(struct run *r, char *err, size_t errlen);
 
 /* Resolve every target and ask the kernel for its route: source address,
  * MTU and MSS per target, and the interface to capture on ("any" when the
- * targets are on several). */
+ * targets are on several). A target whose name does not resolve or that
+ * has no route moves to r->failed, and the run goes on with the others.
+ * Returns 0 (some targets left, maybe some failed); 1 when every target
+ * failed (nothing to probe); -1 with err on our own error (-S invalid, no
+ * memory). */
 int run_resolve_and_route(struct run *r, char *err, size_t errlen);
+
+/* Target ports of r->failed. */
+size_t run_failed_ports(const struct run *r);
 
 /* Source ports syn mode needs so no probe reuses a 4-tuple the server may
  * still hold half-open. */

@@ -32,6 +32,35 @@ void run_free(struct run *r)
 	free(r->mss);
 	free(r->mtu);
 	target_list_free(&r->targets);
+	for (size_t i = 0; i < r->nfailed; i++) {
+		free(r->failed[i].t.host);
+		port_list_free(&r->failed[i].t.ports);
+	}
+	free(r->failed);
+}
+
+size_t run_failed_ports(const struct run *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nfailed; i++)
+		n += r->failed[i].t.ports.n;
+	return n;
+}
+
+/* Move target i out of the list into r->failed with why (the list keeps
+ * its order). The slot it leaves is filled by the ones after it. */
+static int fail_target(struct run *r, size_t i, const char *why)
+{
+	struct run_failure *v = realloc(r->failed, (r->nfailed + 1) * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	r->failed = v;
+	v[r->nfailed].t = r->targets.t[i];
+	snprintf(v[r->nfailed].message, sizeof(v[r->nfailed].message), "%s", why);
+	r->nfailed++;
+	memmove(&r->targets.t[i], &r->targets.t[i + 1], (r->targets.n - i - 1) * sizeof(r->targets.t[0]));
+	r->targets.n--;
+	return 0;
 }
 
 int run_load_targets(struct run *r, char *err, size_t errlen)
@@ -55,6 +84,12 @@ int run_load_targets(struct run *r, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (r->targets.n == 0 && r->o.target_file != NULL) {
+		/* Say which input was empty: a cron job's generated list may be. */
+		snprintf(err, errlen, "no targets in '%s' (it is empty, or only comments)",
+			 r->o.target_file);
+		return -1;
+	}
 	if (r->targets.n == 0) {
 		snprintf(err, errlen, "no target given (try 'tcpshake --help')");
 		return -1;
@@ -64,10 +99,13 @@ int run_load_targets(struct run *r, char *err, size_t errlen)
 
 /* Resolve every target, drop target ports named twice, and ask the kernel
  * for each route. All targets on one interface are captured there; targets
- * on several interfaces on "any". */
+ * on several interfaces on "any". A name that does not resolve, or an
+ * address with no route, is that target's failure, not the run's: one bad
+ * line of a target file must not silence the rest. */
 int run_resolve_and_route(struct run *r, char *err, size_t errlen)
 {
 	struct netaddr forced;
+	char why[256];
 	memset(&forced, 0, sizeof(forced));
 	if (r->o.source != NULL && netaddr_parse(r->o.source, &forced) < 0) {
 		snprintf(err, errlen, "invalid source address '%s'", r->o.source);
@@ -76,30 +114,32 @@ int run_resolve_and_route(struct run *r, char *err, size_t errlen)
 	int family = r->o.family;
 	if (family == AF_UNSPEC && forced.family != 0)
 		family = forced.family; /* -S picks the family names resolve to */
-	for (size_t i = 0; i < r->targets.n; i++) {
+	for (size_t i = 0; i < r->targets.n;) {
 		struct target *t = &r->targets.t[i];
-		if (target_resolve(t->host, family, &t->addr, err, errlen) < 0)
-			return -1;
+		if (target_resolve(t->host, family, &t->addr, why, sizeof(why)) == 0)
+			i++;
+		else if (fail_target(r, i, why) < 0)
+			goto oom;
 	}
 	/* A target port given twice ("h:80 h:80,443") is probed once: two
 	 * probes of it from one source port would leave the second unanswered
 	 * and read as filtered. Silent, as a repeated port in one list is. */
-	if (target_list_dedupe(&r->targets) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	r->src = calloc(r->targets.n, sizeof(*r->src));
-	r->mss = calloc(r->targets.n, sizeof(*r->mss));
-	r->mtu = calloc(r->targets.n, sizeof(*r->mtu));
-	if (r->src == NULL || r->mss == NULL || r->mtu == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < r->targets.n; i++) {
+	if (target_list_dedupe(&r->targets, &r->hosts) < 0)
+		goto oom;
+	size_t n = r->targets.n ? r->targets.n : 1, failed_before_routes = r->nfailed;
+	r->src = calloc(n, sizeof(*r->src));
+	r->mss = calloc(n, sizeof(*r->mss));
+	r->mtu = calloc(n, sizeof(*r->mtu));
+	if (r->src == NULL || r->mss == NULL || r->mtu == NULL)
+		goto oom;
+	for (size_t i = 0; i < r->targets.n;) {
 		struct target *t = &r->targets.t[i];
 		struct route rt;
-		if (route_lookup(&t->addr, r->o.iface, &forced, &rt, err, errlen) < 0)
-			return -1;
+		if (route_lookup(&t->addr, r->o.iface, &forced, &rt, why, sizeof(why)) < 0) {
+			if (fail_target(r, i, why) < 0)
+				goto oom;
+			continue;
+		}
 		r->src[i] = rt.src;
 		r->mtu[i] = (uint16_t)(rt.mtu < 0 ? 0 : rt.mtu > 65535 ? 65535 : rt.mtu);
 		/* Offer what the kernel would: MTU minus the IP and TCP headers. */
@@ -113,8 +153,15 @@ int run_resolve_and_route(struct run *r, char *err, size_t errlen)
 			snprintf(r->capture_if, sizeof(r->capture_if), "%s", rt.ifname);
 		else if (strcmp(r->capture_if, rt.ifname) != 0)
 			snprintf(r->capture_if, sizeof(r->capture_if), "any");
+		i++;
 	}
-	return 0;
+	/* Count hosts again when routes failed: nothing is dropped twice. */
+	if (r->nfailed > failed_before_routes && target_list_dedupe(&r->targets, &r->hosts) < 0)
+		goto oom;
+	return r->targets.n == 0 ? 1 : 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
 }
 
 /*

@@ -151,4 +151,26 @@ struct script_event {
 	size_t nsegs;
 };
 
+/* A target that could not be probed at all: its name did not resolve, or
+ * the kernel has no route to it (type "error" with "host"). The run goes on
+ * with the others; formats that report per port (prom) give each of ports
+ * a series. */
+struct target_error_event {
+	const char *host;          /* as the user wrote it */
+	const uint16_t *ports;     /* the ports it named */
+	size_t nports;
+	const char *message;       /* one line, no "tcpshake: " prefix */
+};
+
+/* The totals of a whole run (type "run"), given once before the end when
+ * more than one target port was probed or planned. */
+struct run_event {
+	size_t hosts;              /* targets probed */
+	size_t ports;              /* target ports probed */
+	size_t open, closed, filtered;
+	size_t errors;             /* target ports that could not be probed */
+	uint64_t sent, received;   /* probes (connect: connections) and their answers */
+	double elapsed_s;          /* from the first packet to the end */
+};
+
 #endif

@@ -537,6 +537,8 @@ static char *trim_line(char *line)
 	return line;
 }
 
+#define UTF8_BOM "\xEF\xBB\xBF"
+
 int targets_from_file(FILE *f, const char *default_ports, struct target_list *out, char *err,
 		      size_t errlen)
 {
@@ -568,7 +570,11 @@ int targets_from_file(FILE *f, const char *default_ports, struct target_list *ou
 			       lineno);
 			goto fail;
 		}
-		line = trim_line(buf);
+		line = buf;
+		/* Editors on Windows start a UTF-8 file with a byte order mark. */
+		if (lineno == 1 && strncmp(line, UTF8_BOM, strlen(UTF8_BOM)) == 0)
+			line += strlen(UTF8_BOM);
+		line = trim_line(line);
 		if (*line == '\0')
 			continue;
 		if (is_bare_ports(line)) {
@@ -659,12 +665,14 @@ static size_t dedupe_group(struct target_list *tl, const struct addr_order *ord,
 	return dropped;
 }
 
-long target_list_dedupe(struct target_list *tl)
+long target_list_dedupe(struct target_list *tl, size_t *hosts)
 {
 	struct addr_order *ord;
 	uint8_t *seen = NULL;
-	size_t dropped = 0, w = 0;
+	size_t dropped = 0, w = 0, groups = 0;
 
+	if (hosts != NULL)
+		*hosts = tl->n;
 	if (tl->n < 2)
 		return 0;
 	ord = malloc(tl->n * sizeof(*ord));
@@ -678,6 +686,7 @@ long target_list_dedupe(struct target_list *tl)
 	for (size_t lo = 0, hi; lo < tl->n; lo = hi) {
 		for (hi = lo + 1; hi < tl->n && netaddr_eq(&ord[hi].t->addr, &ord[lo].t->addr); hi++)
 			;
+		groups++;
 		/* One target alone: its own list is already free of repeats. */
 		if (hi - lo < 2)
 			continue;
@@ -689,6 +698,8 @@ long target_list_dedupe(struct target_list *tl)
 	}
 	free(seen);
 	free(ord);
+	if (hosts != NULL)
+		*hosts = groups;
 
 	/* Targets left with no port go; the rest keep their order. */
 	for (size_t i = 0; i < tl->n; i++) {

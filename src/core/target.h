@@ -56,7 +56,8 @@ int targets_from_args(char **args, size_t nargs, const char *default_ports,
 		      struct target_list *out, char *err, size_t errlen);
 
 /* Add targets read from f: one per line, '#' starts a comment, blank lines
- * skipped, surrounding whitespace (and the CR of CRLF) ignored; lines longer
+ * skipped, surrounding whitespace (and the CR of CRLF) ignored, and so is a
+ * UTF-8 byte order mark at the start; lines longer
  * than 4096 characters are an error, and so is a line that is only a port
  * list ("443": write HOST:PORTS). Line numbers appear in errors
  * ("line 3: ..."). out must be a valid list (zeroed, or filled by
@@ -80,9 +81,10 @@ int target_resolve(const char *host, int family, struct netaddr *out, char *err,
  * occurrence's order is kept. Two probes of one target port from one source
  * port would answer only the first, and the second would read as filtered.
  * Returns how many target ports were dropped, or -1 when out of memory
- * (the list is then unchanged).
+ * (the list is then unchanged). *hosts (unless NULL) gets the number of
+ * distinct addresses: "h:80 h:443" is one host.
  */
-long target_list_dedupe(struct target_list *tl);
+long target_list_dedupe(struct target_list *tl, size_t *hosts);
 
 /* Total target ports in the list. */
 size_t target_list_ports(const struct target_list *tl);

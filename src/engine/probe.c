@@ -492,6 +492,12 @@ static void summarize(struct engine *e)
 		s.bad_checksum = f->badck;
 		s.late = f->late;
 		e->res->ports++;
+		e->res->sent += f->sent;
+		e->res->received += f->received;
+		if (s.state == PORT_CLOSED)
+			e->res->ports_closed++;
+		else if (s.state == PORT_FILTERED)
+			e->res->ports_filtered++;
 		if (s.state == PORT_OPEN)
 			e->res->ports_open++;
 		else if (e->cfg->open_only)

@@ -44,6 +44,8 @@ struct probe_config {
 struct probe_result {
 	size_t ports;         /* target ports probed */
 	size_t ports_open;    /* whose summary state is open */
+	size_t ports_closed, ports_filtered;
+	uint64_t sent, received; /* probes, and probes answered, of every port */
 	int interrupted;      /* stopped by *stop */
 	unsigned long bad;    /* frames that failed to decode */
 };

@@ -624,7 +624,7 @@ static int one_connection(const struct session_config *cfg, struct endpoint *ep,
 	return c.failed ? -1 : 0;
 }
 
-static void summarize(struct flow *f, struct output *out)
+static void summarize(struct flow *f, struct output *out, struct session_result *res)
 {
 	struct summary_event s;
 	memset(&s, 0, sizeof(s));
@@ -636,6 +636,14 @@ static void summarize(struct flow *f, struct output *out)
 	s.loss_pct = f->made ? 100.0 * (double)(f->made - s.received) / (double)f->made : 0.0;
 	s.state = f->ok ? PORT_OPEN : f->refused ? PORT_CLOSED : PORT_FILTERED;
 	stats_summarize(&f->rtt, &s.rtt);
+	res->ports++;
+	res->answered += s.received;
+	if (s.state == PORT_OPEN)
+		res->ports_open++;
+	else if (s.state == PORT_CLOSED)
+		res->ports_closed++;
+	else
+		res->ports_filtered++;
 	output_summary(out, &s);
 }
 
@@ -702,7 +710,7 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 	ep_free(&ep);
 	for (size_t i = 0; i < nflows; i++) {
 		if (flows[i].made > 0)
-			summarize(&flows[i], out);
+			summarize(&flows[i], out, res);
 		stats_free(&flows[i].rtt);
 	}
 	free(flows);

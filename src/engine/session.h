@@ -46,6 +46,8 @@ struct session_config {
 struct session_result {
 	size_t connections;   /* attempted */
 	size_t good;          /* handshake ok and teardown conformant */
+	size_t ports, ports_open, ports_closed, ports_filtered; /* target ports, by handshakes */
+	uint64_t answered;    /* connections the peer answered (SYN-ACK, RST, ICMP) */
 	int interrupted;
 	unsigned long bad;    /* frames that failed to decode */
 };

@@ -537,6 +537,37 @@ static void json_error(struct output *o, const char *message)
 	end_line(f);
 }
 
+/* {"type":"error","host":..,"message":..}: a target the run could not
+ * probe; the ports it named follow, so a consumer can match it to its
+ * inventory. */
+static void json_target_error(struct output *o, const struct target_error_event *e)
+{
+	FILE *f = o->out;
+
+	fputs("{\"type\":\"error\"", f);
+	put_key(f, "host");
+	put_str(f, e->host);
+	put_key(f, "message");
+	put_str(f, e->message);
+	put_key(f, "ports");
+	fputc('[', f);
+	for (size_t i = 0; i < e->nports; i++)
+		fprintf(f, "%s%u", i ? "," : "", (unsigned)e->ports[i]);
+	fputc(']', f);
+	end_line(f);
+}
+
+static void json_run(struct output *o, const struct run_event *e)
+{
+	FILE *f = o->out;
+
+	fprintf(f, "{\"type\":\"run\",\"hosts\":%zu,\"ports\":%zu,\"open\":%zu,\"closed\":%zu,"
+		   "\"filtered\":%zu,\"errors\":%zu,\"sent\":%llu,\"received\":%llu,\"elapsed_s\":%.3f",
+		e->hosts, e->ports, e->open, e->closed, e->filtered, e->errors,
+		(unsigned long long)e->sent, (unsigned long long)e->received, e->elapsed_s);
+	end_line(f);
+}
+
 static int json_end(struct output *o)
 {
 	return -1;
@@ -552,5 +583,7 @@ const struct out_ops out_json_ops = {
 	.check = json_check,
 	.script = json_script,
 	.error = json_error,
+	.target_error = json_target_error,
+	.run = json_run,
 	.end = json_end,
 };

@@ -11,7 +11,9 @@
  * the teardowns weigh in too: a deviant one makes its port CRITICAL (the
  * peer broke the RFC 9293 close), an incomplete one WARNING (the close did
  * not finish in time, which a slow peer can cause), the deviation codes in
- * the text. A runtime error makes the whole check UNKNOWN.
+ * the text. A target that could not be probed (its name, its route) makes
+ * the check at least WARNING, named in the text; UNKNOWN only when no
+ * target could be probed. A runtime error makes the whole check UNKNOWN.
  */
 #include "config.h"
 
@@ -323,6 +325,28 @@ static int nagios_end_scripts(struct output *o)
 	return (int)st;
 }
 
+/* ", 2 targets not probed: cannot resolve 'x': ...; ..." (at most
+ * NAGIOS_LIST_MAX named). */
+static void put_failed(FILE *f, const struct out_kept_list *l)
+{
+	if (l->nfailed == 0)
+		return;
+	fprintf(f, ", %zu target%s not probed: ", l->nfailed, l->nfailed == 1 ? "" : "s");
+	for (size_t i = 0; i < l->nfailed; i++) {
+		if (i == NAGIOS_LIST_MAX) {
+			fputs("; ...", f);
+			break;
+		}
+		fprintf(f, "%s%s", i ? "; " : "", l->failed[i].message);
+	}
+}
+
+static void nagios_target_error(struct output *o, const struct target_error_event *e)
+{
+	struct nagios *n = o->state;
+	(void)out_kept_failed(&n->kept, e); /* a loss sets kept.lost: UNKNOWN at the end */
+}
+
 static int nagios_end(struct output *o)
 {
 	struct nagios *n = o->state;
@@ -340,6 +364,8 @@ static int nagios_end(struct output *o)
 		const char *why = "out of memory";
 		if (n->error != NULL)
 			why = n->error;
+		else if (n->kept.n == 0 && n->kept.nfailed > 0)
+			why = n->kept.failed[0].message; /* nothing could be probed */
 		else if (n->kept.n == 0 && !n->kept.lost && !n->error_oom)
 			why = "no target port was probed";
 		fprintf(f, "TCPSHAKE UNKNOWN - %s\n", why);
@@ -351,11 +377,16 @@ static int nagios_end(struct output *o)
 		if (s > st)
 			st = s;
 	}
+	/* Some targets probed, some not: the probed ones decide, but a target
+	 * that could not be probed is at least a WARNING, never hidden. */
+	if (n->kept.nfailed > 0 && st < NAGIOS_WARNING)
+		st = NAGIOS_WARNING;
 	fprintf(f, "TCPSHAKE %s - ", status_names[st]);
 	if (n->kept.n == 1)
 		put_text_one(f, &n->kept.v[0]);
 	else
 		put_text_many(f, &n->kept);
+	put_failed(f, &n->kept);
 	fputs(" |", f);
 	for (size_t i = 0; i < n->kept.n; i++) {
 		fputc(' ', f);
@@ -376,5 +407,6 @@ const struct out_ops out_nagios_ops = {
 	.check = nagios_check,
 	.script = nagios_script,
 	.error = nagios_error,
+	.target_error = nagios_target_error,
 	.end = nagios_end,
 };

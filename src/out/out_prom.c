@@ -230,6 +230,28 @@ static int prom_end_scripts(struct output *o)
 	return -1;
 }
 
+/* A target that could not be probed (its name, its route) keeps its
+ * tcpshake_up series at 0, with an empty addr, and a comment saying why:
+ * a textfile collector must not silently lose the series. */
+static void put_failed_up(FILE *f, const struct out_kept_list *l)
+{
+	for (size_t i = 0; i < l->nfailed; i++) {
+		const struct out_failed *k = &l->failed[i];
+		fprintf(f, "# tcpshake error: %s\n", k->message);
+		for (size_t pi = 0; pi < k->nports; pi++) {
+			fputs("tcpshake_up{host=", f);
+			put_label_value(f, k->host);
+			fprintf(f, ",addr=\"\",port=\"%u\"} 0\n", (unsigned)k->ports[pi]);
+		}
+	}
+}
+
+static void prom_target_error(struct output *o, const struct target_error_event *e)
+{
+	struct prom *p = o->state;
+	(void)out_kept_failed(&p->kept, e); /* a loss sets kept.lost, reported at the end */
+}
+
 static int prom_end(struct output *o)
 {
 	struct prom *p = o->state;
@@ -244,9 +266,9 @@ static int prom_end(struct output *o)
 		put_comment_error(f, "out of memory");
 		return -1;
 	}
-	if (l->n == 0 && p->nscripts > 0)
+	if (l->n == 0 && l->nfailed == 0 && p->nscripts > 0)
 		return prom_end_scripts(o);
-	if (l->n == 0)
+	if (l->n == 0 && l->nfailed == 0)
 		return p->nchecks > 0 ? prom_end_checks(o) : -1;
 	for (size_t i = 0; i < l->n; i++)
 		any_rtt |= has_rtt(&l->v[i].e);
@@ -256,6 +278,9 @@ static int prom_end(struct output *o)
 		put_series(f, "tcpshake_up", &l->v[i].e, NULL, NULL);
 		fprintf(f, "%d\n", l->v[i].e.state == PORT_OPEN);
 	}
+	put_failed_up(f, l);
+	if (l->n == 0)
+		return -1;
 
 	put_family(f, "tcpshake_port_state", "gauge", "Port state: 1 for the state seen, 0 for the others.");
 	for (size_t i = 0; i < l->n; i++)
@@ -346,5 +371,6 @@ const struct out_ops out_prom_ops = {
 	.check = prom_check,
 	.script = prom_script,
 	.error = prom_error,
+	.target_error = prom_target_error,
 	.end = prom_end,
 };

@@ -81,10 +81,36 @@ static void text_probe(struct output *o, const struct probe_event *e)
 	fflush(f);
 }
 
+/* A run of many ports: one line a port, `ADDR:PORT STATE: N probes sent,
+ * ...`; a run of one probe a port has said it all on the probe line
+ * already, so only -q (which hides probe lines) prints it. */
+static void text_summary_compact(struct output *o, const struct summary_event *e)
+{
+	char ap[OUT_ADDRPORT_LEN];
+	FILE *f = o->out;
+
+	if (e->sent <= 1 && !o->cfg.quiet)
+		return;
+	if (!o->compact_started && !o->cfg.quiet)
+		fputc('\n', f);
+	o->compact_started = true;
+	fprintf(f, "%s %s: %u %s, %u answered, %.1f%% loss", out_addr_port(&e->addr, e->port, ap, sizeof(ap)),
+		port_state_name(e->state), (unsigned)e->sent,
+		out_is_connect(o) ? "connections" : "probes sent", (unsigned)e->received, e->loss_pct);
+	if (e->rtt.n > 0)
+		fprintf(f, ", rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms", e->rtt.min, e->rtt.avg,
+			e->rtt.max, e->rtt.mdev);
+	fputc('\n', f);
+}
+
 static void text_summary(struct output *o, const struct summary_event *e)
 {
 	FILE *f = o->out;
 
+	if (o->plan_ports > OUTPUT_BLOCKS_MAX) {
+		text_summary_compact(o, e);
+		return;
+	}
 	if (!o->cfg.quiet)
 		fputc('\n', f);
 	fprintf(f, "--- %s port %u tcpshake statistics ---\n", e->host, (unsigned)e->port);
@@ -104,6 +130,17 @@ static void text_summary(struct output *o, const struct summary_event *e)
 		fprintf(f, "rtt p50/p90/p99 = %.3f/%.3f/%.3f ms\n", e->rtt.p50, e->rtt.p90, e->rtt.p99);
 	}
 	/* No flush: summaries come in one burst at the end; output_end flushes. */
+}
+
+/* The run's totals, as nmap ends a scan:
+ * `65535 ports on 1 host: 7 open, 65526 closed, 2 filtered, 0 errors in 2.31 s`. */
+static void text_run(struct output *o, const struct run_event *e)
+{
+	FILE *f = o->out;
+
+	fprintf(f, "\n%zu port%s on %zu host%s: %zu open, %zu closed, %zu filtered, %zu error%s in %.2f s\n",
+		e->ports, e->ports == 1 ? "" : "s", e->hosts, e->hosts == 1 ? "" : "s", e->open, e->closed,
+		e->filtered, e->errors, e->errors == 1 ? "" : "s", e->elapsed_s);
 }
 
 static void text_session(struct output *o, const struct session_event *e)
@@ -272,5 +309,6 @@ const struct out_ops out_text_ops = {
 	.check = text_check,
 	.script = text_script,
 	.error = text_error,
+	.run = text_run,
 	.end = text_end,
 };

@@ -127,6 +127,29 @@ void output_error(struct output *o, const char *message)
 		o->ops->error(o, message != NULL ? message : "unknown error");
 }
 
+void output_plan(struct output *o, size_t ports)
+{
+	o->plan_ports = ports;
+}
+
+void output_target_error(struct output *o, const struct target_error_event *e)
+{
+	if (o->ended)
+		return;
+	o->target_errors++;
+	if (o->ops->target_error != NULL)
+		o->ops->target_error(o, e);
+}
+
+void output_run(struct output *o, const struct run_event *e)
+{
+	/* One port's own summary already is the whole story. */
+	if (o->ended || (e->ports + e->errors <= 1 && o->plan_ports <= 1))
+		return;
+	if (o->ops->run != NULL)
+		o->ops->run(o, e);
+}
+
 int output_end(struct output *o)
 {
 	if (!o->ended) {
@@ -277,8 +300,46 @@ int out_kept_session(struct out_kept_list *l, const struct session_event *e)
 	return 0;
 }
 
+int out_kept_failed(struct out_kept_list *l, const struct target_error_event *e)
+{
+	if (l->nfailed == l->failedcap) {
+		size_t cap = l->failedcap ? l->failedcap * 2 : 4;
+		struct out_failed *v = realloc(l->failed, cap * sizeof(*v));
+		if (v == NULL) {
+			l->lost = true;
+			return -1;
+		}
+		l->failed = v;
+		l->failedcap = cap;
+	}
+	struct out_failed *k = &l->failed[l->nfailed];
+	k->host = strdup(e->host);
+	k->message = out_one_line(e->message);
+	k->ports = malloc((e->nports ? e->nports : 1) * sizeof(*k->ports));
+	k->nports = e->nports;
+	if (k->host == NULL || k->message == NULL || k->ports == NULL) {
+		free(k->host);
+		free(k->message);
+		free(k->ports);
+		l->lost = true;
+		return -1;
+	}
+	if (e->nports > 0)
+		memcpy(k->ports, e->ports, e->nports * sizeof(*k->ports));
+	l->nfailed++;
+	return 0;
+}
+
 void out_kept_free(struct out_kept_list *l)
 {
+	for (size_t i = 0; i < l->nfailed; i++) {
+		free(l->failed[i].host);
+		free(l->failed[i].message);
+		free(l->failed[i].ports);
+	}
+	free(l->failed);
+	l->failed = NULL;
+	l->nfailed = l->failedcap = 0;
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i].host);
 	free(l->v);

@@ -36,6 +36,18 @@ void output_session(struct output *o, const struct session_event *e);
 void output_check(struct output *o, const struct check_event *e);
 /* One script run of script mode against one target port. */
 void output_script(struct output *o, const struct script_event *e);
+/* Before the run: how many target ports it will probe. Text prints one
+ * compact line per port, not a statistics block, above OUTPUT_BLOCKS_MAX. */
+#define OUTPUT_BLOCKS_MAX 16
+void output_plan(struct output *o, size_t ports);
+/* A target that could not be probed (name, route); the run goes on. JSON
+ * emits {"type":"error","host":..}, prom tcpshake_up 0 for each port, nagios
+ * names it; text prints nothing (main prints the line on stderr). */
+void output_target_error(struct output *o, const struct target_error_event *e);
+/* The run's totals, once, before output_end: text prints the totals line,
+ * JSON the "run" record. Ignored when the run probed at most one target
+ * port and had no target error. */
+void output_run(struct output *o, const struct run_event *e);
 /* A runtime error; JSON emits {"type":"error"}; text prints nothing (main prints to stderr). */
 void output_error(struct output *o, const char *message);
 /* Finish. Returns the exit status the format dictates: for nagios the

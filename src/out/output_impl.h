@@ -36,6 +36,10 @@ struct out_ops {
 	/* One script run (script mode); NULL: the format ignores it. */
 	void (*script)(struct output *o, const struct script_event *e);
 	void (*error)(struct output *o, const char *message);
+	/* A target that could not be probed; NULL: the format ignores it. */
+	void (*target_error)(struct output *o, const struct target_error_event *e);
+	/* The run's totals; NULL: the format ignores them. */
+	void (*run)(struct output *o, const struct run_event *e);
 	/* Print what was gathered; the status output_end returns. */
 	int (*end)(struct output *o);
 };
@@ -47,6 +51,9 @@ struct output {
 	void *state;              /* the formatter's own */
 	bool ended;               /* output_end ran: later calls do nothing */
 	bool multi_port;          /* the current target has several ports (text: one header) */
+	size_t plan_ports;        /* target ports the run will probe (output_plan) */
+	size_t target_errors;     /* targets reported by output_target_error */
+	bool compact_started;     /* text: the first compact summary line is out */
 	int end_status;           /* what it returned */
 	size_t checks[4];         /* conform: checks by result (enum check_result), all ports */
 	size_t port_checks[4];    /* the same for the current target port */
@@ -100,9 +107,19 @@ struct out_pending_td {
 	struct out_teardown td;
 };
 
+/* A target that could not be probed, kept until output_end (all owned). */
+struct out_failed {
+	char *host;
+	char *message; /* made one line (out_one_line) */
+	uint16_t *ports;
+	size_t nports;
+};
+
 struct out_kept_list {
 	struct out_kept *v;
 	size_t n, cap;
+	struct out_failed *failed; /* targets that could not be probed */
+	size_t nfailed, failedcap;
 	struct out_pending_td *pend; /* sessions come before their summary */
 	size_t npend, pendcap;
 	bool lost; /* a summary or session could not be kept (no memory) */
@@ -114,6 +131,8 @@ int out_kept_add(struct out_kept_list *l, const struct summary_event *e);
 /* Fold one session's teardown into its target port's; 0, or -1 on no
  * memory (then lost is set). */
 int out_kept_session(struct out_kept_list *l, const struct session_event *e);
+/* Keep a copy of a target error; 0, or -1 on no memory (then lost is set). */
+int out_kept_failed(struct out_kept_list *l, const struct target_error_event *e);
 void out_kept_free(struct out_kept_list *l);
 
 /* Copy of s for one line of text: control characters become spaces, and

@@ -10,4 +10,8 @@
 /* CLOCK_REALTIME in ns: the clock pcap stamps captured packets with. */
 uint64_t clock_realtime_ns(void);
 
+/* CLOCK_MONOTONIC in ns: for how long a whole run took, which a clock
+ * step must not bend. */
+uint64_t clock_monotonic_ns(void);
+
 #endif

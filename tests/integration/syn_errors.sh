@@ -42,7 +42,7 @@ assert_exit 3 in_cli "$TCPSHAKE" --format nagios -c 1 no-such-host.invalid
 assert_match "^TCPSHAKE UNKNOWN - cannot resolve" "$OUT" "nagios UNKNOWN for a name"
 # JSON: runtime errors also come as an error record.
 assert_exit 2 in_cli "$TCPSHAKE" --json -c 1 no-such-host.invalid
-assert_match '^\{"type":"error","message":"cannot resolve' "$OUT" "JSON error record"
+assert_match '^\{"type":"error","host":"no-such-host.invalid","message":"cannot resolve' "$OUT" "JSON error record"
 # Targets from a file with comments, and from stdin.
 printf '# lab\n%s:1  # closed\n\n' "$LAB_SRV4" >"$TMPD/targets"
 assert_exit 1 in_cli "$TCPSHAKE" -q -c 1 -W 0.5 -f "$TMPD/targets"

@@ -428,7 +428,7 @@ static void test_dedupe(void **state)
 	/* The case: the same target port twice is probed once. */
 	char *a1[] = { "10.77.0.2:80", "10.77.0.2:80" };
 	resolved(a1, 2, &tl);
-	assert_int_equal(target_list_dedupe(&tl), 1);
+	assert_int_equal(target_list_dedupe(&tl, NULL), 1);
 	assert_int_equal(tl.n, 1);
 	ASSERT_PORTS(&tl.t[0].ports, 80);
 	target_list_free(&tl);
@@ -436,7 +436,7 @@ static void test_dedupe(void **state)
 	/* HOST:80 HOST:80,443: the second keeps only what is new. */
 	char *a2[] = { "10.77.0.2:80", "10.77.0.2:80,443" };
 	resolved(a2, 2, &tl);
-	assert_int_equal(target_list_dedupe(&tl), 1);
+	assert_int_equal(target_list_dedupe(&tl, NULL), 1);
 	assert_int_equal(tl.n, 2);
 	ASSERT_PORTS(&tl.t[0].ports, 80);
 	ASSERT_PORTS(&tl.t[1].ports, 443);
@@ -448,7 +448,9 @@ static void test_dedupe(void **state)
 	char *a3[] = { "::1", "[::1]:22,80", "10.0.0.1:80,22", "10.0.0.2:80",
 		       "[0:0::1]:80,8080", "10.0.0.1:22-23" };
 	resolved(a3, 6, &tl);
-	assert_int_equal(target_list_dedupe(&tl), 1 + 1 + 1);
+	size_t hosts = 0;
+	assert_int_equal(target_list_dedupe(&tl, &hosts), 1 + 1 + 1);
+	assert_int_equal(hosts, 3); /* ::1, 10.0.0.1, 10.0.0.2 */
 	assert_int_equal(tl.n, 6);
 	ASSERT_PORTS(&tl.t[0].ports, 80);
 	ASSERT_PORTS(&tl.t[1].ports, 22);
@@ -461,7 +463,7 @@ static void test_dedupe(void **state)
 	/* A target with nothing new goes; the order of the rest stays. */
 	char *a4[] = { "10.0.0.1:1-3", "10.0.0.2", "10.0.0.1:2", "10.0.0.3", "10.0.0.2:80" };
 	resolved(a4, 5, &tl);
-	assert_int_equal(target_list_dedupe(&tl), 2);
+	assert_int_equal(target_list_dedupe(&tl, NULL), 2);
 	assert_int_equal(tl.n, 3);
 	assert_string_equal(tl.t[0].host, "10.0.0.1");
 	assert_string_equal(tl.t[1].host, "10.0.0.2");
@@ -471,7 +473,8 @@ static void test_dedupe(void **state)
 	/* Nothing repeated: nothing changes. */
 	char *a5[] = { "10.0.0.1:80", "10.0.0.1:443", "10.0.0.2:80" };
 	resolved(a5, 3, &tl);
-	assert_int_equal(target_list_dedupe(&tl), 0);
+	assert_int_equal(target_list_dedupe(&tl, &hosts), 0);
+	assert_int_equal(hosts, 2);
 	assert_int_equal(target_list_ports(&tl), 3);
 	target_list_free(&tl);
 }
@@ -526,6 +529,22 @@ static void test_file_basic(void **state)
 	assert_int_equal(tl.n, 0);
 	assert_int_equal(FROM_TEXT("# nothing\n\n   \n", NULL, &tl, err), 0);
 	assert_int_equal(tl.n, 0);
+	target_list_free(&tl);
+}
+
+static void test_file_bom_and_crlf(void **state)
+{
+	/* Notepad's way: a byte order mark, then CRLF lines. */
+	static const char text[] = "\xEF\xBB\xBF" "10.0.0.1:22\r\n# c\r\n10.0.0.2\r\n";
+	struct target_list tl = { 0 };
+	char err[ERRBUF];
+
+	assert_int_equal(FROM_TEXT(text, "80", &tl, err), 0);
+	assert_int_equal(tl.n, 2);
+	assert_string_equal(tl.t[0].host, "10.0.0.1");
+	ASSERT_PORTS(&tl.t[0].ports, 22);
+	assert_string_equal(tl.t[1].host, "10.0.0.2");
+	ASSERT_PORTS(&tl.t[1].ports, 80);
 	target_list_free(&tl);
 }
 
@@ -702,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_args_errors),
 		cmocka_unit_test(test_dedupe),
 		cmocka_unit_test(test_file_basic),
+		cmocka_unit_test(test_file_bom_and_crlf),
 		cmocka_unit_test(test_file_appends),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_file_long_lines),

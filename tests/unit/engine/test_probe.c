@@ -207,6 +207,11 @@ static void test_states(void **state)
 	run_probe(&r, "192.0.2.10", "80-83", 1, NULL);
 	assert_int_equal(r.res.ports, 4);
 	assert_int_equal(r.res.ports_open, 1);
+	/* The run's totals: an ICMP error is an answer of a filtered port. */
+	assert_int_equal(r.res.ports_closed, 1);
+	assert_int_equal(r.res.ports_filtered, 2);
+	assert_int_equal(r.res.sent, 4);
+	assert_int_equal(r.res.received, 3);
 	assert_non_null(line_with(r.out, "\"port\":81,\"seq\":1", 0, b, sizeof(b)));
 	assert_non_null(strstr(b, "\"state\":\"closed\",\"reply\":\"RA\""));
 	assert_non_null(line_with(r.out, "\"port\":82,\"seq\":1", 0, b, sizeof(b)));
@@ -232,6 +237,9 @@ static void test_open_only_reports_open_ports(void **state)
 	run_probe_open(&r, "192.0.2.10", "80-82");
 	assert_int_equal(r.res.ports, 3);
 	assert_int_equal(r.res.ports_open, 1);
+	/* --open hides the others from the output, not from the totals. */
+	assert_int_equal(r.res.ports_closed, 1);
+	assert_int_equal(r.res.ports_filtered, 1);
 	assert_non_null(line_with(r.out, "\"type\":\"summary\"", 0, b, sizeof(b)));
 	assert_non_null(strstr(b, "\"port\":80"));
 	assert_null(line_with(r.out, "\"type\":\"summary\"", 1, b, sizeof(b)));

@@ -242,6 +242,9 @@ static void test_active_close_with_data(void **state)
 	assert_int_equal(r.res.connections, 1);
 	assert_int_equal(r.res.good, 1);
 	assert_int_equal(r.res.interrupted, 0);
+	assert_int_equal(r.res.ports, 1);
+	assert_int_equal(r.res.ports_open, 1);
+	assert_int_equal(r.res.answered, 1);
 	run_free(&r);
 }
 
@@ -293,6 +296,8 @@ static void test_short_timeout_syn_rto(void **state)
 	assert_field(r.line, "rtt_ms", "null");
 	assert_field(r.line, "teardown", "\"none\"");
 	assert_int_equal(r.res.good, 0);
+	assert_int_equal(r.res.ports_filtered, 1);
+	assert_int_equal(r.res.answered, 0);
 	const char *sum = strstr(r.out, "{\"type\":\"summary\"");
 	assert_non_null(sum);
 	assert_non_null(jfield(sum, "state", b, sizeof(b)));

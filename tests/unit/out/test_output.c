@@ -23,56 +23,7 @@
 #include <cmocka.h>
 
 #include "out/output.h"
-
-/* --- harness ---------------------------------------------------------------- */
-
-struct mem {
-	char *buf;
-	size_t len;
-	FILE *f;
-};
-
-static struct output *start(struct mem *m, const struct output_config *cfg)
-{
-	m->buf = NULL;
-	m->len = 0;
-	m->f = open_memstream(&m->buf, &m->len);
-	assert_non_null(m->f);
-	struct output *o = output_new(cfg, m->f);
-	assert_non_null(o);
-	return o;
-}
-
-/* output_end, output_free, close: the status output_end returned. */
-static int finish(struct mem *m, struct output *o)
-{
-	int st = output_end(o);
-	output_free(o);
-	assert_int_equal(fclose(m->f), 0);
-	return st;
-}
-
-static void check(struct mem *m, const char *want)
-{
-	assert_string_equal(m->buf, want);
-	free(m->buf);
-}
-
-static struct output_config cfg_of(enum out_format fmt)
-{
-	struct output_config c;
-	memset(&c, 0, sizeof(c));
-	c.format = fmt;
-	c.mode_name = "syn";
-	return c;
-}
-
-static struct netaddr A(const char *s)
-{
-	struct netaddr a;
-	assert_int_equal(netaddr_parse(s, &a), 0);
-	return a;
-}
+#include "outmem.h"
 
 #define FL_SA (TCPF_SYN | TCPF_ACK)
 #define FL_RA (TCPF_RST | TCPF_ACK)
@@ -135,21 +86,6 @@ static struct probe_event icmp_reply(const char *host, const char *addr, uint16_
 	e.ttl = ttl;
 	e.rtt_ms = rtt;
 	return e;
-}
-
-static struct summary_event summary(const char *host, const char *addr, uint16_t port, uint32_t sent,
-				    uint32_t received, enum port_state st)
-{
-	struct summary_event s;
-	memset(&s, 0, sizeof(s));
-	s.host = host;
-	s.addr = A(addr);
-	s.port = port;
-	s.sent = sent;
-	s.received = received;
-	s.loss_pct = sent ? 100.0 * (double)(sent - received) / (double)sent : 0.0;
-	s.state = st;
-	return s;
 }
 
 static struct stats_summary rtt_of(size_t n, double min, double avg, double max, double mdev, double p50,
