@@ -257,18 +257,37 @@ static void put_text_many(FILE *f, const struct out_kept_list *l)
 	put_teardowns_many(f, l);
 }
 
+/* ", 2 targets not probed: cannot resolve 'x': ...; ..." (at most
+ * NAGIOS_LIST_MAX named). */
+static void put_failed(FILE *f, const struct out_kept_list *l)
+{
+	if (l->nfailed == 0)
+		return;
+	fprintf(f, ", %zu target%s not probed: ", l->nfailed, l->nfailed == 1 ? "" : "s");
+	for (size_t i = 0; i < l->nfailed; i++) {
+		if (i == NAGIOS_LIST_MAX) {
+			fputs("; ...", f);
+			break;
+		}
+		fprintf(f, "%s%s", i ? "; " : "", l->failed[i].message);
+	}
+}
+
 /* Conform mode: CRITICAL when a check failed, WARNING when one could not
- * run (error), else OK; the failed ids in the text, counts as perfdata. */
+ * run (error) or a target could not be probed, else OK; the failed ids in the text, counts as perfdata. */
 static int nagios_end_checks(struct output *o)
 {
 	struct nagios *n = o->state;
 	FILE *f = o->out;
 	size_t *c = o->checks;
-	enum nagios_status st = c[CHECK_FAIL] ? NAGIOS_CRITICAL : c[CHECK_ERROR] ? NAGIOS_WARNING
-									     : NAGIOS_OK;
-	fprintf(f, "TCPSHAKE %s - %zu checks: %zu passed, %zu failed, %zu skipped, %zu errors%s%s |",
+	enum nagios_status st = c[CHECK_FAIL]				? NAGIOS_CRITICAL
+				: c[CHECK_ERROR] || n->kept.nfailed ? NAGIOS_WARNING
+								     : NAGIOS_OK;
+	fprintf(f, "TCPSHAKE %s - %zu checks: %zu passed, %zu failed, %zu skipped, %zu errors%s%s",
 		status_names[st], c[0] + c[1] + c[2] + c[3], c[CHECK_PASS], c[CHECK_FAIL],
 		c[CHECK_SKIP], c[CHECK_ERROR], n->failed_ids[0] ? ": " : "", n->failed_ids);
+	put_failed(f, &n->kept);
+	fputs(" |", f);
 	fprintf(f, " passed=%zu failed=%zu skipped=%zu errors=%zu\n", c[CHECK_PASS], c[CHECK_FAIL],
 		c[CHECK_SKIP], c[CHECK_ERROR]);
 	fflush(f);
@@ -307,38 +326,24 @@ static void nagios_script(struct output *o, const struct script_event *e)
 }
 
 /* Script mode: CRITICAL when a script failed, WARNING when one could not
- * run (error), else OK; the failing FILE:LINEs in the text. */
+ * run (error) or a target could not be probed, else OK; the failing FILE:LINEs in the text. */
 static int nagios_end_scripts(struct output *o)
 {
 	struct nagios *n = o->state;
 	FILE *f = o->out;
 	size_t *c = o->scripts;
-	enum nagios_status st = c[SCRIPT_OUTCOME_FAIL]	  ? NAGIOS_CRITICAL
-				: c[SCRIPT_OUTCOME_ERROR] ? NAGIOS_WARNING
-							  : NAGIOS_OK;
-	fprintf(f, "TCPSHAKE %s - %zu scripts: %zu passed, %zu failed, %zu errors%s%s |", status_names[st],
+	enum nagios_status st = c[SCRIPT_OUTCOME_FAIL]			   ? NAGIOS_CRITICAL
+				: c[SCRIPT_OUTCOME_ERROR] || n->kept.nfailed ? NAGIOS_WARNING
+									       : NAGIOS_OK;
+	fprintf(f, "TCPSHAKE %s - %zu scripts: %zu passed, %zu failed, %zu errors%s%s", status_names[st],
 		out_scripts_total(o), c[SCRIPT_OUTCOME_PASS], c[SCRIPT_OUTCOME_FAIL],
 		c[SCRIPT_OUTCOME_ERROR], n->failed_ids[0] ? ": " : "", n->failed_ids);
+	put_failed(f, &n->kept);
+	fputs(" |", f);
 	fprintf(f, " passed=%zu failed=%zu errors=%zu\n", c[SCRIPT_OUTCOME_PASS], c[SCRIPT_OUTCOME_FAIL],
 		c[SCRIPT_OUTCOME_ERROR]);
 	fflush(f);
 	return (int)st;
-}
-
-/* ", 2 targets not probed: cannot resolve 'x': ...; ..." (at most
- * NAGIOS_LIST_MAX named). */
-static void put_failed(FILE *f, const struct out_kept_list *l)
-{
-	if (l->nfailed == 0)
-		return;
-	fprintf(f, ", %zu target%s not probed: ", l->nfailed, l->nfailed == 1 ? "" : "s");
-	for (size_t i = 0; i < l->nfailed; i++) {
-		if (i == NAGIOS_LIST_MAX) {
-			fputs("; ...", f);
-			break;
-		}
-		fprintf(f, "%s%s", i ? "; " : "", l->failed[i].message);
-	}
 }
 
 static void nagios_target_error(struct output *o, const struct target_error_event *e)

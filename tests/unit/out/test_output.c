@@ -1135,6 +1135,17 @@ static void test_nagios_checks(void **state)
 	assert_int_equal(finish(&m, o), 2);
 	check(&m, "TCPSHAKE CRITICAL - 2 checks: 1 passed, 1 failed, 0 skipped, 0 errors: synack-ack | "
 		  "passed=1 failed=1 skipped=0 errors=0\n");
+
+	/* A second target that could not be probed: WARNING, and named. */
+	static const uint16_t p80[] = { 80 };
+	struct target_error_event bad = { .host = "x.invalid", .ports = p80, .nports = 1,
+					  .message = "cannot resolve 'x.invalid'" };
+	o = start(&m, &c);
+	output_check(o, &a);
+	output_target_error(o, &bad);
+	assert_int_equal(finish(&m, o), 1);
+	check(&m, "TCPSHAKE WARNING - 1 checks: 1 passed, 0 failed, 0 skipped, 0 errors, 1 target not "
+		  "probed: cannot resolve 'x.invalid' | passed=1 failed=0 skipped=0 errors=0\n");
 }
 
 /* --- script records ------------------------------------------------------- */
