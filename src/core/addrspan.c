@@ -46,6 +46,48 @@ static void from_u128(int family, uint64_t hi, uint64_t lo, struct netaddr *a)
 		a->b[i] = (uint8_t)hi;
 }
 
+void addr_to_u128(const struct netaddr *a, struct addr_u128 *out)
+{
+	to_u128(a, &out->hi, &out->lo);
+}
+
+void addr_from_u128(int family, const struct addr_u128 *v, struct netaddr *out)
+{
+	from_u128(family, v->hi, v->lo, out);
+}
+
+int addr_u128_cmp(const struct addr_u128 *a, const struct addr_u128 *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return 0;
+}
+
+static struct addr_u128 u128_add(struct addr_u128 v, uint64_t k)
+{
+	uint64_t sum = v.lo + k;
+	if (sum < v.lo)
+		v.hi++;
+	v.lo = sum;
+	return v;
+}
+
+void addr_span_bounds(const struct addr_span *sp, struct addr_u128 *first, struct addr_u128 *last)
+{
+	addr_to_u128(&sp->lo, first);
+	*last = u128_add(*first, sp->n - 1);
+}
+
+void addr_span_from_bounds(int family, const struct addr_u128 *first, const struct addr_u128 *last,
+			   struct addr_span *out)
+{
+	addr_from_u128(family, first, &out->lo);
+	out->n = last->lo - first->lo + 1; /* the halves' borrow cancels below 2^63 */
+	out->prefix_len = -1;
+}
+
 void addr_span_single(const struct netaddr *a, struct addr_span *out)
 {
 	out->lo = *a;

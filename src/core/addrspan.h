@@ -47,6 +47,21 @@ void addr_span_at(const struct addr_span *sp, uint64_t k, struct netaddr *out);
  * -1 when a is outside (or of another family). */
 int64_t addr_span_offset(const struct addr_span *sp, const struct netaddr *a);
 
+/* An address as a 128-bit number (IPv4 in the low half), for ordering
+ * and cutting spans. */
+struct addr_u128 {
+	uint64_t hi, lo;
+};
+void addr_to_u128(const struct netaddr *a, struct addr_u128 *out);
+void addr_from_u128(int family, const struct addr_u128 *v, struct netaddr *out);
+/* -1, 0, 1 as a < b, a == b, a > b. */
+int addr_u128_cmp(const struct addr_u128 *a, const struct addr_u128 *b);
+/* The span's first and last address as numbers. */
+void addr_span_bounds(const struct addr_span *sp, struct addr_u128 *first, struct addr_u128 *last);
+/* The span [first, last] (last - first < 2^63) of family. */
+void addr_span_from_bounds(int family, const struct addr_u128 *first, const struct addr_u128 *last,
+			   struct addr_span *out);
+
 /* A span of one address. */
 void addr_span_single(const struct netaddr *a, struct addr_span *out);
 
