@@ -1,0 +1,54 @@
+/*
+ * retry: how long a sweep waits for an answer, and how often it asks again.
+ *
+ * The timeout adapts to the answers seen, as TCP's own retransmission
+ * timer does (RFC 6298): a smoothed RTT and its variation, timeout =
+ * SRTT + 4 RTTVAR, never below a floor nor above -W, doubled for each
+ * retransmission of one probe. Before any answer it is -W (at most 1 s,
+ * the RFC's initial RTO).
+ *
+ * How many retransmissions a probe gets adapts to the loss seen: an
+ * answering port is missed only when every try is lost, so with per-try
+ * loss L over a sweep of N pairs, k retries leave N L^(k+1) such ports.
+ * The sweep retries until that falls below RETRY_MISS_TARGET, up to the
+ * cap (--retries). L is estimated from the ports that did answer: the
+ * share of them that needed a retransmission, with one imagined loss and
+ * one imagined success added, so that before the evidence is in the
+ * estimate is cautious (1/2), and at no loss it sinks toward 0 and the
+ * sweep retries once. Until some port answers, silence is taken for
+ * filtering and the sweep retries once. Pure arithmetic; the engine feeds
+ * it.
+ */
+#ifndef TCPSHAKE_RETRY_H
+#define TCPSHAKE_RETRY_H
+
+#include <stdint.h>
+
+/* Expected answering ports missed in a whole sweep. */
+#define RETRY_MISS_TARGET 0.001
+/* The lowest timeout: answers in a busy capture take this long to be read. */
+#define RETRY_FLOOR_NS (10ull * 1000 * 1000)
+
+struct retry {
+	uint64_t max_ns;        /* -W: no timeout is longer */
+	uint64_t srtt_ns, rttvar_ns;
+	uint64_t rtt_max_ns;    /* the largest RTT seen */
+	int have_rtt;
+	unsigned cap;           /* --retries */
+	uint64_t pairs;         /* N: pairs the sweep probes */
+	uint64_t answered;      /* ports answered */
+	uint64_t answered_late; /* of them, answered on a retransmission */
+};
+
+void retry_init(struct retry *r, uint64_t max_ns, unsigned cap, uint64_t pairs);
+/* An answer with this RTT to a probe's try `attempt` (0 for the first). */
+void retry_answer(struct retry *r, uint64_t rtt_ns, unsigned attempt);
+/* The timeout of try `attempt` of a probe sent now. */
+uint64_t retry_timeout(const struct retry *r, unsigned attempt);
+/* How many retransmissions a probe gets now (0..cap). */
+unsigned retry_allowed(const struct retry *r);
+/* How long to wait after the last send for answers still on their way:
+ * a few times the largest RTT seen, within -W. */
+uint64_t retry_tail(const struct retry *r);
+
+#endif
