@@ -84,6 +84,14 @@ int run_load_targets(struct run *r, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	for (size_t i = 0; i < r->targets.n; i++)
+		if (r->targets.t[i].span.n > 0) {
+			/* The sweep engine that walks a span without listing it
+			 * is not there yet: say so rather than probe one address. */
+			snprintf(err, errlen, "'%s': prefixes and ranges are not supported yet",
+				 r->targets.t[i].host);
+			return -1;
+		}
 	if (r->targets.n == 0 && r->o.target_file != NULL) {
 		/* Say which input was empty: a cron job's generated list may be. */
 		snprintf(err, errlen, "no targets in '%s' (it is empty, or only comments)",
@@ -116,7 +124,7 @@ int run_resolve_and_route(struct run *r, char *err, size_t errlen)
 		family = forced.family; /* -S picks the family names resolve to */
 	for (size_t i = 0; i < r->targets.n;) {
 		struct target *t = &r->targets.t[i];
-		if (target_resolve(t->host, family, &t->addr, why, sizeof(why)) == 0)
+		if (t->span.n > 0 || target_resolve(t->host, family, &t->addr, why, sizeof(why)) == 0)
 			i++;
 		else if (fail_target(r, i, why) < 0)
 			goto oom;

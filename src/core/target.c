@@ -1,8 +1,8 @@
 /*
  * target: from what the user typed to a list of (host, ports) to probe.
  *
- * A TARGET is HOST, HOST:PORTS, [IPV6]:PORTS or a bare IPv4/IPv6 literal
- * (cli-contract.md). The one ambiguity, "::1" versus "host:port", is settled
+ * A TARGET is HOST, HOST:PORTS, [IPV6]:PORTS or a bare IPv4/IPv6 literal,
+ * where the host may also be a CIDR prefix or an IPv4 range (addrspan.h). The one ambiguity, "::1" versus "host:port", is settled
  * by counting colons: one colon splits host from ports, more than one means
  * the whole argument is an IPv6 literal, which gets ports only in brackets.
  * Port lists expand here, deduplicated in first-seen order, so the engines
@@ -272,6 +272,8 @@ static int split_bracket(const char *arg, const char **h, size_t *hlen, const ch
 		*why = "IPv6 zones (%IFACE) are not supported; use -I to pick the interface";
 		return -1;
 	}
+	/* [PREFIX/LEN]: the address part decides; addrspan checks the rest. */
+	lit[strcspn(lit, "/")] = '\0';
 	if (inet_pton(AF_INET, lit, &a4) == 1) {
 		*why = "brackets are only for IPv6 addresses; write an IPv4 address as ADDR:PORTS";
 		return -1;
@@ -321,7 +323,16 @@ int target_split(const char *arg, char **host, char **ports, char *err, size_t e
 				why = "IPv6 zones (%IFACE) are not supported; use -I to pick the interface";
 				goto bad;
 			}
-			if (inet_pton(AF_INET6, arg, &a6) != 1) {
+			char lit[INET6_ADDRSTRLEN];
+			size_t alen = strcspn(arg, "/");
+			/* fd00::/112: an IPv6 prefix (ports need the brackets). */
+			if (arg[alen] == '/' && alen < sizeof(lit)) {
+				memcpy(lit, arg, alen);
+				lit[alen] = '\0';
+			} else {
+				snprintf(lit, sizeof(lit), "%s", alen < sizeof(lit) ? arg : "-");
+			}
+			if (inet_pton(AF_INET6, lit, &a6) != 1) {
 				why = "more than one ':' but not an IPv6 address; write IPv6 with ports as [ADDR]:PORTS";
 				goto bad;
 			}
@@ -351,7 +362,8 @@ bad:
 
 /* ---- lists of targets ------------------------------------------------ */
 
-static int list_push(struct target_list *tl, char *host, struct port_list *pl)
+static int list_push(struct target_list *tl, char *host, struct port_list *pl,
+		     const struct addr_span *span)
 {
 	struct target *nt = realloc(tl->t, (tl->n + 1) * sizeof(*nt));
 
@@ -361,6 +373,10 @@ static int list_push(struct target_list *tl, char *host, struct port_list *pl)
 	memset(&nt[tl->n], 0, sizeof(nt[tl->n]));
 	nt[tl->n].host = host;
 	nt[tl->n].ports = *pl;
+	if (span != NULL) {
+		nt[tl->n].span = *span;
+		nt[tl->n].addr = span->lo;
+	}
 	tl->n++;
 	return 0;
 }
@@ -401,9 +417,13 @@ static int add_target(const char *arg, const struct port_list *def, struct targe
 {
 	char *host, *ports, why[160], q[QUOTE_MAX + 4];
 	struct port_list pl;
+	struct addr_span span;
+	int is_span;
 
 	if (target_split(arg, &host, &ports, err, errlen) < 0)
 		return -1;
+	if ((is_span = addr_span_parse(host, &span, err, errlen)) < 0)
+		goto fail;
 	if (ports != NULL) {
 		if (ports_parse_reason(ports, &pl, why, sizeof(why)) < 0) {
 			seterr(err, errlen, "invalid target '%s': %s; " PORTS_ALLOWED,
@@ -416,7 +436,7 @@ static int add_target(const char *arg, const struct port_list *def, struct targe
 	}
 	free(ports);
 	ports = NULL;
-	if (list_push(tl, host, &pl) < 0) {
+	if (list_push(tl, host, &pl, is_span ? &span : NULL) < 0) {
 		port_list_free(&pl);
 		seterr(err, errlen, "out of memory");
 		goto fail;
@@ -671,20 +691,32 @@ long target_list_dedupe(struct target_list *tl, size_t *hosts)
 	uint8_t *seen = NULL;
 	size_t dropped = 0, w = 0, groups = 0;
 
+	/* Spans (prefixes, ranges) are the index space's to cut (tspace.h);
+	 * their addresses count as hosts without being listed. */
+	size_t nsingle = 0;
+	uint64_t span_hosts = 0;
+	for (size_t i = 0; i < tl->n; i++) {
+		if (tl->t[i].span.n > 0)
+			span_hosts += tl->t[i].span.n;
+		else
+			nsingle++;
+	}
 	if (hosts != NULL)
-		*hosts = tl->n;
-	if (tl->n < 2)
+		*hosts = (size_t)span_hosts + nsingle;
+	if (nsingle < 2)
 		return 0;
-	ord = malloc(tl->n * sizeof(*ord));
+	ord = malloc(nsingle * sizeof(*ord));
 	if (ord == NULL)
 		return -1;
-	for (size_t i = 0; i < tl->n; i++) {
-		ord[i].t = &tl->t[i];
-		ord[i].i = i;
+	for (size_t i = 0, k = 0; i < tl->n; i++) {
+		if (tl->t[i].span.n > 0)
+			continue;
+		ord[k].t = &tl->t[i];
+		ord[k++].i = i;
 	}
-	qsort(ord, tl->n, sizeof(*ord), addr_order_cmp);
-	for (size_t lo = 0, hi; lo < tl->n; lo = hi) {
-		for (hi = lo + 1; hi < tl->n && netaddr_eq(&ord[hi].t->addr, &ord[lo].t->addr); hi++)
+	qsort(ord, nsingle, sizeof(*ord), addr_order_cmp);
+	for (size_t lo = 0, hi; lo < nsingle; lo = hi) {
+		for (hi = lo + 1; hi < nsingle && netaddr_eq(&ord[hi].t->addr, &ord[lo].t->addr); hi++)
 			;
 		groups++;
 		/* One target alone: its own list is already free of repeats. */
@@ -699,7 +731,7 @@ long target_list_dedupe(struct target_list *tl, size_t *hosts)
 	free(seen);
 	free(ord);
 	if (hosts != NULL)
-		*hosts = groups;
+		*hosts = (size_t)span_hosts + groups;
 
 	/* Targets left with no port go; the rest keep their order. */
 	for (size_t i = 0; i < tl->n; i++) {

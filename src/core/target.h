@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/addrspan.h"
 #include "core/netaddr.h"
 
 /* Most ports one target may expand to (the whole port space). */
@@ -35,8 +36,9 @@ int target_split(const char *arg, char **host, char **ports, char *err, size_t e
 
 struct target {
 	char *host;           /* as written (owned) */
-	struct netaddr addr;  /* filled by target_resolve */
+	struct netaddr addr;  /* filled by target_resolve; a span's first address */
 	struct port_list ports;
+	struct addr_span span; /* a prefix or range (span.n > 0): never resolved */
 };
 
 struct target_list {

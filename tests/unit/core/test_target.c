@@ -262,6 +262,53 @@ static void test_split_malformed(void **state)
 
 /* ---- targets_from_args ------------------------------------------------- */
 
+static void test_spans(void **state)
+{
+	/* Prefixes and IPv4 ranges in every target form, with and without
+	 * ports; the span is set, nothing is resolved. */
+	char *args[] = { "10.0.0.0/16:22,80", "[fd00::/112]:443", "fd00:1::/120", "10.1.0.1-10.1.0.254:80",
+			 "10.2.0.0/24", "my-host:80" };
+	struct target_list tl;
+	char err[ERRBUF], ab[NETADDR_STRLEN];
+
+	assert_int_equal(targets_from_args(args, 6, "7", &tl, err, sizeof(err)), 0);
+	assert_int_equal(tl.n, 6);
+	assert_string_equal(tl.t[0].host, "10.0.0.0/16");
+	assert_int_equal(tl.t[0].span.n, 65536);
+	assert_string_equal(netaddr_str(&tl.t[0].addr, ab, sizeof(ab)), "10.0.0.0");
+	ASSERT_PORTS(&tl.t[0].ports, 22, 80);
+	assert_int_equal(tl.t[1].span.n, 65536);
+	ASSERT_PORTS(&tl.t[1].ports, 443);
+	assert_int_equal(tl.t[2].span.n, 256);
+	ASSERT_PORTS(&tl.t[2].ports, 7);
+	assert_int_equal(tl.t[3].span.n, 254);
+	ASSERT_PORTS(&tl.t[3].ports, 80);
+	assert_int_equal(tl.t[4].span.n, 256);
+	assert_int_equal(tl.t[5].span.n, 0); /* a name with a dash */
+
+	/* Spans are not deduplicated as hosts, and count as their size. */
+	size_t hosts = 0;
+	assert_int_equal(target_list_dedupe(&tl, &hosts), 0);
+	assert_int_equal(hosts, 65536 + 65536 + 256 + 254 + 256 + 1);
+	target_list_free(&tl);
+
+	static const struct {
+		const char *in, *msg;
+	} bad[] = {
+		{ "10.0.0.0/33", "invalid prefix '10.0.0.0/33': the length must be 0 to 32" },
+		{ "[fd00::/129]:80", "invalid prefix 'fd00::/129': the length must be 0 to 128" },
+		{ "fd00::/129", "invalid prefix 'fd00::/129': the length must be 0 to 128" },
+		{ "10.0.0.5-10.0.0.1:80", "invalid range '10.0.0.5-10.0.0.1': the last address is below the first" },
+		{ "[10.0.0.0/8]:80", "brackets are only for IPv6 addresses" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *a[] = { (char *)bad[i].in };
+		assert_int_equal(targets_from_args(a, 1, NULL, &tl, err, sizeof(err)), -1);
+		if (strstr(err, bad[i].msg) == NULL)
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i].in, err, bad[i].msg);
+	}
+}
+
 static void test_args_defaults(void **state)
 {
 	char *args[] = { "a.example", "b.example:22,443", "[::1]" };
@@ -713,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_ports_valid),
 		cmocka_unit_test(test_ports_dedupe),
 		cmocka_unit_test(test_ports_malformed),
+		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_split_valid),
 		cmocka_unit_test(test_split_malformed),
 		cmocka_unit_test(test_args_defaults),
