@@ -22,6 +22,7 @@
 #include "core/target.h"
 #include "engine/checks.h"
 #include "out/output.h"
+#include "out/progress_line.h"
 #include "sys/guard.h"
 #include "sys/portres.h"
 #include "sys/wire_live.h"
@@ -47,6 +48,9 @@ struct run {
 	bool error_plain;                /* err is a script's FILE:LINE:COL message: no prefix */
 	char capture_if[IF_NAMESIZE];
 	bool want4, want6;
+	struct progress_line *progress;     /* the progress line (run_progress.h), or NULL */
+	struct progress_sink progress_sink; /* its sink, as the engines get it */
+	FILE *progress_wrap;                /* the results' stream wrapped for it, or NULL */
 };
 
 /* What a mode asks of the capture and the RST guard (main's mode table). */
