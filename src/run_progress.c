@@ -19,12 +19,18 @@ static void clear_line(void *ctx)
 	progress_line_clear(r->progress);
 }
 
+static void restore_line(void *ctx)
+{
+	struct run *r = ctx;
+	progress_line_restore(r->progress);
+}
+
 FILE *run_progress_stream(struct run *r, FILE *base)
 {
 	/* Results to a file or a pipe never share the line's screen. */
 	if (!in_place_possible(r) || !term_is_tty(base))
 		return base;
-	r->progress_wrap = term_stream_before_write(base, clear_line, r);
+	r->progress_wrap = term_stream_around_writes(base, clear_line, restore_line, r);
 	return r->progress_wrap != NULL ? r->progress_wrap : base; /* no memory: unwrapped */
 }
 

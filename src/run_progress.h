@@ -7,8 +7,8 @@
  * run of many items unless -q; --progress draws it for any run, in place
  * on a terminal and as plain lines every 2 s elsewhere; otherwise nothing
  * is drawn (a slow check's note still prints). When the line may be drawn
- * in place and the results go to the same kind of screen, the results'
- * stream is wrapped so each write takes the line off first.
+ * in place and the results go to a terminal too, the results' stream is
+ * wrapped so each write takes the line off first and puts it back after.
  *
  * Composing layer, like main.c: it may include every layer.
  */
@@ -22,7 +22,8 @@
 
 /* The stream the formatters should write the results to, given the one
  * they would (base): base itself, or a wrapper of it (run_progress_close
- * closes it) whose writes first take the progress line off the screen.
+ * closes it) whose writes take the progress line off the screen first and
+ * put it back after.
  * Call once, after the options are parsed and before output_new. */
 FILE *run_progress_stream(struct run *r, FILE *base);
 

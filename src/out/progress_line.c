@@ -21,6 +21,9 @@ struct progress_line {
 	enum progress_mode mode;
 	unsigned width;
 	bool shown;            /* in place: a line is on the screen now */
+	bool hidden;           /* in place: taken off for other output, to come back */
+	char text[512];        /* the line as last drawn (in place), for coming back */
+	size_t textlen;
 	bool drawn;            /* a line was drawn (last_draw is set) */
 	uint64_t last_draw;    /* when, on the engine's clock */
 	const char *last_item; /* the item and done count of the last update: */
@@ -38,25 +41,41 @@ struct progress_line *progress_line_new(FILE *f, enum progress_mode mode, unsign
 	return pl;
 }
 
-void progress_line_clear(struct progress_line *pl)
+/* Take the line off; hide: it is to come back (progress_line_restore). */
+static void take_off(struct progress_line *pl, bool hide)
 {
 	if (pl == NULL || !pl->shown)
 		return;
 	fputs("\r" CLEAR_EOL, pl->f);
 	fflush(pl->f);
 	pl->shown = false;
+	pl->hidden = hide;
+}
+
+void progress_line_clear(struct progress_line *pl)
+{
+	take_off(pl, true);
+}
+
+void progress_line_restore(struct progress_line *pl)
+{
+	if (pl == NULL || !pl->hidden)
+		return;
+	fwrite(pl->text, 1, pl->textlen, pl->f);
+	fflush(pl->f);
+	pl->shown = true;
+	pl->hidden = false;
 }
 
 void progress_line_free(struct progress_line *pl)
 {
-	progress_line_clear(pl);
+	take_off(pl, false);
 	free(pl);
 }
 
 static void draw(struct progress_line *pl, const struct progress_counts *c, uint64_t now_ns)
 {
-	char line[512];
-	char out[sizeof(line) + 8];
+	char line[sizeof(pl->text) - 8];
 	size_t n = progress_format(c, now_ns, line, sizeof(line));
 	if (n >= sizeof(line))
 		n = sizeof(line) - 1;
@@ -65,9 +84,11 @@ static void draw(struct progress_line *pl, const struct progress_counts *c, uint
 		 * rewritten from its start with "\r". */
 		if (pl->width > 1 && n > pl->width - 1)
 			n = pl->width - 1;
-		int len = snprintf(out, sizeof(out), "\r%.*s" CLEAR_EOL, (int)n, line);
-		fwrite(out, 1, (size_t)len, pl->f);
+		int len = snprintf(pl->text, sizeof(pl->text), "\r%.*s" CLEAR_EOL, (int)n, line);
+		pl->textlen = (size_t)len;
+		fwrite(pl->text, 1, pl->textlen, pl->f);
 		pl->shown = true;
+		pl->hidden = false;
 	} else {
 		line[n] = '\n';
 		fwrite(line, 1, n + 1, pl->f);
@@ -111,7 +132,7 @@ static void on_note(void *ctx, const char *msg)
 
 static void on_end(void *ctx)
 {
-	progress_line_clear(ctx);
+	take_off(ctx, false); /* for good: the results that follow stay alone */
 }
 
 struct progress_sink progress_line_sink(struct progress_line *pl)

@@ -8,7 +8,8 @@
  *    first second on and at most every 200 ms of the engine's clock, so a
  *    fast sweep spends no time on it and a short run never flashes it.
  *    It is taken off (progress_line_clear) before anything else is
- *    written to the screen and at the run's end, so nothing of it stays.
+ *    written to the screen and put back after (progress_line_restore),
+ *    and taken off for good at the run's end, so nothing of it stays.
  *  - PROGRESS_LINES, not a terminal but --progress: a plain line, ended
  *    by a newline, every 2 s from the first second on, readable in a log.
  *  - PROGRESS_OFF: no progress at all; notes (a slow check) still print.
@@ -45,8 +46,12 @@ void progress_line_free(struct progress_line *pl);
 struct progress_sink progress_line_sink(struct progress_line *pl);
 
 /* Take the line off the screen now, if it is on (in place only): before
- * anything else is written to the same terminal. The next update draws it
- * again once its interval has passed. NULL is fine. */
+ * anything else is written to the same terminal. NULL is fine. */
 void progress_line_clear(struct progress_line *pl);
+
+/* Put back the line progress_line_clear took off, as it was: after that
+ * other output, so the line stays below what scrolls past. Nothing when
+ * the line was not on, or the run has ended. NULL is fine. */
+void progress_line_restore(struct progress_line *pl);
 
 #endif

@@ -2,7 +2,7 @@
  * term: isatty, TIOCGWINSZ, and a glibc cookie stream. See term.h.
  *
  * fopencookie lets the formatters keep writing with stdio to a FILE while
- * each flushed buffer passes through write_through first; line buffering
+ * each flushed buffer passes through write_through; line buffering
  * keeps results appearing line by line, as stdout on a terminal does.
  */
 #include "config.h"
@@ -15,6 +15,7 @@
 struct hooked {
 	FILE *base;
 	void (*before)(void *ctx);
+	void (*after)(void *ctx);
 	void *ctx;
 };
 
@@ -38,8 +39,10 @@ static ssize_t write_through(void *cookie, const char *buf, size_t size)
 	struct hooked *h = cookie;
 	h->before(h->ctx);
 	size_t n = fwrite(buf, 1, size, h->base);
-	if (fflush(h->base) != 0 || n < size)
-		return -1;
+	int failed = fflush(h->base) != 0 || n < size;
+	if (failed)
+		return -1; /* the line stays off: the results' screen is gone */
+	h->after(h->ctx);
 	return (ssize_t)n;
 }
 
@@ -51,13 +54,15 @@ static int close_hooked(void *cookie)
 	return rc;
 }
 
-FILE *term_stream_before_write(FILE *base, void (*before)(void *ctx), void *ctx)
+FILE *term_stream_around_writes(FILE *base, void (*before)(void *ctx), void (*after)(void *ctx),
+				void *ctx)
 {
 	struct hooked *h = calloc(1, sizeof(*h));
 	if (h == NULL)
 		return NULL;
 	h->base = base;
 	h->before = before;
+	h->after = after;
 	h->ctx = ctx;
 	cookie_io_functions_t io = {.write = write_through, .close = close_hooked};
 	FILE *f = fopencookie(h, "w", io);

@@ -7,7 +7,7 @@
  * engines never ask it. The wrapper exists because the progress line on
  * stderr and the results on stdout share one screen: every write of the
  * results must first take the line off, or a result would be glued to its
- * end. Wrapping the stream the formatters write to does that for every
+ * end, and put it back after. Wrapping the stream the formatters write to does that for every
  * format at once, and no formatter knows.
  */
 #ifndef TCPSHAKE_TERM_H
@@ -24,10 +24,12 @@ bool term_is_tty(FILE *f);
 unsigned term_columns(FILE *f);
 
 /* A line-buffered stream writing through to base (not owned, nor closed
- * by fclose of the result): before each write of its buffer, before(ctx)
- * is called. A write to base that fails makes the stream's ferror() true,
- * with errno as base's write left it (EPIPE for a closed pipe). fclose()
- * it when done (that flushes it into base, and base). NULL on no memory. */
-FILE *term_stream_before_write(FILE *base, void (*before)(void *ctx), void *ctx);
+ * by fclose of the result): each write of its buffer is wrapped in
+ * before(ctx) and after(ctx). A write to base that fails makes the
+ * stream's ferror() true, with errno as base's write left it (EPIPE for a
+ * closed pipe). fclose() it when done (that flushes it into base, and
+ * base). NULL on no memory. */
+FILE *term_stream_around_writes(FILE *base, void (*before)(void *ctx), void (*after)(void *ctx),
+				void *ctx);
 
 #endif

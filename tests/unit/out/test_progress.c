@@ -276,25 +276,35 @@ static void test_inplace_rewrites_and_clears(void **state)
 	screen_close(&sc);
 }
 
-static void test_inplace_clear_before_output(void **state)
+static void test_inplace_off_and_back_around_output(void **state)
 {
 	(void)state;
 	struct screen sc;
 	screen_open(&sc, PROGRESS_INPLACE, 0);
+	const char *line = "\rtcpshake: 1/4 ports  1.0/s  0 open  ETA 3 s\033[K";
 	struct progress_counts c = sweep(1, 4, 1, 0);
 	progress_report(&sc.s, &c, T0 + SEC);
-	size_t before = strlen(screen_text(&sc));
-	/* Something else is about to be written: the line goes. */
+	assert_string_equal(screen_text(&sc), line);
+	/* Something else is about to be written: the line goes ... */
+	size_t before = sc.len;
 	progress_line_clear(sc.pl);
 	assert_string_equal(screen_text(&sc) + before, "\r\033[K");
+	/* ... and comes back as it was once that is written, once. */
 	before = sc.len;
-	/* It comes back with the next update once its interval has passed,
-	 * not before. */
+	progress_line_restore(sc.pl);
+	assert_string_equal(screen_text(&sc) + before, line);
+	before = sc.len;
+	progress_line_restore(sc.pl);
+	assert_int_equal(strlen(screen_text(&sc)), before);
+	/* Updates keep their own pace meanwhile: none within 200 ms. */
 	progress_report(&sc.s, &c, T0 + SEC + 100 * MS);
 	assert_int_equal(strlen(screen_text(&sc)), before);
-	progress_report(&sc.s, &c, T0 + SEC + 200 * MS);
-	assert_string_equal(screen_text(&sc) + before,
-			    "\rtcpshake: 1/4 ports  0.8/s  0 open  ETA 4 s\033[K");
+	/* After the end nothing brings it back: the results stay alone. */
+	progress_end(&sc.s);
+	before = strlen(screen_text(&sc));
+	progress_line_clear(sc.pl);
+	progress_line_restore(sc.pl);
+	assert_int_equal(strlen(screen_text(&sc)), before);
 	screen_close(&sc);
 }
 
@@ -398,7 +408,7 @@ int main(void)
 		cmocka_unit_test(test_format_truncates),
 		cmocka_unit_test(test_inplace_waits_a_second),
 		cmocka_unit_test(test_inplace_rewrites_and_clears),
-		cmocka_unit_test(test_inplace_clear_before_output),
+		cmocka_unit_test(test_inplace_off_and_back_around_output),
 		cmocka_unit_test(test_inplace_cut_to_width),
 		cmocka_unit_test(test_lines_every_two_seconds),
 		cmocka_unit_test(test_off_draws_nothing_but_notes),
