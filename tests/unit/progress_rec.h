@@ -82,4 +82,24 @@ static inline struct progress_sink progress_rec_sink(struct progress_rec *r)
 	return s;
 }
 
+/* What a whole sweep's recording shows at its end (cmocka's asserts: the
+ * includer has included cmocka.h): the last counts say all total items
+ * were sent and are done, the open target ports found, the run's start;
+ * nothing went back or past the total; the end came once, after the rest. */
+static inline void progress_rec_assert_swept(const struct progress_rec *r, const char *unit,
+					     uint64_t total, uint64_t open, uint64_t start_ns)
+{
+	assert_int_equal(r->first.kind, PROGRESS_SWEEP);
+	assert_string_equal(r->last.unit, unit);
+	assert_int_equal(r->last.total, total);
+	assert_int_equal(r->last.done, total);
+	assert_int_equal(r->last.sent, total);
+	assert_int_equal(r->last.open, open);
+	assert_int_equal(r->last.start_ns, start_ns);
+	assert_false(r->went_back);
+	assert_false(r->over_total);
+	assert_int_equal(r->ends, 1);
+	assert_false(r->after_end);
+}
+
 #endif
