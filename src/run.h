@@ -34,6 +34,9 @@ struct run {
 	uint16_t *mss;         /* per target: the MSS to offer (route MTU - headers) */
 	uint16_t *mtu;         /* per target: the route's MTU */
 	struct output *out;
+	struct progress_line *progress;     /* the progress line (run_progress.h), or NULL */
+	struct progress_sink progress_sink; /* its sink, as the engines get it */
+	FILE *progress_wrap;                /* the results' stream wrapped for it, or NULL */
 	struct portres ports;
 	struct wire_live *wl;
 	struct guard *guard;
@@ -48,9 +51,6 @@ struct run {
 	bool error_plain;                /* err is a script's FILE:LINE:COL message: no prefix */
 	char capture_if[IF_NAMESIZE];
 	bool want4, want6;
-	struct progress_line *progress;     /* the progress line (run_progress.h), or NULL */
-	struct progress_sink progress_sink; /* its sink, as the engines get it */
-	FILE *progress_wrap;                /* the results' stream wrapped for it, or NULL */
 };
 
 /* What a mode asks of the capture and the RST guard (main's mode table). */
