@@ -12,7 +12,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#define NS_PER_S_D 1e9
+#include "core/tcpconst.h"
+
 /* Past this an ETA says ">99 h": a longer guess is noise. */
 #define ETA_MAX_S (100u * 3600u)
 
@@ -53,7 +54,7 @@ void progress_format_rate(double per_s, char *buf, size_t len)
 
 void progress_format_duration(uint64_t ns, char *buf, size_t len)
 {
-	uint64_t s = ns / 1000000000u + (ns % 1000000000u >= 500000000u);
+	uint64_t s = ns / NS_PER_S + (ns % NS_PER_S >= NS_PER_S / 2);
 	if (s >= ETA_MAX_S)
 		snprintf(buf, len, ">99 h");
 	else if (s < 60)
@@ -76,7 +77,7 @@ bool progress_eta_ns(const struct progress_counts *c, uint64_t now_ns, uint64_t 
 	/* In doubles: elapsed * remaining overflows 64 bits for a long run of
 	 * a large sweep; the precision lost is far below a second. */
 	double eta = (double)elapsed * (double)(c->total - c->done) / (double)c->done;
-	double cap = (double)ETA_MAX_S * NS_PER_S_D;
+	double cap = (double)ETA_MAX_S * (double)NS_PER_S;
 	*eta_ns = eta >= cap ? (uint64_t)cap : (uint64_t)eta;
 	return true;
 }
@@ -115,7 +116,7 @@ size_t progress_format(const struct progress_counts *c, uint64_t now_ns, char *b
 			add(buf, len, &at, "tcpshake: %" PRIu64 " %s", c->done, unit);
 		uint64_t elapsed = now_ns > c->start_ns ? now_ns - c->start_ns : 0;
 		if (elapsed > 0) {
-			progress_format_rate((double)c->sent * NS_PER_S_D / (double)elapsed, field,
+			progress_format_rate((double)c->sent * (double)NS_PER_S / (double)elapsed, field,
 					     sizeof(field));
 			add(buf, len, &at, "  %s", field);
 		}

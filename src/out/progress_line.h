@@ -22,15 +22,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/tcpconst.h"
 #include "out/progress.h"
 
 enum progress_mode { PROGRESS_OFF, PROGRESS_INPLACE, PROGRESS_LINES };
 
 /* The first draw waits this long into the run; then at most one draw
  * every interval (in place) or every lines interval (plain lines). */
-#define PROGRESS_DELAY_NS 1000000000ull
-#define PROGRESS_INTERVAL_NS 200000000ull
-#define PROGRESS_LINES_INTERVAL_NS 2000000000ull
+#define PROGRESS_DELAY_NS (1 * NS_PER_S)
+#define PROGRESS_INTERVAL_NS (200 * NS_PER_MS)
+#define PROGRESS_LINES_INTERVAL_NS (2 * NS_PER_S)
 
 struct progress_line;
 
