@@ -42,7 +42,10 @@ static ssize_t write_through(void *cookie, const char *buf, size_t size)
 	int failed = fflush(h->base) != 0 || n < size;
 	if (failed)
 		return -1; /* the line stays off: the results' screen is gone */
-	h->after(h->ctx);
+	/* Only at a line's start may the line come back: a line longer than
+	 * the buffer arrives in pieces, and "\r" would write over the first. */
+	if (size > 0 && buf[size - 1] == '\n')
+		h->after(h->ctx);
 	return (ssize_t)n;
 }
 

@@ -25,7 +25,8 @@ unsigned term_columns(FILE *f);
 
 /* A line-buffered stream writing through to base (not owned, nor closed
  * by fclose of the result): each write of its buffer is wrapped in
- * before(ctx) and after(ctx). A write to base that fails makes the
+ * before(ctx) and after(ctx), after only when the write ended a line (a
+ * line longer than the buffer comes in pieces). A write to base that fails makes the
  * stream's ferror() true, with errno as base's write left it (EPIPE for a
  * closed pipe). fclose() it when done (that flushes it into base, and
  * base). NULL on no memory. */
