@@ -33,14 +33,26 @@ static void mark_after(void *ctx)
 	fputc('>', ctx);
 }
 
+/* A memory stream (*base, its text in *buf) and its wrapper marking the
+ * calls into it. */
+static FILE *marked(FILE **base, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	*base = open_memstream(buf, len);
+	assert_non_null(*base);
+	FILE *f = term_stream_around_writes(*base, mark_before, mark_after, *base);
+	assert_non_null(f);
+	return f;
+}
+
 static void test_writes_wrapped_line_by_line(void **state)
 {
 	(void)state;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *base = open_memstream(&buf, &len);
-	FILE *f = term_stream_around_writes(base, mark_before, mark_after, base);
-	assert_non_null(f);
+	char *buf;
+	size_t len;
+	FILE *base;
+	FILE *f = marked(&base, &buf, &len);
 	fprintf(f, "open 10.77.0.2:80\n");
 	fprintf(f, "closed ");
 	fprintf(f, "10.77.0.2:81\n");
@@ -56,11 +68,10 @@ static void test_writes_wrapped_line_by_line(void **state)
 static void test_long_line_comes_back_only_at_its_end(void **state)
 {
 	(void)state;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *base = open_memstream(&buf, &len);
-	FILE *f = term_stream_around_writes(base, mark_before, mark_after, base);
-	assert_non_null(f);
+	char *buf;
+	size_t len;
+	FILE *base;
+	FILE *f = marked(&base, &buf, &len);
 	/* Longer than the wrapper's buffer: it reaches base in pieces, and the
 	 * line may come back only after the last. */
 	size_t n = 3 * BUFSIZ;
