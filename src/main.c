@@ -24,6 +24,7 @@
 
 #include "run.h"
 #include "run_config.h"
+#include "run_progress.h"
 #include "core/cli.h"
 #include "core/tcpconst.h"
 #include "sys/clock.h"
@@ -183,6 +184,7 @@ static int run_conform(struct run *r, const struct wire *w, char *err, size_t er
 		.guarded = r->guard != NULL,
 		.checks = r->checks,
 		.nchecks = r->nchecks,
+		.progress = run_progress_sink(r, target_list_ports(&r->targets) * r->nchecks > 1),
 	};
 	if (r->guard == NULL)
 		fprintf(stderr, "tcpshake: warning: conform mode without the RST guard: the checks "
@@ -204,6 +206,7 @@ static int run_connect(struct run *r, const struct wire *w, char *err, size_t er
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
 		.tsval_base = random_u32(),
+		.progress = run_progress_sink(r, target_list_ports(&r->targets) > 1),
 	};
 	run_session_options(&r->o, &sc);
 	struct session_result res;
@@ -236,6 +239,7 @@ static int run_syn(struct run *r, const struct wire *w, char *err, size_t errlen
 		.ttl = (uint8_t)r->o.ttl,
 		.syn = r->o.syn,
 		.open_only = r->o.open_only,
+		.progress = run_progress_sink(r, target_list_ports(&r->targets) > 1),
 	};
 	struct probe_result res;
 	int rc = probe_run(&pc, w, r->out, &stop_requested, &res, err, errlen);
@@ -414,7 +418,7 @@ int main(int argc, char **argv)
 		break;
 	}
 
-	r.out = output_new(&r.o.out, stdout);
+	r.out = output_new(&r.o.out, run_progress_stream(&r, stdout));
 	if (r.out == NULL) {
 		fprintf(stderr, "tcpshake: out of memory\n");
 		return EXIT_ERROR;
@@ -447,5 +451,6 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 	run_free(&r);
+	run_progress_close(&r);
 	return status;
 }

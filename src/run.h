@@ -22,6 +22,7 @@
 #include "core/target.h"
 #include "engine/checks.h"
 #include "out/output.h"
+#include "out/progress_line.h"
 #include "sys/guard.h"
 #include "sys/portres.h"
 #include "sys/wire_live.h"
@@ -42,6 +43,9 @@ struct run {
 	uint16_t *mss;         /* per target: the MSS to offer (route MTU - headers) */
 	uint16_t *mtu;         /* per target: the route's MTU */
 	struct output *out;
+	struct progress_line *progress;     /* the progress line (run_progress.h), or NULL */
+	struct progress_sink progress_sink; /* its sink, as the engines get it */
+	FILE *progress_wrap;                /* the results' stream wrapped for it, or NULL */
 	struct portres ports;
 	struct wire_live *wl;
 	struct guard *guard;

@@ -46,6 +46,7 @@ struct options {
 	struct output_config out;
 	bool trace;
 	bool open_only;          /* --open: report only target ports found open */
+	bool progress;           /* --progress: a progress line even off a terminal */
 	const char *checks;      /* --checks ID,ID (conform); NULL: all */
 	bool list_checks;        /* --list-checks */
 	int closed_port;         /* --closed-port (conform); 0: find one */

@@ -325,6 +325,10 @@ const struct cli_opt cli_opts[CLI_OPT_COUNT] = {
 	[O_OPEN] = {
 		"open", 0, NULL, CLI_ARG_FLAG, F(open_only),
 		.help = "report only target ports found open (sweeps)" },
+	[O_PROGRESS] = {
+		"progress", 0, NULL, CLI_ARG_FLAG, F(progress),
+		.help = "a progress line on stderr even when it is not a terminal (on a terminal: "
+			"shown for sweeps and conform mode unless -q)" },
 	[O_TRACE] = {
 		"trace", 0, NULL, CLI_ARG_FLAG, F(trace), .modes = CONNECT | CONFORM | SCRIPT,
 		.help = "draw each connection as a ladder of segments with both ends' states "

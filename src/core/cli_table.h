@@ -55,6 +55,7 @@ enum cli_opt_id {
 	O_CRITICAL,
 	O_QUIET,
 	O_OPEN,
+	O_PROGRESS,
 	O_TRACE,
 	O_PCAP,
 	O_HELP,

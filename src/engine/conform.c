@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/segment.h"
 #include "core/tcpconst.h"
@@ -127,11 +126,25 @@ static const char *skip_reason(const struct conform_config *cfg, const struct cx
 	return NULL;
 }
 
+/* Check d is starting: tell the progress sink, and note a slow one that runs. */
+static void report_check(const struct conform_config *cfg, struct cx *cx,
+			 struct progress_counts *pc, const struct check_def *d, bool runs)
+{
+	pc->item = d->id;
+	pc->item_slow = d->slow && runs;
+	progress_report(cfg->progress, pc, cx_now(cx));
+	if (pc->item_slow && !cfg->quiet) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "%s is slow (several seconds)...", d->id);
+		progress_note(cfg->progress, msg);
+	}
+}
+
 static int one_port(const struct conform_config *cfg, struct cx *cx, const struct target *t,
-		    struct output *out, struct conform_result *res, char *err, size_t errlen)
+		    struct output *out, struct progress_counts *pc, struct conform_result *res,
+		    char *err, size_t errlen)
 {
 	char abuf[NETADDR_STRLEN];
-	bool progress = !cfg->quiet && isatty(STDERR_FILENO);
 	struct cx_conn c;
 	int closes = 0; /* whether the server closes on its own (check_premise.h) */
 
@@ -179,10 +192,7 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 		/* Our side's conditions first: a check they spoil is skipped,
 		 * with the reason, and only a slow check that really runs says so. */
 		const char *skip_why = skip_reason(cfg, cx, d, closes, no_closed);
-		if (skip_why == NULL && d->slow && !cfg->quiet)
-			fprintf(stderr, "tcpshake: %s is slow (several seconds)...\n", d->id);
-		else if (progress)
-			fprintf(stderr, "tcpshake: [%zu/%zu] %s\n", i + 1, cfg->nchecks, d->id);
+		report_check(cfg, cx, pc, d, skip_why == NULL);
 		if (skip_why != NULL) {
 			v.result = CHECK_SKIP;
 			snprintf(v.detail, sizeof(v.detail), "%s", skip_why);
@@ -205,6 +215,7 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 			.nevidence = cx->nev, .t0_ns = cx->ev_t0, .index = i + 1, .total = cfg->nchecks,
 		};
 		output_check(out, &ev);
+		pc->done++;
 		res->run++;
 		switch (v.result) {
 		case CHECK_PASS:
@@ -239,6 +250,11 @@ int conform_run(const struct conform_config *cfg, const struct wire *w, struct o
 	cx.tsval_base = cfg->tsval_base;
 	cx.t0 = w->ops->now(w->ctx);
 	cx.isn_state = (uint32_t)cx.t0 ^ cfg->tsval_base;
+	struct progress_counts pc = {
+		.kind = PROGRESS_CHECKS,
+		.total = (uint64_t)target_list_ports(cfg->targets) * cfg->nchecks,
+		.start_ns = cx.t0,
+	};
 	int rc = 0;
 	for (size_t ti = 0; ti < cfg->targets->n && rc == 0 && !*stop; ti++) {
 		const struct target *t = &cfg->targets->t[ti];
@@ -254,9 +270,10 @@ int conform_run(const struct conform_config *cfg, const struct wire *w, struct o
 			if (pi == 0)
 				output_begin_target(out, t->host, &t->addr, t->ports.n);
 			output_begin(out, t->host, &t->addr, cx.port);
-			rc = one_port(cfg, &cx, t, out, res, err, errlen);
+			rc = one_port(cfg, &cx, t, out, &pc, res, err, errlen);
 		}
 	}
+	progress_end(cfg->progress);
 	if (*stop)
 		res->interrupted = 1;
 	res->bad = cx.bad;

@@ -19,6 +19,7 @@
 
 #include "engine/checks.h"
 #include "out/output.h"
+#include "out/progress.h"
 #include "core/target.h"
 #include "engine/wire.h"
 
@@ -32,12 +33,14 @@ struct conform_config {
 	uint8_t ttl;          /* of our segments */
 	uint16_t closed_port; /* a closed port of the host to use; 0: find one */
 	const char *data;     /* request bytes for the checks that send some; NULL: ours */
-	bool quiet;           /* no progress lines on stderr */
+	bool quiet;           /* no "slow check" notes */
 	bool guarded;         /* the RST guard keeps our kernel from resetting
 			       * crafted connections: checks marked needs_guard
 			       * are skipped without it */
 	const struct check_def *const *checks; /* the checks to run, in order */
 	size_t nchecks;
+	const struct progress_sink *progress; /* how far the suite is, and the notes
+					       * of slow checks; NULL: nobody asks */
 };
 
 struct conform_result {

@@ -96,6 +96,9 @@ struct engine {
 	uint32_t unreported; /* records not yet reported */
 	uint64_t timeout_ns;
 	uint64_t late_ns; /* the late window after a timeout */
+	uint64_t t0;         /* when the run began (progress) */
+	uint64_t sent;       /* probes sent, all flows */
+	uint64_t open_found; /* flows that have had a SYN-ACK */
 	char *err;
 	size_t errlen;
 };
@@ -238,6 +241,7 @@ static int send_probe(struct engine *e, size_t fi)
 	r->flow = (uint32_t)fi;
 	r->sport = sport;
 	r->number = ++f->sent;
+	e->sent++;
 	r->user_ns = sent_ns;
 	r->deadline = sent_ns + e->timeout_ns;
 	f->last_index = index;
@@ -338,6 +342,7 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 		ev.flags = seg->flags;
 		if (reply == REPLY_SA) {
 			ev.opt = seg->opt;
+			e->open_found += !f->seen_sa;
 			f->seen_sa = true;
 		} else {
 			f->seen_rst = true;
@@ -511,6 +516,23 @@ static void summarize(struct engine *e)
 	}
 }
 
+/* Tell the progress sink how far the sweep is; it decides whether to draw. */
+static void report_progress(const struct engine *e, uint64_t now)
+{
+	if (e->cfg->progress == NULL)
+		return;
+	struct progress_counts c = {
+		.kind = PROGRESS_SWEEP,
+		.unit = e->cfg->count == 1 ? "ports" : "probes",
+		.done = e->sent - e->unreported,
+		.total = (uint64_t)e->nflows * e->cfg->count, /* -c 0: 0, unknown */
+		.sent = e->sent,
+		.open = e->open_found,
+		.start_ns = e->t0,
+	};
+	progress_report(e->cfg->progress, &c, now);
+}
+
 static int setup(struct engine *e)
 {
 	size_t n = target_list_ports(e->cfg->targets);
@@ -570,7 +592,8 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 		return -1;
 	}
 
-	sched_init(&e.sched, e.nflows, cfg->count, cfg->interval_ns, cfg->rate, w->ops->now(w->ctx));
+	e.t0 = w->ops->now(w->ctx);
+	sched_init(&e.sched, e.nflows, cfg->count, cfg->interval_ns, cfg->rate, e.t0);
 	for (;;) {
 		if (*stop || output_broken(out)) {
 			res->interrupted = 1;
@@ -601,6 +624,7 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 		}
 		now = w->ops->now(w->ctx);
 		expire(&e, now);
+		report_progress(&e, now);
 		if (!more && e.unreported == 0)
 			break;
 
@@ -621,6 +645,7 @@ int probe_run(const struct probe_config *cfg, const struct wire *w, struct outpu
 	if (drain(&e) < 0)
 		rc = -1;
 done:
+	progress_end(cfg->progress); /* the line goes before the summaries */
 	summarize(&e);
 	teardown(&e);
 	return rc;

@@ -17,6 +17,7 @@
 
 #include "core/tcpopt.h"
 #include "out/output.h"
+#include "out/progress.h"
 #include "core/target.h"
 #include "engine/wire.h"
 
@@ -39,6 +40,7 @@ struct probe_config {
 	uint8_t ttl;                       /* IP TTL / hop limit of our SYNs */
 	struct syn_options syn;            /* the options our SYNs offer */
 	bool open_only;                    /* report only target ports found open */
+	const struct progress_sink *progress; /* how far the sweep is; NULL: nobody asks */
 };
 
 struct probe_result {

@@ -680,6 +680,12 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 	}
 	uint64_t interval = cfg->interval_ns;
 	uint32_t used = 0; /* connections made: each takes the next source port */
+	struct progress_counts pc = {
+		.kind = PROGRESS_SWEEP,
+		.unit = cfg->count == 1 ? "ports" : "connections",
+		.total = (uint64_t)nflows * cfg->count, /* -c 0: 0, unknown */
+		.start_ns = ep_now(&ep),
+	};
 	for (unsigned long round = 0; cfg->count == 0 || round < cfg->count; round++) {
 		uint64_t round_start = ep_now(&ep);
 		for (size_t i = 0; i < nflows && !*stop && rc == 0; i++) {
@@ -690,7 +696,12 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 				output_begin(out, f->t->host, &f->t->addr, f->port);
 			}
 			uint16_t sport = (uint16_t)(cfg->sport_base + used++ % cfg->nsports);
+			uint32_t ok_before = f->ok;
+			pc.sent++;
 			rc = one_connection(cfg, &ep, out, stop, f, sport, res, err, errlen);
+			pc.done = res->connections;
+			pc.open += ok_before == 0 && f->ok > 0; /* a target port found open */
+			progress_report(cfg->progress, &pc, ep_now(&ep));
 		}
 		if (*stop || rc < 0 || output_broken(out))
 			break;
@@ -708,6 +719,7 @@ int session_run(const struct session_config *cfg, const struct wire *w, struct o
 		res->interrupted = 1;
 	res->bad = ep.bad;
 	ep_free(&ep);
+	progress_end(cfg->progress); /* the line goes before the summaries */
 	for (size_t i = 0; i < nflows; i++) {
 		if (flows[i].made > 0)
 			summarize(&flows[i], out, res);

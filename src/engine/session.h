@@ -20,6 +20,7 @@
 #include "core/tcpopt.h"
 #include "engine/wire.h"
 #include "out/output.h"
+#include "out/progress.h"
 
 /* What connect mode needs of the command line, filled in by main: the
  * engine never sees the CLI's struct options. */
@@ -41,6 +42,7 @@ struct session_config {
 	uint16_t nsports;
 	uint32_t isn_seed;                 /* 0: random ISNs */
 	uint32_t tsval_base;               /* our timestamp clock's offset */
+	const struct progress_sink *progress; /* how far the run is; NULL: nobody asks */
 };
 
 struct session_result {

@@ -52,6 +52,23 @@ static void test_open_only(void **state)
 	assert_true(o.out.quiet);
 }
 
+/* --progress in every mode (script mode ignores it); off by default. */
+static void test_progress(void **state)
+{
+	struct options o;
+	char err[ERRBUF];
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "10.0.0.2:1-1024"), CLI_OK);
+	assert_false(o.progress);
+	assert_int_equal(PARSE(&o, err, "--progress", "-q", "10.0.0.2:1-1024"), CLI_OK);
+	assert_true(o.progress);
+	assert_true(o.out.quiet);
+	assert_int_equal(PARSE(&o, err, "-m", "conform", "--progress", "10.0.0.2:80"), CLI_OK);
+	assert_true(o.progress);
+	assert_int_equal(PARSE(&o, err, "--progress=yes", "10.0.0.2"), CLI_ERROR);
+	assert_non_null(strstr(err, "progress"));
+}
+
 static void test_defaults(void **state)
 {
 	struct options o;
@@ -918,6 +935,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_open_only),
+		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_count_default_follows_mode),
 		cmocka_unit_test(test_option_effects),
 		cmocka_unit_test(test_source_address),

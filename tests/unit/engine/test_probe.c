@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "../fakewire.h"
+#include "../progress_rec.h"
 #include "engine/probe.h"
 #include "core/segment.h"
 
@@ -45,6 +46,7 @@ struct run {
 	struct probe_result res;
 	int rc;
 	FILE *mf;          /* the output while the run goes */
+	const struct progress_sink *progress; /* the engine's sink (NULL: none) */
 	long out_at_stop;  /* its length when the fake's stop came */
 };
 
@@ -97,7 +99,8 @@ static void run_probe_flags(struct run *r, const char *target, const char *ports
 				  .ttl = 64, .open_only = open_only,
 				  .syn = {.mss = true, .sack = true, .ts = true, .wscale = true,
 					  .wscale_value = 7},
-				  .sport_base = 40000, .nsports = 4, .isn_seed = 1234, .tsval_base = 1};
+				  .sport_base = 40000, .nsports = 4, .isn_seed = 1234, .tsval_base = 1,
+				  .progress = r->progress};
 	volatile sig_atomic_t never = 0;
 	r->rc = probe_run(&pc, &w, out, stop ? stop : &never, &r->res, err, sizeof(r->err));
 	output_end(out);
@@ -464,6 +467,68 @@ static int count_in(const char *text, size_t len, const char *needle)
 	return n;
 }
 
+/* The progress sink's end: how much output there was by then. */
+static void note_end(void *arg)
+{
+	note_stop(arg);
+}
+
+/* A sweep of four ports, two probes each: the sink hears every probe done,
+ * the one port found open, on the fake's clock, and the end once, before
+ * any summary is written (the line must be off the screen by then). */
+static void test_progress_counts(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	struct progress_rec pr = {.on_end = note_end, .on_end_arg = &r};
+	struct progress_sink sink = progress_rec_sink(&pr);
+	r.progress = &sink;
+	r.f->port_beh[81] = FW_PORT_CLOSED;
+	r.f->port_beh[82] = FW_PORT_DROP;
+	r.f->port_beh[83] = FW_PORT_ICMP;
+	run_probe(&r, "192.0.2.10", "80-83", 2, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_true(pr.updates >= 2);
+	progress_rec_assert_swept(&pr, "probes", 8, 1, T0);
+	/* Times are the fake's: the last is when the dropped port's second
+	 * probe timed out, 0.1 s + 0.5 s after the start and its sends. */
+	assert_true(pr.first_now >= T0);
+	assert_true(pr.last_now >= T0 + 600 * MS && pr.last_now < T0 + 700 * MS);
+	/* Some update came before all was done: progress, not just a total. */
+	assert_true(pr.first.done < 8);
+	assert_int_equal(count_in(r.out, (size_t)r.out_at_stop, "\"type\":\"summary\""), 0);
+	assert_non_null(strstr(r.out, "\"type\":\"summary\""));
+	run_free(&r);
+	free(r.f);
+}
+
+/* One probe a port: the unit is ports; -c 0: no total (no ETA). */
+static void test_progress_units_and_unknown_total(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake()};
+	struct progress_rec pr = {0};
+	struct progress_sink sink = progress_rec_sink(&pr);
+	r.progress = &sink;
+	run_probe(&r, "192.0.2.10", "80-81", 1, NULL);
+	progress_rec_assert_swept(&pr, "ports", 2, 2, T0);
+	run_free(&r);
+	free(r.f);
+
+	struct progress_rec pr0 = {0};
+	sink = progress_rec_sink(&pr0);
+	r = (struct run){.f = new_fake(), .progress = &sink};
+	volatile sig_atomic_t stop = 0;
+	r.f->stop = &stop;
+	r.f->stop_tries = 5;
+	run_probe(&r, "192.0.2.10", "80", 0, &stop);
+	assert_int_equal(pr0.last.total, 0);
+	assert_true(pr0.last.sent >= 2);
+	assert_int_equal(pr0.ends, 1); /* interrupted: the line still goes */
+	run_free(&r);
+	free(r.f);
+}
+
 static void test_timeouts_reported_while_sends_always_due(void **state)
 {
 	(void)state;
@@ -595,6 +660,8 @@ int main(void)
 		cmocka_unit_test(test_enobufs_stop),
 		cmocka_unit_test(test_enobufs_transient_retried),
 		cmocka_unit_test(test_rst_retried_when_queue_full),
+		cmocka_unit_test(test_progress_counts),
+		cmocka_unit_test(test_progress_units_and_unknown_total),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,7 @@
 
 #include "core/cli.h"
 #include "../fakewire.h"
+#include "../progress_rec.h"
 #include "../pktbuild.h"
 #include "core/segment.h"
 #include "engine/session.h"
@@ -60,6 +61,9 @@ struct run {
 	char err[256];
 	char line[16384]; /* the session line */
 	uint32_t iss;     /* our ISN: the first SYN's seq */
+	const char *target; /* the target argument (NULL: 192.0.2.10:80) */
+	uint16_t nsports;   /* source ports the engine cycles through (0: 1) */
+	const struct progress_sink *progress; /* the engine's sink (NULL: none) */
 };
 
 /* Run `tcpshake -m connect --json [args] 192.0.2.10:80` against r->f. */
@@ -73,7 +77,7 @@ static void run_session(struct run *r, const char *const *args, volatile sig_ato
 	argv[argc++] = (char *)"--json";
 	for (size_t i = 0; args && args[i]; i++)
 		argv[argc++] = (char *)args[i];
-	argv[argc++] = (char *)PEER_ADDR ":80";
+	argv[argc++] = (char *)(r->target ? r->target : PEER_ADDR ":80");
 	argv[argc] = NULL;
 	assert_int_equal(cli_parse(argc, argv, &r->o, r->err, sizeof(r->err)), CLI_OK);
 	memset(&r->tl, 0, sizeof(r->tl));
@@ -91,7 +95,8 @@ static void run_session(struct run *r, const char *const *args, volatile sig_ato
 	struct session_config sc = {
 		.targets = &r->tl, .src = &r->src, .mss = &r->mss,
 		.mtu = r->mtu ? &r->mtu : NULL,
-		.sport_base = SPORT, .nsports = 1, .isn_seed = 1234, .tsval_base = 1,
+		.sport_base = SPORT, .nsports = r->nsports ? r->nsports : 1, .isn_seed = 1234,
+		.tsval_base = 1, .progress = r->progress,
 	};
 	run_session_options(&r->o, &sc);
 	volatile sig_atomic_t never = 0;
@@ -115,6 +120,31 @@ static void run_free(struct run *r)
 	free(r->out);
 	target_list_free(&r->tl);
 	free(r->f);
+}
+
+/* ---- Progress -------------------------------------------------------- */
+
+/* Two target ports, two connections each: the sink hears each connection
+ * done, the one port found open (once, though connected twice), on the
+ * fake's clock, and the end once. */
+static void test_progress_counts(void **state)
+{
+	(void)state;
+	struct run r = {.f = fw_new(), .target = PEER_ADDR ":80-81", .nsports = 8};
+	struct progress_rec pr = {0};
+	struct progress_sink sink = progress_rec_sink(&pr);
+	r.progress = &sink;
+	r.f->port_beh[81] = FW_PORT_CLOSED;
+	static const char *const args[] = {"-c", "2", "-i", "0.1", NULL};
+	run_session(&r, args, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.res.connections, 4);
+	assert_int_equal(pr.updates, 4); /* one a connection */
+	assert_int_equal(pr.first.done, 1);
+	assert_int_equal(pr.first.open, 1);
+	assert_true(pr.first_now > T0);
+	progress_rec_assert_swept(&pr, "connections", 4, 1, T0);
+	run_free(&r);
 }
 
 /* The raw text of a top-level key's value in a JSON line: "\"ok\"", "10.000000",
@@ -589,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_bad_checksum_ignored),
 		cmocka_unit_test(test_data_within_link_mtu),
 		cmocka_unit_test(test_emsgsize_ends_the_connection),
+		cmocka_unit_test(test_progress_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
