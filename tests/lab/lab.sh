@@ -625,7 +625,7 @@ lab_raw_peer() {
 }
 
 lab_down() {
-	local name=${1:-} dir ns pids
+	local name=${1:-} dir f ns pids
 	local -a files=() nss=()
 	_lab_check_name "$name" || return 1
 	# A caller may stop its own helpers (captures) before the namespaces go.
