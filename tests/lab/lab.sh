@@ -18,6 +18,9 @@
 #                          of any trap already set; LAB_NO_TRAP=1 skips it).
 #   lab_server NAME MODE PORT...   lab_server in NAME-s; returns once every
 #                          port listens. May be called more than once.
+#   lab_servers NAME MODE:PORT[,PORT...]...   several at once (faster)
+#   lab_demo_servers NAME  the servers and nft rules of scripts/demo's lab,
+#                          whose port map the README shows
 #   lab_impair NAME [--delay MS] [--jitter MS] [--loss P] [--reorder P]
 #                   [--dup P] [--seed N]   restart the bridge with these
 #                          settings (each direction); none = plain forwarding
@@ -37,9 +40,15 @@
 #                          idempotent
 #
 # Or as a command (scripts): lab.sh up NAME [bridge] | down NAME |
-# server NAME MODE PORT... | impair NAME OPTS... | nft-drop | nft-reject |
-# nft-loss | raw-peer NAME SCRIPT PORT. `up` prints the LAB_* variables as
-# shell assignments.
+# server NAME MODE PORT... | servers NAME SPEC... | demo-servers NAME |
+# impair NAME OPTS... | nft-drop | nft-reject | nft-loss |
+# raw-peer NAME SCRIPT PORT. `up` prints the LAB_* variables as shell
+# assignments.
+#
+# A lab starts in well under a second on an idle machine: addresses without
+# DAD, one ip (or sh) per namespace rather than one per step, every server
+# started before any is waited for, and readiness polled where it shows
+# (/proc's socket tables, an answered ping), never slept for.
 #
 # PIDs live in pid files under $LAB_RUN (default /run/tcpshake-lab)/NAME/,
 # each with the process's start time, so a later `lab.sh down` in another
@@ -90,18 +99,12 @@ _lab_stat() {
 	[ -n "$start" ]
 }
 
-_lab_starttime() {
-	local state start ppid
-	_lab_stat "$1" || return 1
-	echo "$start"
-}
-
 # _lab_spawn NAME NS TAG CMD...: start CMD in namespace NS in the background,
 # its stderr in the run directory, and record "PID STARTTIME" in TAG.pid.
 _lab_spawn() {
-	local name=$1 ns=$2 tag=$3 dir="$LAB_RUN/$1" pid st
+	local name=$1 ns=$2 tag=$3 dir="$LAB_RUN/$1" pid state start ppid
 	shift 3
-	mkdir -p "$dir" || return 1
+	[ -d "$dir" ] || mkdir -p "$dir" || return 1
 	# ip netns exec execs the command, so $! is the program's own PID.
 	# Started from a subshell, so it is not the caller's child: a bare
 	# `wait` in a test must not wait for the lab. stdout to /dev/null: a
@@ -112,8 +115,8 @@ _lab_spawn() {
 	)
 	read -r pid <"$dir/$tag.pid" || return 1
 	LAB_LAST_PID=$pid
-	if st=$(_lab_starttime "$pid"); then
-		echo "$pid $st" >"$dir/$tag.pid"
+	if _lab_stat "$pid"; then
+		echo "$pid $start" >"$dir/$tag.pid"
 	else
 		rm -f "$dir/$tag.pid" # already gone (its log says why)
 	fi
@@ -137,24 +140,32 @@ _lab_alive() {
 	return 0
 }
 
-# _lab_stop PIDFILE: TERM, wait up to 2 s, then KILL; removes the file.
-# Only the recorded process is signalled, and only if it is still the same
-# process (same start time).
+# _lab_stop PIDFILE...: TERM every recorded process that still runs, wait
+# up to 2 s for all of them, then KILL what is left; removes the files. Only
+# the recorded process is signalled, and only if it is still the same
+# process (same start time). All are signalled before any is waited for:
+# one after the other, each cost a poll interval of its own.
 _lab_stop() {
-	local f=$1 pid st i
-	[ -f "$f" ] || return 0
-	read -r pid st <"$f" 2>/dev/null || { rm -f "$f"; return 0; }
-	if _lab_alive "$f"; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 40; i++)); do
-			_lab_alive "$f" || break
-			sleep 0.05
+	local f pid st i
+	local -a left=()
+	for f; do
+		_lab_alive "$f" || continue
+		read -r pid st <"$f" && kill -TERM "$pid" 2>/dev/null
+		left+=("$f")
+	done
+	for ((i = 0; i < 100 && ${#left[@]} > 0; i++)); do
+		sleep 0.02
+		local -a still=()
+		for f in "${left[@]}"; do
+			_lab_alive "$f" && still+=("$f")
 		done
-		if _lab_alive "$f"; then
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-	fi
-	rm -f "$f"
+		left=("${still[@]}")
+	done
+	for f in "${left[@]}"; do
+		read -r pid st <"$f" && _lab_alive "$f" && kill -KILL "$pid" 2>/dev/null
+	done
+	rm -f "$@"
+	return 0
 }
 
 _lab_ns_exists() { [ -e "/run/netns/$1" ]; }
@@ -201,13 +212,48 @@ _lab_wait_ping() { # NS FAMILY ADDR TRIES
 	return 1
 }
 
-_lab_bridge_ready() { # PID: both packet sockets of impair bound and running
-	local pid=$1 inodes
-	inodes=$(for l in "/proc/$pid/fd/"*; do readlink "$l"; done 2>/dev/null |
-		sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ')
-	[ -n "$inodes" ] || return 1
-	awk -v ino=" $inodes" 'NR > 1 && index(ino, " " $9 " ") && $5 != 0 && $6 == 1 { n++ }
-		END { exit !(n >= 2) }' "/proc/$pid/net/packet" 2>/dev/null
+# _lab_sockets PID: " socket:[INODE] ..." for every socket PID has open,
+# to be matched against the inode column of a /proc/PID/net table. One find
+# where a readlink per descriptor (and sed, tr, awk) cost a lab's start
+# tens of milliseconds per poll.
+_lab_sockets() {
+	echo " $(find "/proc/$1/fd" -lname 'socket:*' -printf '%l ' 2>/dev/null)"
+}
+
+# _lab_bridge_ready PID: both of impair's packet sockets are bound and
+# running (/proc/PID/net/packet: sk RefCnt Type Proto Iface R Rmem User
+# Inode).
+_lab_bridge_ready() {
+	local socks a n=0
+	socks=$(_lab_sockets "$1")
+	{
+		read -r _
+		while read -r -a a; do
+			[ "${a[4]}" != 0 ] && [ "${a[5]}" = 1 ] &&
+				[[ $socks == *" socket:[${a[8]}] "* ]] && n=$((n + 1))
+		done
+	} <"/proc/$1/net/packet" 2>/dev/null
+	[ "$n" -ge 2 ]
+}
+
+# _lab_listening PID PORT...: every PORT has a listening TCP socket in PID's
+# namespace (its /proc/PID/net/tcp and tcp6: state 0A, the local port in
+# hex). Read by the shell itself: an ss per port per poll was most of a
+# server's start.
+_lab_listening() {
+	local pid=$1 have=" " a f p
+	shift
+	for f in tcp tcp6; do
+		{
+			read -r _
+			while read -r -a a; do
+				[ "${a[3]}" = 0A ] && have+="$((16#${a[1]##*:})) "
+			done
+		} <"/proc/$pid/net/$f" 2>/dev/null
+	done
+	for p; do
+		[[ $have == *" $p "* ]] || return 1
+	done
 }
 
 # _lab_claim NAME TOPOLOGY: refuses a lab NAME that exists; else registers
@@ -248,78 +294,175 @@ lab_up() {
 }
 
 _lab_build() { # NAME MODE
-	local name=$1 mode=$2 ns
-	for ns in "$LAB_CLI_NS" "$LAB_SRV_NS"; do
-		ip netns add "$ns" || return 1
-		# No DAD on the link-local addresses either, so nothing is
-		# tentative; no router solicitations to clutter captures.
-		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.router_solicitations=0 \
-			>/dev/null || return 1
-		ip -n "$ns" link set lo up || return 1
-	done
+	local name=$1 mode=$2 nss="$LAB_CLI_NS $LAB_SRV_NS" ns pids="" pid rc=0
+	# One ip for every namespace and veth pair. Each end is made in its
+	# namespace directly: no interface name ever lives in the root
+	# namespace, so parallel labs never clash. All stay down until their
+	# namespace is set up below.
+	[ "$mode" = bridge ] && nss="$nss $LAB_MID_NS"
+	{
+		for ns in $nss; do echo "netns add $ns"; done
+		if [ "$mode" = bridge ]; then
+			echo "link add c0 netns $LAB_CLI_NS type veth peer name m0 netns $LAB_MID_NS"
+			echo "link add m1 netns $LAB_MID_NS type veth peer name s0 netns $LAB_SRV_NS"
+		else
+			echo "link add c0 netns $LAB_CLI_NS type veth peer name s0 netns $LAB_SRV_NS"
+		fi
+	} | ip -batch - || return 1
+	# Then each namespace at once, in parallel.
+	_lab_end_setup "$LAB_CLI_NS" c0 "$LAB_CLI4" "$LAB_CLI6" &
+	pids="$pids $!"
+	_lab_end_setup "$LAB_SRV_NS" s0 "$LAB_SRV4" "$LAB_SRV6" &
+	pids="$pids $!"
 	if [ "$mode" = bridge ]; then
-		ip netns add "$LAB_MID_NS" || return 1
-		# The middle has no addresses and must not speak: no IPv6 at all.
-		ip netns exec "$LAB_MID_NS" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 >/dev/null || return 1
-		ip -n "$LAB_MID_NS" link set lo up || return 1
-		# Created inside the namespaces: parallel labs never clash on
-		# interface names in the root namespace.
-		ip -n "$LAB_CLI_NS" link add c0 type veth peer name m0 netns "$LAB_MID_NS" || return 1
-		ip -n "$LAB_MID_NS" link add m1 type veth peer name s0 netns "$LAB_SRV_NS" || return 1
-		for ns in m0 m1; do
-			_lab_ethtool_off "$LAB_MID_NS" "$ns" || return 1
-			ip -n "$LAB_MID_NS" link set "$ns" promisc on up || return 1
-		done
-	else
-		ip -n "$LAB_CLI_NS" link add c0 type veth peer name s0 netns "$LAB_SRV_NS" || return 1
+		_lab_mid_setup "$LAB_MID_NS" &
+		pids="$pids $!"
 	fi
-	_lab_ethtool_off "$LAB_CLI_NS" c0 || return 1
-	_lab_ethtool_off "$LAB_SRV_NS" s0 || return 1
-	ip -n "$LAB_CLI_NS" addr add "$LAB_CLI4/24" dev c0 || return 1
-	ip -n "$LAB_CLI_NS" addr add "$LAB_CLI6/64" dev c0 nodad || return 1
-	ip -n "$LAB_SRV_NS" addr add "$LAB_SRV4/24" dev s0 || return 1
-	ip -n "$LAB_SRV_NS" addr add "$LAB_SRV6/64" dev s0 nodad || return 1
-	ip -n "$LAB_CLI_NS" link set c0 up || return 1
-	ip -n "$LAB_SRV_NS" link set s0 up || return 1
+	for pid in $pids; do
+		wait "$pid" || rc=1
+	done
+	[ "$rc" = 0 ] || return 1
 	if [ "$mode" = bridge ]; then
 		lab_impair "$name" || return 1
 	fi
-	# Both families answer end to end (through the bridge, if any).
+	# Ready when both families answer end to end (through the bridge, if
+	# any): this is what a probe needs, the neighbour entries included,
+	# and no fixed sleep could know it.
 	_lab_wait_ping "$LAB_CLI_NS" -4 "$LAB_SRV4" 50 ||
 		{ _lab_err "lab $name: no IPv4 path from client to server"; return 1; }
 	_lab_wait_ping "$LAB_CLI_NS" -6 "$LAB_SRV6" 50 ||
 		{ _lab_err "lab $name: no IPv6 path from client to server"; return 1; }
 }
 
+# _lab_ns_sh NS SCRIPT: runs the sh SCRIPT in namespace NS. A namespace's
+# whole set-up is one ip and one sh (sysctls written by sh's own echo, the
+# addresses and links in one ip -batch): one ip, sysctl or ethtool per step,
+# some 20 ms each, was most of a lab's start.
+_lab_ns_sh() {
+	ip netns exec "$1" sh -ec "$2"
+}
+
+# The sh lines that turn offloads off on IF in the current namespace (the
+# lab's segments must stay what was sent; some veths refuse rx off).
+_lab_ethtool_sh() { # IF
+	printf '%s\n' "ethtool -K $1 tx off rx off tso off gso off gro off >/dev/null 2>&1 ||" \
+		"ethtool -K $1 tx off tso off gso off gro off >/dev/null 2>&1 ||" \
+		"{ echo 'lab: ethtool -K $1 failed (is ethtool installed?)' >&2; exit 1; }"
+}
+
+# A client or server end: NS's veth IF gets ADDR4/24 and ADDR6/64 and comes
+# up. No DAD (nodad on ADDR6, accept_dad 0 for the link-local address), so
+# no address is ever tentative and the lab is usable as soon as a ping
+# answers; no router solicitations to clutter captures.
+_lab_end_setup() { # NS IF ADDR4 ADDR6
+	local c=/proc/sys/net/ipv6/conf
+	_lab_ns_sh "$1" "
+		for d in all default $2; do
+			echo 0 >$c/\$d/accept_dad
+			echo 0 >$c/\$d/router_solicitations
+		done
+		$(_lab_ethtool_sh "$2")
+		ip -batch - <<-EOF
+			link set lo up
+			addr add $3/24 dev $2
+			addr add $4/64 dev $2 nodad
+			link set $2 up
+		EOF
+	" || { _lab_err "cannot set up $2 in $1"; return 1; }
+}
+
+# The middle of a bridged lab: m0 and m1 promiscuous and up, for impair's
+# packet sockets. It has no addresses and must not speak: no IPv6 at all
+# (all.disable_ipv6 reaches m0 and m1 too).
+_lab_mid_setup() { # NS
+	local c=/proc/sys/net/ipv6/conf
+	_lab_ns_sh "$1" "
+		echo 1 >$c/all/disable_ipv6
+		echo 1 >$c/default/disable_ipv6
+		$(_lab_ethtool_sh m0)
+		$(_lab_ethtool_sh m1)
+		ip -batch - <<-EOF
+			link set lo up
+			link set m0 promisc on up
+			link set m1 promisc on up
+		EOF
+	" || { _lab_err "cannot set up m0 and m1 in $1"; return 1; }
+}
+
 lab_server() {
-	local name=${1:-} mode=${2:-} dir f p i n ok
-	_lab_check_name "$name" || return 1
+	local name=${1:-} mode=${2:-}
 	shift 2 || { _lab_err "usage: lab_server NAME MODE PORT..."; return 1; }
 	[ $# -gt 0 ] || { _lab_err "usage: lab_server NAME MODE PORT..."; return 1; }
+	lab_servers "$name" "$mode:$(IFS=,; echo "$*")"
+}
+
+# lab_servers NAME MODE:PORT[,PORT...]...: one lab_server per argument, all
+# started before any is waited for (one after the other, each start cost a
+# poll interval of its own); returns once every port listens.
+lab_servers() {
+	local name=${1:-} dir spec mode ports n=0 i k pid f all
+	local -a pids=() files=() want=() what=()
+	_lab_check_name "$name" || return 1
+	shift
+	[ $# -gt 0 ] || { _lab_err "usage: lab_servers NAME MODE:PORT[,PORT...]..."; return 1; }
 	_lab_vars "$name"
 	_lab_ns_exists "$LAB_SRV_NS" || { _lab_err "no lab $name"; return 1; }
 	dir="$LAB_RUN/$name"
-	n=0
-	while [ -e "$dir/server$n.pid" ]; do n=$((n + 1)); done
-	_lab_spawn "$name" "$LAB_SRV_NS" "server$n" "$LAB_BIN/lab_server" --mode "$mode" "$@" || return 1
-	f="$dir/server$n.pid"
-	for ((i = 0; i < 100; i++)); do
-		ok=1
-		for p in "$@"; do
-			[ -n "$(ip netns exec "$LAB_SRV_NS" ss -Hltn "sport = :$p" 2>/dev/null)" ] || { ok=0; break; }
-		done
-		[ "$ok" = 1 ] && return 0
-		if ! _lab_alive "$f"; then
-			_lab_err "lab_server $mode $* exited: $(cat "$dir/server$n.log" 2>/dev/null)"
-			rm -f "$f"
+	for spec; do
+		mode=${spec%%:*} ports=${spec#*:}
+		if [ "$mode" = "$spec" ] || [ -z "$mode" ] || [ -z "$ports" ]; then
+			_lab_err "lab_servers: '$spec' is not MODE:PORT[,PORT...]"
 			return 1
 		fi
-		sleep 0.05
+		while [ -e "$dir/server$n.pid" ]; do n=$((n + 1)); done
+		# shellcheck disable=SC2086 # the ports as words on purpose
+		_lab_spawn "$name" "$LAB_SRV_NS" "server$n" "$LAB_BIN/lab_server" --mode "$mode" ${ports//,/ } ||
+			return 1
+		pids+=("$LAB_LAST_PID") files+=("$dir/server$n.pid") want+=("${ports//,/ }") what+=("$mode $ports")
+		n=$((n + 1))
 	done
-	_lab_err "lab_server $mode $*: ports not listening after 5 s"
+	for ((i = 0; i < 250; i++)); do
+		all=1
+		for k in "${!pids[@]}"; do
+			pid=${pids[$k]} f=${files[$k]}
+			[ -n "$pid" ] || continue
+			# shellcheck disable=SC2086
+			if _lab_listening "$pid" ${want[$k]}; then
+				pids[k]=""
+				continue
+			fi
+			if ! _lab_alive "$f"; then
+				_lab_err "lab_server ${what[$k]} exited: $(cat "${f%.pid}.log" 2>/dev/null)"
+				rm -f "$f"
+				return 1
+			fi
+			all=0
+		done
+		[ "$all" = 1 ] && return 0
+		sleep 0.02
+	done
+	_lab_err "lab_servers $*: ports not listening after 5 s"
 	return 1
+}
+
+# The demo lab's servers, for scripts/demo and the README's examples
+# (tests/integration/readme_examples.sh): one place, so the port map the
+# README shows cannot drift from what runs. Open 80 443 8080 (close: read
+# until EOF, then close), echo 7, closes first 8081, never closes 8082,
+# talks after our FIN 8083; 82 dropped, 83 rejected with ICMP
+# admin-prohibited; every other port closed (81 is the one the examples use).
+lab_demo_servers() { # NAME
+	local nft rc=0
+	local -a rules=()
+	_lab_check_name "${1:-}" || return 1
+	_lab_drop_rules 82
+	_lab_reject_rules 83
+	# nft loads slowly: it runs while the servers start.
+	_lab_nft "$1" "${rules[@]}" &
+	nft=$!
+	lab_servers "$1" close:80,443,8080 echo:7 close-first:8081 hold:8082 talk:8083 || rc=1
+	wait "$nft" || rc=1
+	return "$rc"
 }
 
 lab_impair() {
@@ -383,16 +526,29 @@ _lab_port() {
 	fi
 }
 
+# The rules of a drop or a reject of PORT, appended to the caller's array
+# "rules" (given to _lab_nft), so a caller may install several in one nft.
+_lab_drop_rules() { # PORT
+	rules+=("tcp dport $1 drop")
+}
+
+_lab_reject_rules() { # PORT
+	rules+=("meta nfproto ipv4 tcp dport $1 reject with icmp type admin-prohibited"
+		"meta nfproto ipv6 tcp dport $1 reject with icmpv6 type admin-prohibited")
+}
+
 lab_nft_drop() {
+	local -a rules=()
 	_lab_port "${2:-}" || return 1
-	_lab_nft "$1" "tcp dport $2 drop"
+	_lab_drop_rules "$2"
+	_lab_nft "$1" "${rules[@]}"
 }
 
 lab_nft_reject() {
+	local -a rules=()
 	_lab_port "${2:-}" || return 1
-	_lab_nft "$1" \
-		"meta nfproto ipv4 tcp dport $2 reject with icmp type admin-prohibited" \
-		"meta nfproto ipv6 tcp dport $2 reject with icmpv6 type admin-prohibited"
+	_lab_reject_rules "$2"
+	_lab_nft "$1" "${rules[@]}"
 }
 
 lab_nft_loss() {
@@ -409,14 +565,18 @@ lab_nft_loss() {
 }
 
 # PID: the process has a raw socket open (it is in /proc/PID/net/raw, which
-# lists the sockets of the process's own namespace).
+# lists the sockets of the process's own namespace; its 10th column is the
+# inode).
 _lab_raw_ready() {
-	local pid=$1 inodes
-	inodes=$(for l in "/proc/$pid/fd/"*; do readlink "$l"; done 2>/dev/null |
-		sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ')
-	[ -n "$inodes" ] || return 1
-	awk -v ino=" $inodes" 'NR > 1 && index(ino, " " $10 " ") { n++ } END { exit !n }' \
-		"/proc/$pid/net/raw" 2>/dev/null
+	local socks a
+	socks=$(_lab_sockets "$1")
+	{
+		read -r _
+		while read -r -a a; do
+			[[ $socks == *" socket:[${a[9]}] "* ]] && return 0
+		done
+	} <"/proc/$1/net/raw" 2>/dev/null
+	return 1
 }
 
 lab_raw_peer() {
@@ -466,6 +626,7 @@ lab_raw_peer() {
 
 lab_down() {
 	local name=${1:-} dir f ns pids
+	local -a files=() nss=()
 	_lab_check_name "$name" || return 1
 	# A caller may stop its own helpers (captures) before the namespaces go.
 	if declare -F lab_before_down >/dev/null; then
@@ -474,15 +635,21 @@ lab_down() {
 	dir="$LAB_RUN/$name"
 	if [ -d "$dir" ]; then
 		for f in "$dir"/*.pid; do
-			[ -e "$f" ] && _lab_stop "$f"
+			[ -e "$f" ] && files+=("$f")
 		done
+		[ ${#files[@]} = 0 ] || _lab_stop "${files[@]}"
 	fi
 	for ns in "$name-c" "$name-s" "$name-m"; do
-		_lab_ns_exists "$ns" || continue
-		pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
-		[ -z "$pids" ] || _lab_err "lab_down $name: processes still in $ns (not ours): $pids"
-		ip netns delete "$ns" 2>/dev/null || _lab_err "lab_down: cannot delete $ns"
+		_lab_ns_exists "$ns" && nss+=("$ns")
 	done
+	if [ ${#nss[@]} -gt 0 ]; then
+		# One ip each to look for strays and to delete, not one per
+		# namespace.
+		pids=$(printf 'netns pids %s\n' "${nss[@]}" | ip -force -batch - 2>/dev/null | tr '\n' ' ')
+		[ -z "$pids" ] || _lab_err "lab_down $name: processes still in its namespaces (not ours): $pids"
+		printf 'netns delete %s\n' "${nss[@]}" | ip -force -batch - 2>/dev/null ||
+			_lab_err "lab_down: cannot delete ${nss[*]}"
+	fi
 	rm -rf "$dir"
 	return 0
 }
@@ -500,11 +667,12 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 			echo "$v=${!v}"
 		done
 		;;
-	down | server | impair | impair-last | nft-drop | nft-reject | nft-loss | raw-peer)
+	down | server | servers | demo-servers | impair | impair-last | nft-drop | nft-reject | nft-loss | raw-peer)
 		"lab_${cmd//-/_}" "$@" || exit 1
 		;;
 	*)
 		echo "usage: lab.sh up NAME [bridge] | down NAME | server NAME MODE PORT... |" >&2
+		echo "       servers NAME MODE:PORT[,PORT...]... | demo-servers NAME |" >&2
 		echo "       impair NAME [OPTS] | impair-last NAME | nft-drop NAME PORT |" >&2
 		echo "       nft-reject NAME PORT | nft-loss NAME PCT | raw-peer NAME SCRIPT PORT" >&2
 		exit 2
