@@ -345,7 +345,7 @@ static const struct mode_def *mode_find(enum mode m)
 
 /* A usage error: one line on stderr; under nagios UNKNOWN on stdout too,
  * even when the error came before --format on the line; under JSON an error
- * record, as the contract has it. */
+ * record, as the man page says. */
 static int usage_error(const struct options *o, int argc, char **argv, const char *err)
 {
 	fprintf(stderr, "tcpshake: %s\n", err);

@@ -52,7 +52,7 @@ struct conn_entry {
 	int deviation;        /* index into devs of the deviation it caused, or -1 */
 };
 
-/* The teardown verdict of the contract. */
+/* The teardown verdict, as users' scripts read it. */
 enum teardown {
 	TEARDOWN_NONE,       /* no connection was made */
 	TEARDOWN_CONFORMANT,

@@ -2,7 +2,7 @@
  * event: the names of the event enums, shared by every formatter.
  *
  * Text, JSON, nagios and prom all spell a port state or a reply the same way
- * because they all ask these functions; the spellings are the CLI contract's
+ * because they all ask these functions; the spellings are the man page's
  * (`open`, `SA`, `icmp:admin-prohibited`, ...) and must not drift.
  */
 #include "config.h"

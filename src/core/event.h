@@ -18,7 +18,7 @@
 
 enum port_state { PORT_OPEN, PORT_CLOSED, PORT_FILTERED };
 
-/* Which answer came: contract's `reply` key. */
+/* Which answer came: the JSON `reply` key. */
 enum reply_kind { REPLY_NONE, REPLY_SA, REPLY_RA, REPLY_R, REPLY_ICMP };
 
 /* Where the RTT's send timestamp came from. */
@@ -69,7 +69,7 @@ struct summary_event {
 	uint32_t late;             /* answers that came after the probe's timeout */
 };
 
-/* Handshake outcome of a crafted connection (contract's `handshake`). */
+/* Handshake outcome of a crafted connection (the JSON `handshake`). */
 enum handshake { HS_OK, HS_REFUSED, HS_TIMEOUT, HS_UNREACHABLE };
 const char *handshake_name(enum handshake h); /* "ok" "refused" "timeout" "unreachable" */
 

@@ -76,7 +76,7 @@ enum tcp_state {
 	TCPS_COUNT
 };
 
-/* The contract's spelling: "CLOSED" ... "TIME_WAIT"; "?" out of range. */
+/* The documented spelling: "CLOSED" ... "TIME_WAIT"; "?" out of range. */
 const char *tcpstate_name(enum tcp_state s);
 
 enum tcpstate_dir {

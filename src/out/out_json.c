@@ -1,7 +1,7 @@
 /*
  * out_json: JSON Lines, one object a line, for scripts and monitoring pipes.
  *
- * Keys come in the order the CLI contract lists them, then the extra keys
+ * Keys come in the order the man page lists them (fixed for users' scripts), then the extra keys
  * (flags, sport, ts_source, icmp_from; duplicates, bad_checksum, late), so a
  * careless consumer that compares prefixes keeps working as keys are added.
  * Objects are written straight to the stream field by field (no buffer to
@@ -249,7 +249,7 @@ static void json_probe(struct output *o, const struct probe_event *e)
 	put_key(f, "ts");
 	put_bool(f, sa && e->opt.ts_present);
 
-	/* Extras, after the contract's keys. */
+	/* Extras, after the fixed keys. */
 	put_key(f, "flags");
 	if (tcp) {
 		char flags[9];
@@ -404,7 +404,7 @@ static void json_session(struct output *o, const struct session_event *e)
 	put_str(f, teardown_name(e->teardown));
 	json_segments(f, e->segs, e->nsegs, e->t0_ns, e->devs, e->ndevs);
 	json_deviations(f, e);
-	/* Extras, after the contract's keys. */
+	/* Extras, after the fixed keys. */
 	put_key(f, "connection");
 	fprintf(f, "%u", (unsigned)e->number);
 	put_key(f, "sport");
@@ -459,7 +459,7 @@ static void json_check(struct output *o, const struct check_event *e)
 	put_str(f, check_result_name(e->result));
 	put_key(f, "detail");
 	put_str(f, e->detail);
-	/* Extras, after the contract's keys. */
+	/* Extras, after the fixed keys. */
 	put_where(f, e->host, &e->addr, e->port);
 	put_key(f, "what");
 	put_str(f, e->what);
@@ -520,7 +520,7 @@ static void json_script(struct output *o, const struct script_event *e)
 	put_opt_str(f, "actual", e->actual);
 	put_strings(f, "skipped", e->skipped, e->nskipped);
 	json_segments(f, e->segs, e->nsegs, e->t0_ns, NULL, 0);
-	/* Extras, after the contract's keys. */
+	/* Extras, after the fixed keys. */
 	put_strings(f, "notes", e->notes, e->nnotes);
 	put_key(f, "sport");
 	fprintf(f, "%u", (unsigned)e->sport);
