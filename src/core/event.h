@@ -67,6 +67,7 @@ struct summary_event {
 	uint32_t duplicates;       /* extra answers to an already answered probe */
 	uint32_t bad_checksum;     /* replies ignored for a bad checksum */
 	uint32_t late;             /* answers that came after the probe's timeout */
+	bool swept;                /* a sweep's port: its one probe line said it all */
 };
 
 /* Handshake outcome of a crafted connection (the JSON `handshake`). */

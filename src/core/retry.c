@@ -52,9 +52,10 @@ unsigned retry_allowed(const struct retry *r)
 {
 	if (r->cap == 0)
 		return 0;
-	/* No port has answered: the silence is filtering, not loss, until an
-	 * answer says otherwise (nmap takes the same view). */
-	if (r->answered == 0)
+	/* No retransmission has been answered yet: nothing says the network
+	 * loses packets, so silence is taken for filtering (nmap takes the
+	 * same view). Once one is, the estimate below rules. */
+	if (r->answered_late == 0)
 		return 1;
 	double loss = ((double)r->answered_late + 1.0) / ((double)r->answered + 2.0);
 	/* Tries k with N * loss^k below the target; retransmissions k - 1. */

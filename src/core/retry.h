@@ -14,9 +14,9 @@
  * cap (--retries). L is estimated from the ports that did answer: the
  * share of them that needed a retransmission, with one imagined loss and
  * one imagined success added, so that before the evidence is in the
- * estimate is cautious (1/2), and at no loss it sinks toward 0 and the
- * sweep retries once. Until some port answers, silence is taken for
- * filtering and the sweep retries once. Pure arithmetic; the engine feeds
+ * estimate is cautious. Until some retransmission has been answered,
+ * nothing says the network loses packets: silence is taken for filtering
+ * and a probe gets one retransmission. Pure arithmetic; the engine feeds
  * it.
  */
 #ifndef TCPSHAKE_RETRY_H

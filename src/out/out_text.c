@@ -82,14 +82,15 @@ static void text_probe(struct output *o, const struct probe_event *e)
 }
 
 /* A run of many ports: one line a port, `ADDR:PORT STATE: N probes sent,
- * ...`; a run of one probe a port has said it all on the probe line
- * already, so only -q (which hides probe lines) prints it. */
+ * ...`; a run of one probe a port, or a sweep (one probe line a port, its
+ * deciding try), has said it all on the probe line already, so only -q
+ * (which hides probe lines) prints it. */
 static void text_summary_compact(struct output *o, const struct summary_event *e)
 {
 	char ap[OUT_ADDRPORT_LEN];
 	FILE *f = o->out;
 
-	if (e->sent <= 1 && !o->cfg.quiet)
+	if ((e->sent <= 1 || e->swept) && !o->cfg.quiet)
 		return;
 	if (!o->compact_started && !o->cfg.quiet)
 		fputc('\n', f);

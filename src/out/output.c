@@ -68,6 +68,14 @@ void output_begin_target(struct output *o, const char *host, const struct netadd
 		netaddr_str(addr, abuf, sizeof(abuf)), nports, out_mode_words(o));
 }
 
+void output_begin_sweep(struct output *o, uint64_t hosts, uint64_t ports)
+{
+	if (o->ended || o->cfg.format != OUT_TEXT || o->cfg.quiet)
+		return;
+	fprintf(o->out, "TCPSHAKE sweep of %llu port%s on %llu host%s: %s\n", (unsigned long long)ports,
+		ports == 1 ? "" : "s", (unsigned long long)hosts, hosts == 1 ? "" : "s", out_mode_words(o));
+}
+
 void output_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port)
 {
 	if (!o->ended && !o->multi_port)

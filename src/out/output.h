@@ -25,6 +25,9 @@ void output_free(struct output *o);
  * several ports gets one text header for all of them, not one per port. */
 void output_begin_target(struct output *o, const char *host, const struct netaddr *addr,
 			 size_t nports);
+/* Before the first probe of a sweep (sweep.h), in place of the per-target
+ * calls: text prints one header for the whole run. */
+void output_begin_sweep(struct output *o, uint64_t hosts, uint64_t ports);
 /* Before the first probe of a target port (text prints a header line unless
  * the target has several ports). */
 void output_begin(struct output *o, const char *host, const struct netaddr *addr, uint16_t port);

@@ -207,6 +207,8 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 	struct fw_script *p = &f->p;
 	uint64_t at = t + (f->port_rtt[seg->dport] ? f->port_rtt[seg->dport] : f->rtt);
 	enum fw_port_beh b = (enum fw_port_beh)f->port_beh[seg->dport];
+	if (seg->flags == TCPF_SYN && f->lose_syn_every && ++f->syns_seen % f->lose_syn_every == 0)
+		return; /* lost on the way: a sweep under loss */
 	if (b != FW_PORT_TCP) {
 		port_react(f, b, t, at, seg);
 		return;

@@ -123,6 +123,8 @@ struct fakewire {
 	unsigned enobufs_from; /* ... beginning with send call number this (0: the first) */
 	unsigned sends_tried;  /* send calls, failed ones included */
 	uint16_t mtu;          /* 0: any size goes; else longer IP packets get EMSGSIZE */
+	unsigned lose_syn_every; /* every n-th SYN of ours, to any port, is lost (0: none) */
+	unsigned long syns_seen; /* SYNs of ours the network carried or lost */
 	bool no_own_copy;      /* the capture misses our own segments */
 	struct fw_script p;
 	uint8_t port_beh[65536];   /* enum fw_port_beh, by the peer's port */

@@ -90,9 +90,15 @@ static void test_retries_follow_loss(void **state)
 		retry_answer(&r, MS, 1);
 	assert_int_equal(retry_allowed(&r), 3);
 
-	/* Few answers: the estimate stays cautious. */
+	/* Answers, but none needed a retransmission: no sign of loss. */
 	retry_init(&r, 2 * S, 15, 65535);
-	retry_answer(&r, MS, 0);
+	for (int i = 0; i < 3; i++)
+		retry_answer(&r, MS, 0);
+	assert_int_equal(retry_allowed(&r), 1);
+
+	/* The first retransmission answered, few answers in all: the estimate
+	 * stays cautious. */
+	retry_answer(&r, MS, 1);
 	assert_true(retry_allowed(&r) >= 10);
 
 	/* --retries 0: never. */

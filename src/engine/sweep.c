@@ -1,0 +1,665 @@
+/*
+ * sweep: the sweep engine (sweep.h).
+ *
+ * One loop, one thread, as probe.c: send what is due (retransmissions
+ * first, then the next pair of the order), within --rate; drain the
+ * capture; expire the tries whose timeout passed; wait for the earlier of
+ * the next send and the next timeout.
+ *
+ * A try's record sits in the ring of its try number, in send order. Every
+ * record of one ring has the same timeout at any moment (the adaptive
+ * timeout of that try, retry.h), so each ring expires from its oldest end,
+ * as probe.c's single ring does. A reply names its record twice over: its
+ * destination port is our source port, base + try; its ack - 1 (an ICMP
+ * error's quoted seq) is the ISN, isn_encode of the record's place in that
+ * ring. The record gives the pair's index, and tspace_at gives back the
+ * address and port, which must be the reply's source, or it is not ours.
+ * Only a port's newest try has a record that can still decide it: an
+ * older try's record is gone once its retransmission is queued, so no port
+ * is reported twice.
+ *
+ * Whether an answer counts is judged by capture timestamps: its RTT is its
+ * capture time minus our SYN's (the user-space send time when the capture
+ * missed our SYN), and an RTT over -W is late, never an answer.
+ */
+#include "config.h"
+#include "engine/sweep.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/isn.h"
+#include "core/match.h"
+#include "core/permute.h"
+#include "core/retry.h"
+#include "core/segment.h"
+#include "core/tcpconst.h"
+#include "engine/endpoint.h"
+#include "out/progress.h"
+
+/* Sends between two drains of the capture (as probe.c). */
+#define SEND_BURST 64
+/* How far the sender may fall behind --rate and catch up at once: more
+ * would exceed the rate within a second after a stall. */
+#define RATE_DEBT_NS (1000 * 1000)
+
+/* One try in flight. */
+struct srec {
+	uint64_t idx;       /* the pair */
+	uint64_t user_ns;   /* user-space time right after the send */
+	uint64_t kernel_ns; /* capture time of our SYN; 0 until seen */
+	bool answered;
+};
+
+/* The records of one try number, oldest first: [head, tail). */
+struct sring {
+	struct srec *v;
+	uint32_t cap, head, tail; /* cap a power of two; indices wrap */
+};
+
+/* Pairs whose next try is due now, oldest first. */
+struct pending {
+	struct {
+		uint64_t idx;
+		uint8_t attempt;
+	} *v;
+	size_t cap, head, n;
+};
+
+/* A small sweep's summary, given at the end. */
+struct held_summary {
+	uint64_t idx;
+	struct summary_event sum;
+};
+
+struct sweep {
+	const struct sweep_config *cfg;
+	const struct wire *w;
+	struct output *out;
+	struct sweep_result *res;
+	const volatile sig_atomic_t *stop;
+	struct isn_gen isn;
+	struct sweep_order order;
+	bool order_done;
+	struct retry est;
+	struct sring ring[SWEEP_MAX_RETRIES + 1];
+	unsigned nrings;
+	struct pending pend;
+	uint64_t gap_ns, next_due; /* --rate */
+	/* A sweep of few ports (OUTPUT_BLOCKS_MAX at most) gives its
+	 * summaries at the end, in index order, as probe.c does, so text
+	 * prints its statistics blocks together. */
+	struct held_summary held[OUTPUT_BLOCKS_MAX];
+	size_t nheld;
+	bool hold;
+	uint64_t total, t0; /* pairs of this shard; when it began (progress) */
+	char *err;
+	size_t errlen;
+};
+
+static struct srec *ring_at(struct sring *r, uint32_t index)
+{
+	if ((uint32_t)(index - r->head) >= (uint32_t)(r->tail - r->head))
+		return NULL;
+	return &r->v[index & (r->cap - 1)];
+}
+
+static int ring_push(struct sring *r, uint32_t *index)
+{
+	if (r->tail - r->head == r->cap) {
+		if (r->cap > UINT32_MAX / 2)
+			return -1;
+		uint32_t ncap = r->cap ? r->cap * 2 : 256;
+		struct srec *n = malloc(ncap * sizeof(*n));
+		if (n == NULL)
+			return -1;
+		for (uint32_t i = r->head; i != r->tail; i++)
+			n[i & (ncap - 1)] = r->v[i & (r->cap - 1)];
+		free(r->v);
+		r->v = n;
+		r->cap = ncap;
+	}
+	*index = r->tail++;
+	memset(&r->v[*index & (r->cap - 1)], 0, sizeof(struct srec));
+	return 0;
+}
+
+static int pend_push(struct pending *p, uint64_t idx, unsigned attempt)
+{
+	if (p->n == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 256;
+		void *n = malloc(ncap * sizeof(*p->v));
+		if (n == NULL)
+			return -1;
+		for (size_t i = 0; i < p->n; i++)
+			memcpy((char *)n + i * sizeof(*p->v), &p->v[(p->head + i) % p->cap], sizeof(*p->v));
+		free(p->v);
+		p->v = n;
+		p->cap = ncap;
+		p->head = 0;
+	}
+	size_t at = (p->head + p->n) % p->cap;
+	p->v[at].idx = idx;
+	p->v[at].attempt = (uint8_t)attempt;
+	p->n++;
+	return 0;
+}
+
+static void pend_pop(struct pending *p, uint64_t *idx, unsigned *attempt)
+{
+	*idx = p->v[p->head].idx;
+	*attempt = p->v[p->head].attempt;
+	p->head = (p->head + 1) % p->cap;
+	p->n--;
+}
+
+/* --rate: whether a packet may go now; charge one that went. */
+static bool rate_allows(const struct sweep *s, uint64_t now)
+{
+	return s->gap_ns == 0 || s->next_due <= now;
+}
+
+static void rate_charge(struct sweep *s, uint64_t now)
+{
+	if (s->gap_ns == 0)
+		return;
+	if (s->next_due + RATE_DEBT_NS < now)
+		s->next_due = now - RATE_DEBT_NS;
+	s->next_due += s->gap_ns;
+}
+
+/* Report pair idx decided on try `attempt`: its probe event (NULL ev: no
+ * answer) and its summary, and count it. */
+static void report(struct sweep *s, uint64_t idx, unsigned attempt, struct probe_event *ev,
+		   enum port_state state)
+{
+	const struct sweep_config *c = s->cfg;
+	struct netaddr addr;
+	uint16_t port;
+	size_t ti;
+	struct probe_event none;
+
+	tspace_at(c->space, idx, &addr, &port, &ti);
+	if (ev == NULL) {
+		memset(&none, 0, sizeof(none));
+		none.state = PORT_FILTERED;
+		none.reply = REPLY_NONE;
+		ev = &none;
+	}
+	ev->host = c->targets->t[ti].host;
+	ev->addr = addr;
+	ev->port = port;
+	ev->sport = (uint16_t)(c->sport_base + attempt);
+	ev->seq = attempt + 1;
+
+	s->res->ports++;
+	if (state == PORT_OPEN)
+		s->res->open++;
+	else if (state == PORT_CLOSED)
+		s->res->closed++;
+	else
+		s->res->filtered++;
+	if (ev->answered)
+		s->res->received++;
+	if (c->open_only && state != PORT_OPEN)
+		return;
+
+	struct summary_event sum;
+	memset(&sum, 0, sizeof(sum));
+	sum.host = ev->host;
+	sum.addr = addr;
+	sum.port = port;
+	sum.sent = attempt + 1;
+	sum.received = ev->answered ? 1 : 0;
+	sum.loss_pct = 100.0 * (double)(sum.sent - sum.received) / (double)sum.sent;
+	sum.state = state;
+	sum.swept = true;
+	if (ev->answered) {
+		sum.rtt.n = 1;
+		sum.rtt.min = sum.rtt.avg = sum.rtt.max = ev->rtt_ms;
+		sum.rtt.p50 = sum.rtt.p90 = sum.rtt.p99 = ev->rtt_ms;
+	}
+	output_probe(s->out, ev);
+	if (s->hold && s->nheld < OUTPUT_BLOCKS_MAX) {
+		s->held[s->nheld].idx = idx;
+		s->held[s->nheld++].sum = sum;
+		return;
+	}
+	output_summary(s->out, &sum);
+}
+
+/* The held summaries of a small sweep, in index order. */
+static void flush_held(struct sweep *s)
+{
+	for (size_t i = 1; i < s->nheld; i++)
+		for (size_t j = i; j > 0 && s->held[j - 1].idx > s->held[j].idx; j--) {
+			struct held_summary t = s->held[j];
+			s->held[j] = s->held[j - 1];
+			s->held[j - 1] = t;
+		}
+	for (size_t i = 0; i < s->nheld; i++)
+		output_summary(s->out, &s->held[i].sum);
+	s->nheld = 0;
+}
+
+/* Send try `attempt` of pair idx. 0 sent, 1 not sent (*stop), -1 error. */
+static int send_try(struct sweep *s, uint64_t idx, unsigned attempt)
+{
+	const struct sweep_config *c = s->cfg;
+	struct sring *r = &s->ring[attempt];
+	struct tx_segment seg;
+	struct netaddr addr;
+	uint16_t port;
+	size_t ti;
+	uint32_t index;
+	uint64_t sent_ns;
+
+	if (ring_push(r, &index) < 0) {
+		snprintf(s->err, s->errlen, "out of memory");
+		return -1;
+	}
+	tspace_at(c->space, idx, &addr, &port, &ti);
+	memset(&seg, 0, sizeof(seg));
+	seg.src = c->src[ti];
+	seg.dst = addr;
+	seg.sport = (uint16_t)(c->sport_base + attempt);
+	seg.dport = port;
+	seg.ttl = c->ttl;
+	seg.seq = isn_encode(&s->isn, index);
+	seg.flags = TCPF_SYN;
+	seg.win = TCP_OUR_WINDOW;
+	seg.optlen = (uint8_t)tcpopt_build(&c->syn, c->mss[ti], c->tsval_base + index, seg.opt);
+	int rc = ep_wire_send(s->w, s->stop, &seg, &sent_ns);
+	if (rc != 0) {
+		if (rc < 0)
+			ep_send_error(s->err, s->errlen, &addr, &seg, errno);
+		r->tail--; /* nothing went out */
+		return rc;
+	}
+	struct srec *rec = ring_at(r, index);
+	rec->idx = idx;
+	rec->user_ns = sent_ns;
+	uint64_t inflight = 0;
+	for (unsigned k = 0; k < s->nrings; k++)
+		inflight += s->ring[k].tail - s->ring[k].head;
+	if (inflight > s->res->ring_peak)
+		s->res->ring_peak = inflight;
+	s->res->sent++;
+	if (attempt > 0)
+		s->res->retries++;
+	rate_charge(s, sent_ns);
+	return 0;
+}
+
+/* The record a segment names: try from our port, place from the key; it
+ * must be for the pair at (remote, rport) from our address local. */
+static struct srec *lookup(struct sweep *s, const struct match_hit *hit, unsigned *attempt)
+{
+	const struct sweep_config *c = s->cfg;
+	unsigned k = (uint16_t)(hit->lport - c->sport_base);
+	if (k >= s->nrings)
+		return NULL;
+	struct srec *rec = ring_at(&s->ring[k], isn_decode(&s->isn, hit->key));
+	if (rec == NULL)
+		return NULL;
+	struct netaddr addr;
+	uint16_t port;
+	size_t ti;
+	tspace_at(c->space, rec->idx, &addr, &port, &ti);
+	if (port != hit->rport || !netaddr_eq(&addr, &hit->remote) || !netaddr_eq(&c->src[ti], &hit->local))
+		return NULL;
+	*attempt = k;
+	return rec;
+}
+
+static void answer(struct sweep *s, struct srec *rec, unsigned attempt, const struct segment *seg,
+		   const struct wire_packet *pkt, enum reply_kind reply)
+{
+	if (rec->answered) {
+		s->res->duplicates++;
+		return;
+	}
+	uint64_t base = rec->kernel_ns != 0 && pkt->ts_ns >= rec->kernel_ns ? rec->kernel_ns : rec->user_ns;
+	uint64_t rtt_ns = pkt->ts_ns >= base ? pkt->ts_ns - base : 0;
+	if (rtt_ns > s->cfg->timeout_ns) {
+		s->res->late++; /* on the wire after -W: never an answer */
+		return;
+	}
+	rec->answered = true;
+	retry_answer(&s->est, rtt_ns, attempt);
+
+	struct probe_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.reply = reply;
+	ev.answered = true;
+	ev.ttl = seg->ttl;
+	ev.rtt_ms = (double)rtt_ns / (double)NS_PER_MS;
+	ev.ts_source = base == rec->kernel_ns ? TS_KERNEL : TS_USER;
+	enum port_state state;
+	if (reply == REPLY_ICMP) {
+		state = PORT_FILTERED;
+		ev.icmp_type = seg->icmp_type;
+		ev.icmp_code = seg->icmp_code;
+		ev.icmp_from = seg->src;
+	} else {
+		state = reply == REPLY_SA ? PORT_OPEN : PORT_CLOSED;
+		ev.win = seg->win;
+		ev.flags = seg->flags;
+		if (reply == REPLY_SA)
+			ev.opt = seg->opt;
+	}
+	ev.state = state;
+	report(s, rec->idx, attempt, &ev, state);
+}
+
+/* Free the server's half-open entry: a RST for every SYN-ACK to our ports,
+ * duplicates included (each one means our last RST did not arrive), and
+ * without a record (the block of ports is ours alone). */
+static void send_rst(struct sweep *s, const struct match_hit *hit)
+{
+	struct tx_segment seg;
+	uint64_t sent_ns;
+	memset(&seg, 0, sizeof(seg));
+	seg.src = hit->local;
+	seg.dst = hit->remote;
+	seg.sport = hit->lport;
+	seg.dport = hit->rport;
+	seg.ttl = s->cfg->ttl;
+	seg.seq = hit->key + 1;
+	seg.flags = TCPF_RST;
+	if (ep_wire_send(s->w, s->stop, &seg, &sent_ns) == 0)
+		rate_charge(s, sent_ns);
+}
+
+static bool in_block(const struct sweep *s, uint16_t port)
+{
+	return (uint16_t)(port - s->cfg->sport_base) < s->nrings;
+}
+
+static void handle_packet(struct sweep *s, const struct wire_packet *pkt)
+{
+	struct segment seg;
+	enum segment_reason why;
+	struct match_hit hit;
+	unsigned attempt;
+	static const struct netaddr none; /* const: no mutable state */
+	enum segment_status st = segment_decode(pkt->data, pkt->caplen, pkt->linktype, &seg, &why);
+	if (st == SEGMENT_BAD) {
+		s->res->bad++;
+		return;
+	}
+	if (st != SEGMENT_OK)
+		return;
+	/* Our side is whichever port of the segment lies in our block: the
+	 * source of what we sent, the destination of what came back. */
+	struct netaddr local;
+	uint16_t lport;
+	if (seg.kind == SEGMENT_KIND_ICMP_ERROR) {
+		local = seg.quote.src;
+		lport = seg.quote.sport;
+	} else if (in_block(s, seg.sport)) {
+		local = seg.src;
+		lport = seg.sport;
+	} else {
+		local = seg.dst;
+		lport = seg.dport;
+	}
+	if (!in_block(s, lport))
+		return;
+	if (seg.kind != SEGMENT_KIND_ICMP_ERROR && s->w->ops->record)
+		s->w->ops->record(s->w->ctx, pkt);
+	enum match_role role = match_classify(&seg, local.family == AF_INET ? &local : &none,
+					      local.family == AF_INET6 ? &local : &none, lport, &hit);
+	hit.lport = lport;
+	struct srec *rec;
+	switch (role) {
+	case MATCH_OUR_SYN:
+		if ((rec = lookup(s, &hit, &attempt)) != NULL && rec->kernel_ns == 0)
+			rec->kernel_ns = pkt->ts_ns;
+		break;
+	case MATCH_REPLY: {
+		uint8_t fl = seg.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST);
+		if (!(seg.flags & TCPF_ACK))
+			break; /* a bare RST names no probe (RFC 9293 answers a SYN with RST|ACK) */
+		if (seg.tcp_csum == CSUM_BAD) {
+			s->res->bad_checksum++;
+			break;
+		}
+		if (fl == (TCPF_SYN | TCPF_ACK))
+			send_rst(s, &hit);
+		if ((rec = lookup(s, &hit, &attempt)) == NULL) {
+			s->res->foreign++;
+			break;
+		}
+		if (fl == (TCPF_SYN | TCPF_ACK))
+			answer(s, rec, attempt, &seg, pkt, REPLY_SA);
+		else if (seg.flags & TCPF_RST)
+			answer(s, rec, attempt, &seg, pkt, REPLY_RA);
+		break;
+	}
+	case MATCH_ICMP:
+		if ((rec = lookup(s, &hit, &attempt)) != NULL) {
+			if (s->w->ops->record)
+				s->w->ops->record(s->w->ctx, pkt);
+			answer(s, rec, attempt, &seg, pkt, REPLY_ICMP);
+		}
+		break;
+	case MATCH_NONE:
+		break;
+	}
+}
+
+static int drain(struct sweep *s)
+{
+	struct wire_packet pkt;
+	int rc;
+	while ((rc = s->w->ops->next(s->w->ctx, &pkt)) == 1)
+		handle_packet(s, &pkt);
+	if (rc < 0) {
+		snprintf(s->err, s->errlen, "capture failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* How long try k waits now: its adaptive timeout; the last try a pair
+ * gets waits at least the tail (a few times the largest RTT seen), so a
+ * slow answer is not taken for a filtered port. */
+static uint64_t wait_of(const struct sweep *s, unsigned k, bool last)
+{
+	uint64_t t = retry_timeout(&s->est, k);
+	uint64_t tail = retry_tail(&s->est);
+	return last && tail > t ? tail : t;
+}
+
+/* Expire every ring: an unanswered try past its timeout is retried (queued)
+ * or, its retries spent, reported filtered. Returns -1 on no memory. */
+static int expire(struct sweep *s, uint64_t now)
+{
+	unsigned allowed = retry_allowed(&s->est);
+	if (allowed > s->cfg->retries)
+		allowed = s->cfg->retries;
+	for (unsigned k = 0; k < s->nrings; k++) {
+		struct sring *r = &s->ring[k];
+		bool last = k >= allowed;
+		uint64_t t = wait_of(s, k, last);
+		while (r->head != r->tail) {
+			struct srec *rec = &r->v[r->head & (r->cap - 1)];
+			if (!rec->answered) {
+				if (rec->user_ns + t > now)
+					break;
+				if (!last) {
+					if (pend_push(&s->pend, rec->idx, k + 1) < 0)
+						return -1;
+				} else {
+					report(s, rec->idx, k, NULL, PORT_FILTERED);
+				}
+			}
+			r->head++;
+		}
+	}
+	return 0;
+}
+
+/* The earliest moment a ring's oldest try times out (UINT64_MAX: none). */
+static uint64_t next_timeout(const struct sweep *s)
+{
+	unsigned allowed = retry_allowed(&s->est);
+	if (allowed > s->cfg->retries)
+		allowed = s->cfg->retries;
+	uint64_t wake = UINT64_MAX;
+	for (unsigned k = 0; k < s->nrings; k++) {
+		const struct sring *r = &s->ring[k];
+		for (uint32_t i = r->head; i != r->tail; i++) {
+			const struct srec *rec = &r->v[i & (r->cap - 1)];
+			if (rec->answered)
+				continue;
+			uint64_t d = rec->user_ns + wait_of(s, k, k >= allowed);
+			if (d < wake)
+				wake = d;
+			break;
+		}
+	}
+	return wake;
+}
+
+static bool rings_empty(const struct sweep *s)
+{
+	for (unsigned k = 0; k < s->nrings; k++)
+		if (s->ring[k].head != s->ring[k].tail)
+			return false;
+	return true;
+}
+
+/* The next pair to send and its try: a due retransmission, else the next
+ * pair of the order. false when there is none now. */
+static bool next_send(struct sweep *s, uint64_t *idx, unsigned *attempt)
+{
+	if (s->pend.n > 0) {
+		pend_pop(&s->pend, idx, attempt);
+		return true;
+	}
+	if (!s->order_done && sweep_order_next(&s->order, idx)) {
+		*attempt = 0;
+		return true;
+	}
+	s->order_done = true;
+	return false;
+}
+
+/* Tell the progress sink how far the sweep is; it decides whether to draw. */
+static void report_progress(const struct sweep *s, uint64_t now)
+{
+	if (s->cfg->progress == NULL)
+		return;
+	struct progress_counts c = {
+		.kind = PROGRESS_SWEEP,
+		.unit = "ports",
+		.done = s->res->ports,
+		.total = s->total,
+		.sent = s->res->sent,
+		.open = s->res->open,
+		.start_ns = s->t0,
+	};
+	progress_report(s->cfg->progress, &c, now);
+}
+
+static void teardown(struct sweep *s)
+{
+	for (unsigned k = 0; k <= SWEEP_MAX_RETRIES; k++)
+		free(s->ring[k].v);
+	free(s->pend.v);
+}
+
+int sweep_run(const struct sweep_config *cfg, const struct wire *w, struct output *out,
+	      const volatile sig_atomic_t *stop, struct sweep_result *res, char *err, size_t errlen)
+{
+	struct sweep s;
+	int rc = 0;
+
+	memset(&s, 0, sizeof(s));
+	memset(res, 0, sizeof(*res));
+	s.cfg = cfg;
+	s.w = w;
+	s.out = out;
+	s.res = res;
+	s.stop = stop;
+	s.err = err;
+	s.errlen = errlen;
+	s.nrings = (cfg->retries > SWEEP_MAX_RETRIES ? SWEEP_MAX_RETRIES : cfg->retries) + 1;
+	if (s.nrings > cfg->nsports)
+		s.nrings = cfg->nsports ? cfg->nsports : 1;
+	if (cfg->isn_seed)
+		isn_seed(&s.isn, cfg->isn_seed);
+	else
+		isn_seed_random(&s.isn);
+	sweep_order_init(&s.order, cfg->space->n, cfg->order_seed, cfg->shard, cfg->nshards);
+	retry_init(&s.est, cfg->timeout_ns, s.nrings - 1,
+		   sweep_order_count(&s.order, cfg->shard ? cfg->shard : 1));
+	s.res->ports = 0;
+	if (cfg->rate > 0)
+		s.gap_ns = (uint64_t)((double)NS_PER_S / cfg->rate);
+	s.next_due = s.t0 = w->ops->now(w->ctx);
+	s.hold = cfg->space->n <= OUTPUT_BLOCKS_MAX;
+	s.total = sweep_order_count(&s.order, cfg->shard ? cfg->shard : 1);
+	output_begin_sweep(out, cfg->hosts, s.total);
+
+	for (;;) {
+		if (*stop || output_broken(out)) {
+			res->interrupted = 1;
+			break;
+		}
+		uint64_t now = w->ops->now(w->ctx);
+		uint64_t idx;
+		unsigned attempt;
+		for (int burst = 0; burst < SEND_BURST && !*stop && rate_allows(&s, now); burst++) {
+			if (!next_send(&s, &idx, &attempt))
+				break;
+			int sr = send_try(&s, idx, attempt);
+			if (sr < 0) {
+				rc = -1;
+				goto done;
+			}
+			if (sr > 0) {
+				/* Stopped while the queue was full: put it back. */
+				if (pend_push(&s.pend, idx, attempt) < 0)
+					rc = -1;
+				break;
+			}
+			now = w->ops->now(w->ctx);
+		}
+		if (drain(&s) < 0) {
+			rc = -1;
+			goto done;
+		}
+		now = w->ops->now(w->ctx);
+		if (expire(&s, now) < 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			goto done;
+		}
+		report_progress(&s, now);
+		bool more = s.pend.n > 0 || !s.order_done;
+		if (!more && rings_empty(&s))
+			break;
+
+		uint64_t wake = next_timeout(&s);
+		if (more && s.next_due < wake)
+			wake = s.next_due;
+		if (wake > now && w->ops->wait(w->ctx, wake) < 0 && errno != EINTR) {
+			snprintf(err, errlen, "wait failed: %s", strerror(errno));
+			rc = -1;
+			goto done;
+		}
+	}
+	if (drain(&s) < 0)
+		rc = -1;
+done:
+	progress_end(cfg->progress); /* the line goes before the summaries */
+	flush_held(&s);
+	teardown(&s);
+	return rc;
+}
