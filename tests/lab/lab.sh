@@ -26,7 +26,11 @@
 #                          settings (each direction); none = plain forwarding
 #   lab_nft_drop NAME PORT     drop incoming TCP to PORT in NAME-s
 #   lab_nft_reject NAME PORT   reject it with ICMP(v6) admin-prohibited
-#   lab_nft_loss NAME PCT      drop PCT% (integer) of incoming packets
+#   lab_nft_loss NAME PCT [both]   drop PCT% (integer) of incoming packets
+#                          (with both: and, drawn apart, of outgoing ones)
+#   lab_prefix NAME PREFIX4 [PREFIX6]   NAME-s answers for every address of
+#                          the prefixes (a local route on lo), and NAME-c
+#                          routes them to it: sweeps of many hosts
 #   lab_raw_peer NAME SCRIPT PORT   raw_peer (a scripted TCP server on a
 #                          raw socket, IPv4: a correct baseline with one
 #                          deliberate misbehaviour per SCRIPT; the list is in
@@ -41,7 +45,7 @@
 #
 # Or as a command (scripts): lab.sh up NAME [bridge] | down NAME |
 # server NAME MODE PORT... | servers NAME SPEC... | demo-servers NAME |
-# impair NAME OPTS... | nft-drop | nft-reject | nft-loss |
+# impair NAME OPTS... | nft-drop | nft-reject | nft-loss | prefix |
 # raw-peer NAME SCRIPT PORT. `up` prints the LAB_* variables as shell
 # assignments.
 #
@@ -552,7 +556,7 @@ lab_nft_reject() {
 }
 
 lab_nft_loss() {
-	local pct=${2:-}
+	local pct=${2:-} both=${3:-}
 	case $pct in
 	'' | *[!0-9]*) _lab_err "lab_nft_loss: PCT must be an integer 0..100"; return 1 ;;
 	esac
@@ -561,7 +565,31 @@ lab_nft_loss() {
 	# and measure the kernel's ND retries rather than random loss.
 	_lab_nft "$1" \
 		"icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept" \
-		"numgen random mod 100 < $pct drop"
+		"numgen random mod 100 < $pct drop" || return 1
+	[ "$both" = both ] || return 0
+	# And the server's answers, drawn apart from the input's.
+	ip netns exec "$LAB_SRV_NS" nft -f - <<-EOF
+		table inet lab {
+			chain output {
+				type filter hook output priority 0; policy accept;
+				icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept
+				numgen random mod 100 < $pct drop
+			}
+		}
+	EOF
+}
+
+# The server namespace answers for a whole prefix (AnyIP: a local route on
+# lo), and the client routes the prefix to it: a /16 sweep meets a real
+# kernel at every address.
+lab_prefix() { # NAME PREFIX4 [PREFIX6]
+	_lab_vars "$1"
+	_lab_ns_exists "$LAB_SRV_NS" || { _lab_err "no lab $1"; return 1; }
+	ip netns exec "$LAB_SRV_NS" ip route add local "$2" dev lo || return 1
+	ip netns exec "$LAB_CLI_NS" ip route add "$2" via "$LAB_SRV4" || return 1
+	[ -n "${3:-}" ] || return 0
+	ip netns exec "$LAB_SRV_NS" ip -6 route add local "$3" dev lo || return 1
+	ip netns exec "$LAB_CLI_NS" ip -6 route add "$3" via "$LAB_SRV6"
 }
 
 # PID: the process has a raw socket open (it is in /proc/PID/net/raw, which
@@ -667,14 +695,15 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 			echo "$v=${!v}"
 		done
 		;;
-	down | server | servers | demo-servers | impair | impair-last | nft-drop | nft-reject | nft-loss | raw-peer)
+	down | server | servers | demo-servers | impair | impair-last | nft-drop | nft-reject | nft-loss | prefix | raw-peer)
 		"lab_${cmd//-/_}" "$@" || exit 1
 		;;
 	*)
 		echo "usage: lab.sh up NAME [bridge] | down NAME | server NAME MODE PORT... |" >&2
 		echo "       servers NAME MODE:PORT[,PORT...]... | demo-servers NAME |" >&2
 		echo "       impair NAME [OPTS] | impair-last NAME | nft-drop NAME PORT |" >&2
-		echo "       nft-reject NAME PORT | nft-loss NAME PCT | raw-peer NAME SCRIPT PORT" >&2
+		echo "       nft-reject NAME PORT | nft-loss NAME PCT [both] | prefix NAME P4 [P6] |" >&2
+		echo "       raw-peer NAME SCRIPT PORT" >&2
 		exit 2
 		;;
 	esac
