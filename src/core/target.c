@@ -620,6 +620,69 @@ done:
 	return rc;
 }
 
+int targets_from_list(const char *list, const char *default_ports, struct target_list *out, char *err,
+		      size_t errlen)
+{
+	struct port_list def;
+	size_t keep = out->n, len = strlen(list);
+	char *buf = malloc(len + 1), *words[2] = { NULL, NULL };
+	int rc = -1;
+
+	if (buf == NULL) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	if (default_list(default_ports, &def, err, errlen) < 0) {
+		free(buf);
+		return -1;
+	}
+	/* Split on blanks and commas; a piece that is only ports ("80" in
+	 * "10.0.0.5:22,80") belongs to the target before it. */
+	const char *p = list;
+	char *cur = NULL;
+	size_t at = 0;
+	for (;;) {
+		size_t n = strcspn(p, ", \t\n");
+		if (n > 0) {
+			char piece[256];
+			snprintf(piece, sizeof(piece), "%.*s", (int)(n < 255 ? n : 255), p);
+			if (cur != NULL && strchr(cur, ':') != NULL && is_bare_ports(piece)) {
+				buf[at++] = ',';
+			} else {
+				if (cur != NULL && add_target(cur, &def, out, err, errlen) < 0)
+					goto done;
+				if (is_bare_ports(piece)) {
+					words[0] = piece;
+					bare_ports_error(words, 1, 0, err, errlen);
+					goto done;
+				}
+				at = 0;
+				cur = buf;
+			}
+			memcpy(buf + at, p, n);
+			at += n;
+			buf[at] = '\0';
+		}
+		p += n;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	if (cur == NULL) {
+		seterr(err, errlen, "an empty list; expected targets like 10.0.0.5 or 10.0.1.0/24:22,80");
+		goto done;
+	}
+	if (add_target(cur, &def, out, err, errlen) < 0)
+		goto done;
+	rc = 0;
+done:
+	if (rc < 0)
+		list_truncate(out, keep);
+	port_list_free(&def);
+	free(buf);
+	return rc;
+}
+
 void target_list_free(struct target_list *tl)
 {
 	if (tl == NULL)

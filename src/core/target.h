@@ -68,6 +68,13 @@ int targets_from_args(char **args, size_t nargs, const char *default_ports,
 int targets_from_file(FILE *f, const char *default_ports, struct target_list *out,
 		      char *err, size_t errlen);
 
+/* Add the targets of one option value (--exclude): targets separated by
+ * blanks or commas, where a piece that is only ports continues the port
+ * list of the target before it ("10.0.0.5:22,80 10.0.1.0/24" is two
+ * targets). Returns 0 or -1 with err (the list is then as it was). */
+int targets_from_list(const char *list, const char *default_ports, struct target_list *out, char *err,
+		      size_t errlen);
+
 void target_list_free(struct target_list *tl);
 
 /* Resolve host with getaddrinfo, restricted to family (AF_UNSPEC, AF_INET,

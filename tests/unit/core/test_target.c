@@ -309,6 +309,36 @@ static void test_spans(void **state)
 	}
 }
 
+static void test_from_list(void **state)
+{
+	struct target_list tl = { 0 };
+	char err[ERRBUF];
+
+	/* Blanks and commas part targets; bare ports go with the one before. */
+	assert_int_equal(targets_from_list("10.0.0.5:22,80 10.0.1.0/24,192.0.2.1\t[fd00::1]:443,8443",
+					   "1-65535", &tl, err, sizeof(err)), 0);
+	assert_int_equal(tl.n, 4);
+	assert_string_equal(tl.t[0].host, "10.0.0.5");
+	ASSERT_PORTS(&tl.t[0].ports, 22, 80);
+	assert_string_equal(tl.t[1].host, "10.0.1.0/24");
+	assert_int_equal(tl.t[1].span.n, 256);
+	assert_int_equal(tl.t[1].ports.n, 65535);
+	assert_string_equal(tl.t[2].host, "192.0.2.1");
+	assert_string_equal(tl.t[3].host, "fd00::1");
+	ASSERT_PORTS(&tl.t[3].ports, 443, 8443);
+	target_list_free(&tl);
+
+	/* Bad pieces say what is wrong; the list is left as it was. */
+	assert_int_equal(targets_from_list("", NULL, &tl, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "an empty list"));
+	assert_int_equal(targets_from_list(" , ", NULL, &tl, err, sizeof(err)), -1);
+	assert_int_equal(targets_from_list("80,10.0.0.1", NULL, &tl, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "looks like a port list"));
+	assert_int_equal(targets_from_list("10.0.0.1 10.0.0.0/33", NULL, &tl, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the length must be 0 to 32"));
+	assert_int_equal(tl.n, 0);
+}
+
 static void test_args_defaults(void **state)
 {
 	char *args[] = { "a.example", "b.example:22,443", "[::1]" };
@@ -761,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_ports_dedupe),
 		cmocka_unit_test(test_ports_malformed),
 		cmocka_unit_test(test_spans),
+		cmocka_unit_test(test_from_list),
 		cmocka_unit_test(test_split_valid),
 		cmocka_unit_test(test_split_malformed),
 		cmocka_unit_test(test_args_defaults),
