@@ -30,9 +30,10 @@ struct atomic_file {
 /* Names tried before giving up when each one already exists. */
 #define NAME_TRIES 100
 
+/* "PATH: what: reason" into err; e == 0: the reason is not known. */
 static int fail(char *err, size_t errlen, const char *path, const char *what, int e)
 {
-	snprintf(err, errlen, "%s: %s%s%s", path, what, what[0] ? ": " : "", strerror(e));
+	snprintf(err, errlen, "%s: %s%s%s", path, what, what[0] && e ? ": " : "", e ? strerror(e) : "");
 	return -1;
 }
 
@@ -183,9 +184,11 @@ int atomic_file_commit(struct atomic_file *af, char *err, size_t errlen)
 {
 	int rc = 0;
 
-	errno = 0;
+	/* A write that failed earlier left only the stream's error flag; its
+	 * errno is long gone. One that fails now has its own. */
+	bool failed_before = ferror(af->f) != 0;
 	if (fflush(af->f) != 0 || ferror(af->f)) {
-		rc = fail(err, errlen, af->path, "write failed", errno ? errno : EIO);
+		rc = fail(err, errlen, af->path, "write failed", failed_before ? 0 : errno);
 	} else if (fsync(fileno(af->f)) < 0) {
 		rc = fail(err, errlen, af->path, "write failed", errno);
 	} else if (af->tmpname == NULL && name_it(af) < 0) {
