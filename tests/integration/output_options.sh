@@ -9,6 +9,7 @@
 require_root
 lab_up "$LAB"
 lab_server "$LAB" close 8080
+lab_server "$LAB" echo 8082
 lab_nft_drop "$LAB" 9001
 
 ESC=$(printf '\033')
@@ -127,6 +128,18 @@ assert_no_match '"time"' "$OUT" "no time key without -D"
 assert_exit 0 in_cli "$TCPSHAKE" -D -m connect -W 1 "$LAB_SRV4:8080"
 assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] $LAB_SRV4:8080 connection=1 sport=[0-9]+ handshake=ok" "$OUT" \
 	"connection stamped"
+
+# A check's row (the table header indented over the stamps) and record, a
+# script's line and record.
+assert_exit 0 in_cli "$TCPSHAKE" -D -m conform --checks synack-ack "$LAB_SRV4:8082"
+assert_match "^ {20}CHECK +RESULT" "$OUT" "check table header indented"
+assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] synack-ack +pass " "$OUT" "check row stamped"
+assert_exit 0 in_cli "$TCPSHAKE" -D --json -m conform --checks synack-ack "$LAB_SRV4:8082"
+assert_match '^\{"type":"check","id":"synack-ack",.*,"time":[0-9]{10}\.[0-9]{6}\}$' "$OUT" "check record's time"
+assert_exit 0 in_cli "$TCPSHAKE" -D --script "$top_srcdir/share/scripts/handshake.pkt" "$LAB_SRV4:8082"
+assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] $top_srcdir/share/scripts/handshake.pkt: pass$" "$OUT" "script line stamped"
+assert_exit 0 in_cli "$TCPSHAKE" -D --json --script "$top_srcdir/share/scripts/handshake.pkt" "$LAB_SRV4:8082"
+assert_match '^\{"type":"script",.*,"time":[0-9]{10}\.[0-9]{6}\}$' "$OUT" "script record's time"
 
 # --- --color --------------------------------------------------------------------
 
