@@ -412,7 +412,7 @@ int main(int argc, char **argv)
 	FILE *stream = outfile != NULL ? atomic_file_stream(outfile) : stdout;
 	/* A file is no terminal: --color auto leaves -o's output plain. */
 	r.o.out.color = cli_color_wanted(r.o.color, r.o.out.format,
-					 outfile == NULL && term_is_terminal(stdout), getenv("NO_COLOR"));
+					 outfile == NULL && term_is_tty(stdout), getenv("NO_COLOR"));
 	r.out = output_new(&r.o.out, stream);
 	if (r.out == NULL) {
 		fprintf(stderr, "tcpshake: out of memory\n");
