@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -31,8 +32,10 @@
 #include "engine/checks.h"
 #include "engine/conform.h"
 #include "out/output.h"
+#include "sys/atomic_file.h"
 #include "sys/portres.h"
 #include "sys/priv.h"
+#include "sys/term.h"
 #include "engine/probe.h"
 #include "engine/script_mode.h"
 #include "engine/session.h"
@@ -361,6 +364,44 @@ static int usage_error(const struct options *o, int argc, char **argv, const cha
 	return EXIT_ERROR;
 }
 
+/* -o FILE: its temporary file, made before anything privileged and before
+ * any packet, so a directory that does not exist or cannot be written is
+ * one usage error with nothing sent. It is made with the rights the run
+ * will have at its end, once every capability is dropped, because that is
+ * when it is renamed. NULL when -o was not given or on error (*status
+ * set: a usage error's). */
+static struct atomic_file *open_output_file(const struct options *o, int argc, char **argv,
+					    int *status)
+{
+	char err[1024], msg[1100];
+	struct priv_effective pe;
+
+	*status = 0;
+	if (o->output_file == NULL)
+		return NULL;
+	priv_lower_effective(&pe);
+	struct atomic_file *af = atomic_file_open(o->output_file, 0, err, sizeof(err));
+	priv_restore_effective(&pe);
+	if (af == NULL) {
+		snprintf(msg, sizeof(msg), "-o %s", err);
+		*status = usage_error(o, argc, argv, msg);
+	}
+	return af;
+}
+
+/* The end of -o: the output, complete or ended by an error or a signal,
+ * renamed over FILE (a consumer sees how the run ended, not a stale
+ * file). A failure here is the run's error. */
+static int close_output_file(struct atomic_file *af, const struct options *o, int status)
+{
+	char err[1024];
+
+	if (af == NULL || atomic_file_commit(af, err, sizeof(err)) == 0)
+		return status;
+	fprintf(stderr, "tcpshake: -o %s\n", err);
+	return o->out.format == OUT_NAGIOS ? EXIT_NAGIOS_UNKNOWN : EXIT_ERROR;
+}
+
 /* Everything before the first packet: targets, routes, source ports, the
  * privileged opens and the drop. Returns 0; 1 when no target could be
  * probed (each failure already reported); or -1 with err. */
@@ -418,9 +459,17 @@ int main(int argc, char **argv)
 		break;
 	}
 
-	r.out = output_new(&r.o.out, run_progress_stream(&r, stdout));
+	struct atomic_file *outfile = open_output_file(&r.o, argc, argv, &status);
+	if (status != 0)
+		return status;
+	FILE *stream = outfile != NULL ? atomic_file_stream(outfile) : stdout;
+	/* A file is no terminal: --color auto leaves -o's output plain. */
+	r.o.out.color = cli_color_wanted(r.o.color, r.o.out.format,
+					 outfile == NULL && term_is_tty(stdout), getenv("NO_COLOR"));
+	r.out = output_new(&r.o.out, run_progress_stream(&r, stream));
 	if (r.out == NULL) {
 		fprintf(stderr, "tcpshake: out of memory\n");
+		atomic_file_discard(outfile);
 		return EXIT_ERROR;
 	}
 	const struct mode_def *m = mode_find(r.o.mode);
@@ -428,7 +477,7 @@ int main(int argc, char **argv)
 		if (run_load_suite(&r, err, sizeof(err)) < 0) {
 			status = fail(&r, "%s", err);
 		} else {
-			run_list_checks(&r, stdout);
+			run_list_checks(&r, stream);
 			status = 0;
 		}
 	} else if (m == NULL) {
@@ -450,6 +499,7 @@ int main(int argc, char **argv)
 		status = m->run(&r, &w, err, sizeof(err));
 	}
 	fflush(stdout);
+	status = close_output_file(outfile, &r.o, status);
 	run_free(&r);
 	run_progress_close(&r);
 	return status;

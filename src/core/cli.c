@@ -115,6 +115,16 @@ int cli_parse_seconds(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+bool cli_color_wanted(enum color_when when, enum out_format format, bool is_terminal,
+		      const char *no_color)
+{
+	if (format != OUT_TEXT || when == COLOR_NEVER)
+		return false;
+	if (when == COLOR_ALWAYS)
+		return true;
+	return is_terminal && (no_color == NULL || no_color[0] == '\0');
+}
+
 static const char *family_name(int family)
 {
 	return family == AF_INET ? "IPv4" : "IPv6";
@@ -431,6 +441,8 @@ static enum cli_status finish(struct options *o, const struct seen *sn, char *er
 		o->count = o->mode == MODE_SYN ? 4 : 1;
 	o->out.mode_name = cli_mode_words[o->mode];
 	o->out.trace = o->trace;
+	if (o->output_file != NULL && strcmp(o->output_file, "-") == 0)
+		o->output_file = NULL; /* -o -: stdout, as most tools read it */
 
 	/* --list-checks needs no target: it only prints the suite. */
 	if (o->ntargets == 0 && o->target_file == NULL && !o->list_checks)

@@ -20,6 +20,8 @@
 /* MODE_SCRIPT is chosen by --script (or -m script together with it). */
 enum mode { MODE_SYN, MODE_CONNECT, MODE_CONFORM, MODE_SCRIPT };
 enum rst_guard { GUARD_AUTO, GUARD_ON, GUARD_OFF };
+/* --color: colour only on a terminal without NO_COLOR, always, or never. */
+enum color_when { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct options {
 	enum mode mode;
@@ -56,6 +58,9 @@ struct options {
 	bool strict_options;     /* --strict-options: compare option values and order */
 	double tolerance_ms;     /* --tolerance: default slack of a script's timing,
 	                          * milliseconds, 0..60000 (default CLI_TOLERANCE_MS) */
+	const char *output_file; /* -o: write the output there, atomically; borrowed,
+	                          * non-empty; NULL (or "-") for stdout */
+	enum color_when color;   /* --color; out.color is decided from it by main */
 };
 
 /* The default --tolerance. A remote peer's timing reaches us through the
@@ -83,6 +88,13 @@ void cli_usage(FILE *out);
  * the long name of the i-th option (without "--"), or NULL past the end;
  * *letter gets its short form, or 0 when it has none. */
 const char *cli_option_name(size_t i, int *letter);
+
+/* Whether text output gets colour: --color always, or --color auto when
+ * the output is a terminal and NO_COLOR is unset or empty (no-color.org:
+ * the command line overrides NO_COLOR). no_color is getenv("NO_COLOR"),
+ * NULL when unset. Formats other than text are never coloured. */
+bool cli_color_wanted(enum color_when when, enum out_format format, bool is_terminal,
+		      const char *no_color);
 
 /* Parse a number of seconds like "0.2" or "1" within [min, max]. Returns 0 or -1. */
 int cli_parse_seconds(const char *s, double min, double max, double *out);

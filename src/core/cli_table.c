@@ -27,12 +27,14 @@ const char *const cli_mode_words[] = { "syn", "connect", "conform", "script", NU
 static const char *const close_words[] = { "active", "passive", "half", "rst", NULL };
 static const char *const guard_words[] = { "auto", "on", "off", NULL };
 const char *const cli_format_words[] = { "text", "json", "nagios", "prom", NULL };
+static const char *const color_words[] = { "auto", "always", "never", NULL };
 
 /* Words are stored as their index into an enum field. */
 _Static_assert(sizeof(enum mode) == sizeof(int), "enum mode is int-sized");
 _Static_assert(sizeof(enum conn_close) == sizeof(int), "enum conn_close is int-sized");
 _Static_assert(sizeof(enum rst_guard) == sizeof(int), "enum rst_guard is int-sized");
 _Static_assert(sizeof(enum out_format) == sizeof(int), "enum out_format is int-sized");
+_Static_assert(sizeof(enum color_when) == sizeof(int), "enum color_when is int-sized");
 
 /* A threshold RTT beyond the longest timeout (600 s) could never trip. */
 #define THRESHOLD_RTT_MAX 600000.0
@@ -337,6 +339,22 @@ const struct cli_opt cli_opts[CLI_OPT_COUNT] = {
 		"pcap", 0, "FILE", CLI_ARG_STRING, F(pcap_file),
 		.empty = "--pcap needs a file name",
 		.help = "write every segment sent and received to FILE" },
+	[O_TIMESTAMP] = {
+		"timestamp", 'D', NULL, CLI_ARG_FLAG, F(out.timestamps),
+		.help = "as ping -D: start each line of a probe, connection, check or script "
+			"with the Unix time [1732950000.123456]; JSON records of those get a "
+			"\"time\" key (Unix seconds)" },
+	[O_OUTPUT] = {
+		"output", 'o', "FILE", CLI_ARG_STRING, F(output_file),
+		.empty = "-o needs a file name ('-' for stdout)",
+		.help = "write the output to FILE, atomically: into a temporary file in FILE's "
+			"directory, renamed over FILE when the run ends, also after an error or "
+			"Ctrl-C; '-' is stdout (default)" },
+	[O_COLOR] = {
+		"color", 0, "WHEN", CLI_ARG_WORD, F(color), .words = color_words, .what = "color",
+		.help = "colour text output's states and results (open, pass green; closed, "
+			"fail red; filtered, skip yellow): auto, always or never (default: auto, "
+			"on a terminal unless NO_COLOR is set)" },
 	[O_HELP] = {
 		"help", 'h', NULL, CLI_ARG_NONE,
 		.section = "Other:",

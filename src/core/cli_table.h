@@ -58,6 +58,9 @@ enum cli_opt_id {
 	O_PROGRESS,
 	O_TRACE,
 	O_PCAP,
+	O_TIMESTAMP,
+	O_OUTPUT,
+	O_COLOR,
 	O_HELP,
 	O_VERSION,
 	CLI_OPT_COUNT

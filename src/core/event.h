@@ -53,6 +53,9 @@ struct probe_event {
 	uint16_t win;           /* of a TCP reply */
 	struct tcp_options opt; /* of a SYN-ACK */
 	uint8_t flags;          /* of a TCP reply */
+	uint64_t time_ns;       /* when its outcome was known, ns of CLOCK_REALTIME (the
+	                         * wire's clock): the answer's capture time, or the moment
+	                         * its timeout passed; 0: unknown (-D prints nothing) */
 };
 
 /* The end of one target port (type "summary"). */
@@ -104,6 +107,8 @@ struct session_event {
 	size_t data_in_len;
 	uint8_t icmp_type, icmp_code; /* when handshake is HS_UNREACHABLE */
 	struct netaddr icmp_from;
+	uint64_t time_ns;         /* when the connection's report was made (wire clock);
+	                           * 0: unknown */
 };
 
 /* One conformance check's outcome (type "check"). */
@@ -118,6 +123,7 @@ struct check_event {
 	size_t nevidence;
 	uint64_t t0_ns;
 	size_t index, total;             /* its place in the suite run, from 1 */
+	uint64_t time_ns;                /* when it was decided (wire clock); 0: unknown */
 };
 
 /* A script's outcome (type "script"). */
@@ -150,6 +156,7 @@ struct script_event {
 	bool have_irs;
 	const struct conn_entry *segs; /* both ways, capture time, with both ends' states */
 	size_t nsegs;
+	uint64_t time_ns;          /* when the run ended (wire clock); 0: unknown */
 };
 
 /* A target that could not be probed at all: its name did not resolve, or

@@ -25,6 +25,12 @@ struct output_config {
 	const char *mode_name;      /* "syn"... for headers */
 	bool trace;                 /* --trace: text draws each connection's ladder */
 	bool print_data;            /* --print-data: show the peer's bytes */
+	bool timestamps;            /* -D: text lines of probes, connections, checks and
+	                             * scripts start with "[UNIX.USEC] "; their JSON
+	                             * records end with "time" (Unix seconds) */
+	bool color;                 /* text: colour the state and result words (ANSI);
+	                             * the CLI leaves it false, main decides it from
+	                             * --color, the terminal and NO_COLOR */
 };
 
 #endif

@@ -213,6 +213,7 @@ static int one_port(const struct conform_config *cfg, struct cx *cx, const struc
 			.host = t->host, .addr = t->addr, .port = cx->port, .id = d->id, .ref = d->ref,
 			.what = d->what, .result = v.result, .detail = v.detail, .evidence = cx->ev,
 			.nevidence = cx->nev, .t0_ns = cx->ev_t0, .index = i + 1, .total = cfg->nchecks,
+			.time_ns = cx_now(cx),
 		};
 		output_check(out, &ev);
 		pc->done++;

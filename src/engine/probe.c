@@ -149,6 +149,7 @@ static void report_timeout(struct engine *e, struct rec *r)
 	fill_base(f, r, &ev);
 	ev.state = PORT_FILTERED;
 	ev.reply = REPLY_NONE;
+	ev.time_ns = r->deadline;
 	r->reported = true;
 	e->unreported--;
 	if (!e->cfg->open_only)
@@ -330,6 +331,7 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 	ev.ttl = seg->ttl;
 	ev.rtt_ms = (double)rtt_ns / (double)NS_PER_MS;
 	ev.ts_source = src;
+	ev.time_ns = pkt->ts_ns;
 	if (reply == REPLY_ICMP) {
 		ev.state = PORT_FILTERED;
 		ev.icmp_type = seg->icmp_type;

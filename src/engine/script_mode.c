@@ -31,6 +31,7 @@ static void report(struct endpoint *ep, const struct target *t, const struct scr
 		.notes = (const char *const *)res->notes, .nnotes = res->nnotes,
 		.t0_ns = res->t0_ns, .iss = res->iss, .irs = res->irs, .have_irs = res->have_irs,
 		.segs = have_model ? m.log : NULL, .nsegs = have_model ? m.n : 0,
+		.time_ns = ep_now(ep),
 	};
 	output_script(out, &e);
 	connmodel_free(&m);

@@ -480,6 +480,7 @@ static void fill_event(const struct conn *c, uint32_t number, struct session_eve
 	ev->close = connmodel_close_name(c->cfg->close);
 	ev->teardown = connmodel_verdict(&c->m, c->hs == HS_OK);
 	ev->t0_ns = c->t0;
+	ev->time_ns = ep_now(c->ep);
 	ev->iss = c->iss;
 	ev->irs = c->m.irs;
 	ev->have_irs = c->m.have_irs;

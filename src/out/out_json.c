@@ -9,7 +9,10 @@
  * line. Strings are escaped by one function shared with output_json_escape:
  * quote, backslash and control characters, and bytes that are not valid UTF-8
  * become U+FFFD, so any host the user typed still yields valid JSON. Numbers
- * that are not finite print as null: JSON has no nan or inf.
+ * that are not finite print as null: JSON has no nan or inf. Under -D the
+ * records of probes, connections, checks and scripts end with "time", the
+ * event's Unix time in seconds with microseconds; without -D the records are
+ * as they were.
  */
 #include "config.h"
 
@@ -152,6 +155,16 @@ static void put_bool(FILE *f, bool b)
 	fputs(b ? "true" : "false", f);
 }
 
+/* -D: ,"time":1732950000.123456; nothing without -D or when the time is
+ * unknown. */
+static void put_time(const struct output *o, FILE *f, uint64_t time_ns)
+{
+	char t[OUT_UNIX_TIME_LEN];
+
+	if (o->cfg.timestamps && time_ns != 0)
+		fprintf(f, ",\"time\":%s", out_unix_time(time_ns, t, sizeof(t)));
+}
+
 static void end_line(FILE *f)
 {
 	fputs("}\n", f);
@@ -266,6 +279,7 @@ static void json_probe(struct output *o, const struct probe_event *e)
 		put_key(f, "icmp_from");
 		put_str(f, netaddr_str(&e->icmp_from, abuf, sizeof(abuf)));
 	}
+	put_time(o, f, e->time_ns);
 	end_line(f);
 }
 
@@ -444,6 +458,7 @@ static void json_session(struct output *o, const struct session_event *e)
 		put_key(f, "icmp_from");
 		put_str(f, netaddr_str(&e->icmp_from, abuf, sizeof(abuf)));
 	}
+	put_time(o, f, e->time_ns);
 	end_line(f);
 }
 
@@ -478,6 +493,7 @@ static void json_check(struct output *o, const struct check_event *e)
 			(unsigned)((s->flags & TCPF_ACK) ? s->ack : 0), (unsigned)s->len);
 	}
 	fputc(']', f);
+	put_time(o, f, e->time_ns);
 	end_line(f);
 }
 
@@ -524,6 +540,7 @@ static void json_script(struct output *o, const struct script_event *e)
 	put_strings(f, "notes", e->notes, e->nnotes);
 	put_key(f, "sport");
 	fprintf(f, "%u", (unsigned)e->sport);
+	put_time(o, f, e->time_ns);
 	end_line(f);
 }
 

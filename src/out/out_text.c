@@ -8,14 +8,85 @@
  * tests. Lines are flushed as they are printed so `| grep --line-buffered`
  * and friends see each probe when it happens. Quiet mode keeps only the
  * statistics block.
+ *
+ * Two decorations are added by small helpers at the start of each line and
+ * around each state word, so the lines keep their shape: -D's "[UNIX.USEC] "
+ * stamp (the event's own time, as ping -D) before the line of every probe,
+ * connection, check and script, and --color's ANSI colour around the state
+ * and result words only (the rest of the line stays greppable as before).
  */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "out/ladder.h"
 #include "out/output_impl.h"
+
+/* -D: "[1732950000.123456] " for an event at time_ns (CLOCK_REALTIME ns),
+ * into buf (empty without -D or when the time is unknown); returns buf. */
+static const char *text_stamp(const struct output *o, uint64_t time_ns, char *buf, size_t len)
+{
+	char t[OUT_UNIX_TIME_LEN];
+
+	buf[0] = '\0';
+	if (o->cfg.timestamps && time_ns != 0)
+		snprintf(buf, len, "[%s] ", out_unix_time(time_ns, t, sizeof(t)));
+	return buf;
+}
+
+#define TEXT_STAMP_LEN (OUT_UNIX_TIME_LEN + 3)
+
+static void text_put_stamp(const struct output *o, FILE *f, uint64_t time_ns)
+{
+	char st[TEXT_STAMP_LEN];
+	fputs(text_stamp(o, time_ns, st, sizeof(st)), f);
+}
+
+/* How a state or result word is coloured: what users of colouring tools
+ * expect (green good, red bad, yellow neither). */
+enum tone { TONE_NONE, TONE_GOOD, TONE_BAD, TONE_WARN };
+
+/* word, in its tone's colour under --color, then spaces up to width (0:
+ * none). The escape codes do not count towards the width, so the check
+ * table's columns stay aligned. */
+static void text_word(const struct output *o, FILE *f, const char *word, enum tone t, int width)
+{
+	static const char *const sgr[] = { "", "\033[32m", "\033[31m", "\033[33m" };
+	int n = (int)strlen(word);
+
+	if (o->cfg.color && t != TONE_NONE)
+		fprintf(f, "%s%s\033[0m", sgr[t], word);
+	else
+		fputs(word, f);
+	if (width > n)
+		fprintf(f, "%*s", width - n, "");
+}
+
+static enum tone state_tone(enum port_state s)
+{
+	return s == PORT_OPEN ? TONE_GOOD : s == PORT_CLOSED ? TONE_BAD : TONE_WARN;
+}
+
+static enum tone check_tone(enum check_result r)
+{
+	return r == CHECK_PASS ? TONE_GOOD : r == CHECK_SKIP ? TONE_WARN : TONE_BAD;
+}
+
+static enum tone teardown_tone(enum teardown t)
+{
+	switch (t) {
+	case TEARDOWN_CONFORMANT:
+		return TONE_GOOD;
+	case TEARDOWN_DEVIANT:
+		return TONE_BAD;
+	case TEARDOWN_INCOMPLETE:
+		return TONE_WARN;
+	default:
+		return TONE_NONE;
+	}
+}
 
 static int text_init(struct output *o)
 {
@@ -56,8 +127,9 @@ static void text_probe(struct output *o, const struct probe_event *e)
 
 	if (o->cfg.quiet)
 		return;
-	fprintf(f, "%s %s seq=%u", port_state_name(e->state), out_addr_port(&e->addr, e->port, ap, sizeof(ap)),
-		(unsigned)e->seq);
+	text_put_stamp(o, f, e->time_ns);
+	text_word(o, f, port_state_name(e->state), state_tone(e->state), 0);
+	fprintf(f, " %s seq=%u", out_addr_port(&e->addr, e->port, ap, sizeof(ap)), (unsigned)e->seq);
 	if (!e->answered) {
 		fputs(" no reply\n", f);
 		fflush(f);
@@ -115,9 +187,9 @@ static void text_summary(struct output *o, const struct summary_event *e)
 	if (!o->cfg.quiet)
 		fputc('\n', f);
 	fprintf(f, "--- %s port %u tcpshake statistics ---\n", e->host, (unsigned)e->port);
-	fprintf(f, "%u %s, %u answered, %.1f%% loss, port %s", (unsigned)e->sent,
-		out_is_connect(o) ? "connections" : "probes sent", (unsigned)e->received, e->loss_pct,
-		port_state_name(e->state));
+	fprintf(f, "%u %s, %u answered, %.1f%% loss, port ", (unsigned)e->sent,
+		out_is_connect(o) ? "connections" : "probes sent", (unsigned)e->received, e->loss_pct);
+	text_word(o, f, port_state_name(e->state), state_tone(e->state), 0);
 	if (e->duplicates)
 		fprintf(f, ", %u duplicate(s)", (unsigned)e->duplicates);
 	if (e->bad_checksum)
@@ -153,6 +225,7 @@ static void text_session(struct output *o, const struct session_event *e)
 		return;
 	if (o->cfg.trace)
 		ladder_print(f, e);
+	text_put_stamp(o, f, e->time_ns);
 	fprintf(f, "%s connection=%u sport=%u handshake=%s", out_addr_port(&e->addr, e->port, ap, sizeof(ap)),
 		(unsigned)e->number, (unsigned)e->sport, handshake_name(e->handshake));
 	if (e->handshake == HS_UNREACHABLE) {
@@ -163,9 +236,10 @@ static void text_session(struct output *o, const struct session_event *e)
 	}
 	if (e->rtt_valid)
 		fprintf(f, " rtt=%.3f ms", e->rtt_ms);
-	fprintf(f, " close=%s teardown=%s segments=%zu sent=%llu B received=%llu B", e->close,
-		teardown_name(e->teardown), e->nsegs, (unsigned long long)e->bytes_out,
-		(unsigned long long)e->bytes_in);
+	fprintf(f, " close=%s teardown=", e->close);
+	text_word(o, f, teardown_name(e->teardown), teardown_tone(e->teardown), 0);
+	fprintf(f, " segments=%zu sent=%llu B received=%llu B", e->nsegs,
+		(unsigned long long)e->bytes_out, (unsigned long long)e->bytes_in);
 	if (e->retrans_out || e->retrans_in)
 		fprintf(f, " retransmissions=%u/%u", (unsigned)e->retrans_out, (unsigned)e->retrans_in);
 	if (e->time_wait_ms > 0)
@@ -218,11 +292,16 @@ static void text_evidence(FILE *f, const struct check_event *e)
 static void text_check(struct output *o, const struct check_event *e)
 {
 	FILE *f = o->out;
+	char st[TEXT_STAMP_LEN];
+	text_stamp(o, e->time_ns, st, sizeof(st));
+	/* Under -D the header is indented by the stamp's width, over its column. */
 	if (e->index == 1)
-		fprintf(f, "%-26s %-6s %-34s %s\n", "CHECK", "RESULT", "REFERENCE", "DETAIL");
+		fprintf(f, "%*s%-26s %-6s %-34s %s\n", (int)strlen(st), "", "CHECK", "RESULT",
+			"REFERENCE", "DETAIL");
 	if (!o->cfg.quiet || e->result == CHECK_FAIL || e->result == CHECK_ERROR) {
-		fprintf(f, "%-26s %-6s %-34s %s\n", e->id, check_result_name(e->result), e->ref,
-			e->detail);
+		fprintf(f, "%s%-26s ", st, e->id);
+		text_word(o, f, check_result_name(e->result), check_tone(e->result), 6);
+		fprintf(f, " %-34s %s\n", e->ref, e->detail);
 		if (o->cfg.trace)
 			text_evidence(f, e);
 	}
@@ -268,10 +347,13 @@ static void text_script(struct output *o, const struct script_event *e)
 		};
 		ladder_print(f, &se);
 	}
+	text_put_stamp(o, f, e->time_ns);
 	fputs(e->file, f);
 	if (e->line > 0)
 		fprintf(f, ":%u", e->line);
-	fprintf(f, ": %s", script_outcome_name(e->result));
+	fputs(": ", f);
+	text_word(o, f, script_outcome_name(e->result),
+		  e->result == SCRIPT_OUTCOME_PASS ? TONE_GOOD : TONE_BAD, 0);
 	if (e->result == SCRIPT_OUTCOME_FAIL && e->field != NULL)
 		fprintf(f, ": %s: expected %s, got %s\n", e->field, e->expected ? e->expected : "",
 			e->actual ? e->actual : "");

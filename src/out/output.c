@@ -201,6 +201,13 @@ const char *out_addr_port(const struct netaddr *a, uint16_t port, char *buf, siz
 	return buf;
 }
 
+const char *out_unix_time(uint64_t time_ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu.%06llu", (unsigned long long)(time_ns / 1000000000ull),
+		 (unsigned long long)(time_ns % 1000000000ull / 1000ull));
+	return buf;
+}
+
 static const struct out_pending_td *pending_find(const struct out_kept_list *l, const char *host,
 						  const struct netaddr *a, uint16_t port)
 {

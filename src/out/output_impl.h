@@ -81,6 +81,12 @@ size_t out_scripts_total(const struct output *o);
 /* "192.0.2.1:80" or "[2001:db8::1]:80" into buf; returns buf. */
 const char *out_addr_port(const struct netaddr *a, uint16_t port, char *buf, size_t len);
 
+/* -D's time: CLOCK_REALTIME ns as Unix seconds with microseconds,
+ * "1732950000.123456", printed from the integer so no rounding of a double
+ * moves it; into buf (OUT_UNIX_TIME_LEN is room enough); returns buf. */
+#define OUT_UNIX_TIME_LEN 32
+const char *out_unix_time(uint64_t time_ns, char *buf, size_t len);
+
 /* Connect mode: the teardown verdicts of one target port's connections.
  * worst ranks deviant over incomplete over conformant over none, so one
  * bad close among several decides the port, as the exit status does. */

@@ -56,3 +56,31 @@ int priv_drop(char *err, size_t errlen)
 	}
 	return 0;
 }
+
+void priv_lower_effective(struct priv_effective *saved)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(saved, 0, sizeof(*saved));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return;
+	saved->effective[0] = data[0].effective;
+	saved->effective[1] = data[1].effective;
+	if (data[0].effective == 0 && data[1].effective == 0)
+		return;
+	data[0].effective = data[1].effective = 0;
+	saved->lowered = syscall(SYS_capset, &hdr, data) == 0;
+}
+
+void priv_restore_effective(const struct priv_effective *saved)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (!saved->lowered || syscall(SYS_capget, &hdr, data) < 0)
+		return;
+	data[0].effective = saved->effective[0];
+	data[1].effective = saved->effective[1];
+	syscall(SYS_capset, &hdr, data);
+}

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* True when this process may open raw sockets (tries one and closes it). */
 bool priv_can_raw(void);
@@ -19,5 +20,20 @@ void priv_missing_message(char *buf, size_t len);
 /* Drop all capabilities (effective, permitted, inheritable, ambient) and set
  * no_new_privs. Returns 0, or -1 with err. */
 int priv_drop(char *err, size_t errlen);
+
+/* The effective capabilities priv_lower_effective put aside. */
+struct priv_effective {
+	uint32_t effective[2];
+	bool lowered;
+};
+
+/* Empty the effective set for a moment, the permitted set kept, so that
+ * what is done meanwhile (creating -o's file) is allowed or refused exactly
+ * as it will be after priv_drop: root's CAP_DAC_OVERRIDE must not let a
+ * file be made in a directory where it could not be renamed at the end.
+ * A process without capabilities is left as it is. */
+void priv_lower_effective(struct priv_effective *saved);
+/* Give the effective set back. */
+void priv_restore_effective(const struct priv_effective *saved);
 
 #endif

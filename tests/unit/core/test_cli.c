@@ -568,8 +568,8 @@ static void test_getopt_errors(void **state)
 	assert_int_equal(PARSE(&o, err, "--timeo", "3", "h"), CLI_OK);
 	assert_true(o.timeout == 3.0);
 	assert_int_equal(PARSE(&o, err, "--tim", "3", "h"), CLI_ERROR);
-	assert_string_equal(err, "ambiguous option '--tim': could be --timeout, --time-wait "
-				 "(try 'tcpshake --help')");
+	assert_string_equal(err, "ambiguous option '--tim': could be --timeout, --time-wait, "
+				 "--timestamp (try 'tcpshake --help')");
 }
 
 /* --time-wait: connect mode only, 0..240 s, -1 (the default) when absent. */
@@ -930,6 +930,83 @@ static void test_table_names_unique(void **state)
 		}
 }
 
+/* ---- output options: -D, -o, --color ------------------------------------ */
+
+static void test_output_options(void **state)
+{
+	struct options o;
+	char err[ERRBUF];
+	(void)state;
+
+	assert_int_equal(PARSE(&o, err, "h"), CLI_OK);
+	assert_false(o.out.timestamps);
+	assert_null(o.output_file);
+	assert_int_equal(o.color, COLOR_AUTO);
+	assert_false(o.out.color); /* main decides it */
+
+	assert_int_equal(PARSE(&o, err, "-D", "-o", "/tmp/x.prom", "--color", "always", "h"), CLI_OK);
+	assert_true(o.out.timestamps);
+	assert_string_equal(o.output_file, "/tmp/x.prom");
+	assert_int_equal(o.color, COLOR_ALWAYS);
+	assert_false(o.out.color);
+
+	assert_int_equal(PARSE(&o, err, "--timestamp", "--output=out.json", "--color=never", "h"),
+			 CLI_OK);
+	assert_true(o.out.timestamps);
+	assert_string_equal(o.output_file, "out.json");
+	assert_int_equal(o.color, COLOR_NEVER);
+
+	/* -o - is stdout; -Do FILE bundles as getopt does. */
+	assert_int_equal(PARSE(&o, err, "-o", "-", "h"), CLI_OK);
+	assert_null(o.output_file);
+	assert_int_equal(PARSE(&o, err, "-Do", "f", "h"), CLI_OK);
+	assert_true(o.out.timestamps);
+	assert_string_equal(o.output_file, "f");
+
+	/* Every mode takes them. */
+	assert_int_equal(PARSE(&o, err, "-m", "conform", "-D", "--color", "never", "-o", "c", "h"),
+			 CLI_OK);
+	assert_int_equal(PARSE(&o, err, "-m", "connect", "-D", "h"), CLI_OK);
+	assert_int_equal(PARSE(&o, err, "--script", "a.pkt", "-D", "h"), CLI_OK);
+}
+
+static void test_output_option_errors(void **state)
+{
+	struct options o;
+	char err[ERRBUF];
+	(void)state;
+
+	assert_int_equal(PARSE(&o, err, "--color", "yes", "h"), CLI_ERROR);
+	assert_string_equal(err, "invalid color 'yes': expected auto, always or never");
+	assert_int_equal(PARSE(&o, err, "--color", "", "h"), CLI_ERROR);
+	assert_string_equal(err, "invalid color '': expected auto, always or never");
+	assert_int_equal(PARSE(&o, err, "h", "--color"), CLI_ERROR);
+	assert_string_equal(err, "option '--color' needs an argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "-o", "", "h"), CLI_ERROR);
+	assert_string_equal(err, "-o needs a file name ('-' for stdout)");
+	assert_int_equal(PARSE(&o, err, "h", "-o"), CLI_ERROR);
+	assert_string_equal(err, "option '-o' needs an argument (try 'tcpshake --help')");
+	assert_int_equal(PARSE(&o, err, "-D1", "h"), CLI_ERROR);
+	assert_string_equal(err, "unknown option '-1' (try 'tcpshake --help')");
+}
+
+/* no-color.org: NO_COLOR set and not empty turns auto off; the command line
+ * wins over it; only text is ever coloured. */
+static void test_color_wanted(void **state)
+{
+	(void)state;
+	assert_true(cli_color_wanted(COLOR_AUTO, OUT_TEXT, true, NULL));
+	assert_true(cli_color_wanted(COLOR_AUTO, OUT_TEXT, true, ""));
+	assert_false(cli_color_wanted(COLOR_AUTO, OUT_TEXT, true, "1"));
+	assert_false(cli_color_wanted(COLOR_AUTO, OUT_TEXT, false, NULL));
+	assert_true(cli_color_wanted(COLOR_ALWAYS, OUT_TEXT, false, "1"));
+	assert_false(cli_color_wanted(COLOR_NEVER, OUT_TEXT, true, NULL));
+	for (enum out_format f = OUT_JSON; f <= OUT_PROM; f++) {
+		assert_false(cli_color_wanted(COLOR_ALWAYS, f, true, NULL));
+		assert_false(cli_color_wanted(COLOR_AUTO, f, true, NULL));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -959,6 +1036,9 @@ int main(void)
 		cmocka_unit_test(test_long_form_errors),
 		cmocka_unit_test(test_every_option_in_help),
 		cmocka_unit_test(test_table_names_unique),
+		cmocka_unit_test(test_output_options),
+		cmocka_unit_test(test_output_option_errors),
+		cmocka_unit_test(test_color_wanted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,6 +45,7 @@ struct run {
 	size_t outlen;
 	struct probe_result res;
 	int rc;
+	bool stamps;       /* -D: JSON records get "time" */
 	FILE *mf;          /* the output while the run goes */
 	const struct progress_sink *progress; /* the engine's sink (NULL: none) */
 	long out_at_stop;  /* its length when the fake's stop came */
@@ -79,6 +80,7 @@ static void run_probe_flags(struct run *r, const char *target, const char *ports
 	char *argv[] = {(char *)"tcpshake", (char *)target, NULL};
 	memset(&r->oc, 0, sizeof(r->oc));
 	r->oc.format = OUT_JSON;
+	r->oc.timestamps = r->stamps;
 	memset(&r->tl, 0, sizeof(r->tl));
 	assert_int_equal(targets_from_args(&argv[1], 1, ports, &r->tl, err, sizeof(r->err)), 0);
 	assert_int_equal(netaddr_parse(r->tl.t[0].host, &r->tl.t[0].addr), 0);
@@ -226,6 +228,36 @@ static void test_states(void **state)
 	for (size_t i = 0; i < r.f->nsent; i++)
 		rsts += r.f->sent[i].seg.flags == TCPF_RST;
 	assert_int_equal(rsts, 1);
+	run_free(&r);
+	free(r.f);
+}
+
+/* -D's time is the event's own: an answer's capture timestamp, a
+ * timeout's moment (the send, as the user-space clock took it right after,
+ * plus -W). */
+static void test_event_time_is_capture_time(void **state)
+{
+	(void)state;
+	struct run r = {.f = new_fake(), .stamps = true};
+	char b[1024], want[64];
+	r.f->port_beh[81] = FW_PORT_DROP;
+	run_probe(&r, "192.0.2.10", "80,81", 1, NULL);
+	long syn80 = fw_find(r.f, 0, TCPF_SYN), syn81 = fw_find(r.f, (size_t)syn80 + 1, TCPF_SYN);
+	assert_true(syn80 >= 0 && syn81 > syn80);
+	assert_int_equal(r.f->sent[syn80].seg.dport, 80);
+	assert_int_equal(r.f->sent[syn81].seg.dport, 81);
+	/* Port 80: the SYN-ACK was captured 250 us after the SYN's send began. */
+	uint64_t t = FW_T0 + fw_sent_at(r.f, (size_t)syn80) + 250 * US;
+	snprintf(want, sizeof(want), ",\"time\":%llu.%06llu}", (unsigned long long)(t / 1000000000ull),
+		 (unsigned long long)(t % 1000000000ull / 1000));
+	assert_non_null(line_with(r.out, "\"port\":80,\"seq\":1", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, want));
+	/* Port 81: its send returned send_cost after it began; -W 0.5 s later. */
+	t = FW_T0 + fw_sent_at(r.f, (size_t)syn81) + r.f->send_cost + 500 * MS;
+	snprintf(want, sizeof(want), ",\"time\":%llu.%06llu}", (unsigned long long)(t / 1000000000ull),
+		 (unsigned long long)(t % 1000000000ull / 1000));
+	assert_non_null(line_with(r.out, "\"port\":81,\"seq\":1", 0, b, sizeof(b)));
+	assert_non_null(strstr(b, want));
 	run_free(&r);
 	free(r.f);
 }
@@ -643,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_open_exact_kernel_rtt_and_rst),
 		cmocka_unit_test(test_user_timestamp_fallback),
 		cmocka_unit_test(test_states),
+		cmocka_unit_test(test_event_time_is_capture_time),
 		cmocka_unit_test(test_bad_checksum_ignored_and_counted),
 		cmocka_unit_test(test_open_only_reports_open_ports),
 		cmocka_unit_test(test_duplicate_counted_once),

@@ -57,7 +57,7 @@ static void test_scripts_by_ports(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
-	struct output_config oc = {.format = OUT_JSON, .mode_name = "script"};
+	struct output_config oc = {.format = OUT_JSON, .mode_name = "script", .timestamps = true};
 	struct output *out = output_new(&oc, mem);
 	struct script_mode_result res;
 	char err[256];
@@ -72,6 +72,7 @@ static void test_scripts_by_ports(void **state)
 	const char *want[4][3] = {{"good.pkt", "80", "40000"}, {"bad.pkt", "80", "40001"},
 				  {"good.pkt", "80", "40002"}, {"bad.pkt", "80", "40003"}};
 	char *line = buf;
+	unsigned long long prev = 0;
 	for (size_t i = 0; i < 4; i++) {
 		char *nl = strchr(line, '\n');
 		assert_non_null(nl);
@@ -81,8 +82,15 @@ static void test_scripts_by_ports(void **state)
 		assert_non_null(strstr(line, k));
 		snprintf(k, sizeof(k), "\"port\":%s,", want[i][1]);
 		assert_non_null(strstr(line, k));
-		snprintf(k, sizeof(k), "\"sport\":%s}", want[i][2]);
-		assert_non_null(strstr(line, k));
+		/* -D's time last: the run's end on the fake's clock, in order. */
+		snprintf(k, sizeof(k), "\"sport\":%s,\"time\":", want[i][2]);
+		char *tk = strstr(line, k);
+		assert_non_null(tk);
+		unsigned long long sec, usec;
+		assert_int_equal(sscanf(tk + strlen(k), "%llu.%6llu}", &sec, &usec), 2);
+		assert_true(sec * 1000000ull + usec >= FW_T0 / 1000ull);
+		assert_true(sec * 1000000ull + usec > prev);
+		prev = sec * 1000000ull + usec;
 		assert_non_null(strstr(line, i % 2 ? "\"result\":\"fail\",\"line\":2," : "\"result\":\"pass\""));
 		line = nl + 1;
 	}

@@ -223,6 +223,26 @@ static uint64_t sent_ms(const struct run *r, size_t i)
 
 /* ---- The scenarios ----------------------------------------------------- */
 
+/* -D: the session record ends with "time", the moment it was reported on
+ * the wire's clock: after our last segment, within the TIME_WAIT held. */
+static void test_session_time(void **state)
+{
+	(void)state;
+	struct run r = {.f = fw_new()};
+	const char *args[] = {"-D", "--time-wait", "0.2", NULL};
+	run_session(&r, args, NULL);
+	unsigned long long sec, usec;
+	const char *p = strstr(r.line, ",\"time\":");
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, ",\"time\":%llu.%6llu}", &sec, &usec), 2);
+	assert_string_equal(strchr(p, '}'), "}");
+	uint64_t t = (uint64_t)sec * 1000000000ull + (uint64_t)usec * 1000ull;
+	uint64_t last = r.f->sent[r.f->nsent - 1].t;
+	assert_true(t + 1000 > last);
+	assert_true(t <= last + 1000 * MS);
+	run_free(&r);
+}
+
 /* Active close with --data against a conformant peer: S, A, PA(5), FA, A;
  * RTT from the capture timestamps exactly the fake's 10 ms; FIN once the
  * data is acknowledged and four RTTs + 20 ms have passed quietly; TIME_WAIT
@@ -610,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_syn_lost_twice_backoff),
 		cmocka_unit_test(test_short_timeout_syn_rto),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_session_time),
 		cmocka_unit_test(test_fin_lost_once),
 		cmocka_unit_test(test_small_peer_window),
 		cmocka_unit_test(test_small_peer_window_retransmission),

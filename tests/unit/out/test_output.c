@@ -6,7 +6,9 @@
  * IPv6, quiet, user-space timestamps, thresholds at their edges) into memory
  * with open_memstream and compares the whole output with a golden string: a
  * change of one byte in any format fails here first. Summaries are built by
- * hand (not through stats.c) so these tests pin formatting only.
+ * hand (not through stats.c) so these tests pin formatting only. The last
+ * section pins what -D and --color add, and that without them nothing
+ * changes.
  */
 #include "config.h"
 
@@ -1460,6 +1462,270 @@ static void test_prom_connect_teardown(void **state)
 	free(m.buf);
 }
 
+/* --- -D and --color --------------------------------------------------------- */
+
+/* -D's stamps: 2024-11-30 07:00:00.123456789 UTC, and a second later. */
+#define T1 1732950000123456789ull
+#define T2 1732950001000999000ull
+
+#define GREEN "\033[32m"
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define OFF "\033[0m"
+
+static struct output *start_decor(struct mem *m, enum out_format fmt, const char *mode, bool stamps,
+				  bool color)
+{
+	struct output_config c = cfg_of(fmt);
+	c.mode_name = mode;
+	c.timestamps = stamps;
+	c.color = color;
+	return start(m, &c);
+}
+
+/* An open, a closed and a timed-out probe, then the port's summary. */
+static void scenario_timed(struct output *o)
+{
+	struct netaddr a = A("10.77.0.2");
+	output_begin(o, "srv", &a, 80);
+	struct probe_event e = tcp_reply("srv", "10.77.0.2", 80, 1, REPLY_SA, 0.25, 0);
+	e.opt = (struct tcp_options){ 0 };
+	e.time_ns = T1;
+	output_probe(o, &e);
+	e = tcp_reply("srv", "10.77.0.2", 80, 2, REPLY_RA, 0.25, 0);
+	e.time_ns = T2;
+	output_probe(o, &e);
+	e = no_reply("srv", "10.77.0.2", 80, 3);
+	e.time_ns = T2 + 1000;
+	output_probe(o, &e);
+	struct summary_event s = summary("srv", "10.77.0.2", 80, 3, 2, PORT_OPEN);
+	output_summary(o, &s);
+}
+
+/* The line of each probe starts with its event's time; headers and
+ * summaries do not. Without -D the same events print as ever. */
+static void test_text_stamps(void **state)
+{
+	(void)state;
+	struct mem m;
+	struct output *o = start_decor(&m, OUT_TEXT, "syn", true, false);
+	scenario_timed(o);
+	finish(&m, o);
+	check(&m,
+	      "TCPSHAKE srv (10.77.0.2) port 80: SYN probes\n"
+	      "[1732950000.123456] open 10.77.0.2:80 seq=1 flags=SA ttl=64 win=0 rtt=0.250 ms\n"
+	      "[1732950001.000999] closed 10.77.0.2:80 seq=2 flags=RA ttl=64 win=0 rtt=0.250 ms\n"
+	      "[1732950001.001000] filtered 10.77.0.2:80 seq=3 no reply\n"
+	      "\n"
+	      "--- srv port 80 tcpshake statistics ---\n"
+	      "3 probes sent, 2 answered, 33.3% loss, port open\n");
+
+	o = start_decor(&m, OUT_TEXT, "syn", false, false);
+	scenario_timed(o);
+	finish(&m, o);
+	check(&m,
+	      "TCPSHAKE srv (10.77.0.2) port 80: SYN probes\n"
+	      "open 10.77.0.2:80 seq=1 flags=SA ttl=64 win=0 rtt=0.250 ms\n"
+	      "closed 10.77.0.2:80 seq=2 flags=RA ttl=64 win=0 rtt=0.250 ms\n"
+	      "filtered 10.77.0.2:80 seq=3 no reply\n"
+	      "\n"
+	      "--- srv port 80 tcpshake statistics ---\n"
+	      "3 probes sent, 2 answered, 33.3% loss, port open\n");
+
+	/* A time not known (0) gets no stamp, not "[0.000000]". */
+	o = start_decor(&m, OUT_TEXT, "syn", true, false);
+	struct probe_event e = no_reply("srv", "10.77.0.2", 80, 1);
+	output_probe(o, &e);
+	finish(&m, o);
+	check(&m, "filtered 10.77.0.2:80 seq=1 no reply\n");
+}
+
+/* JSON: "time" after every other key of the record, under -D only. */
+static void test_json_time_key(void **state)
+{
+	(void)state;
+	struct mem m;
+	struct output *o = start_decor(&m, OUT_JSON, "syn", true, false);
+	struct probe_event e = tcp_reply("srv", "10.77.0.2", 80, 1, REPLY_RA, 0.25, 0);
+	e.time_ns = T1;
+	output_probe(o, &e);
+	e = icmp_reply("srv", "10.77.0.2", 80, 2, 3, 13, "10.77.0.254", 63, 0.5);
+	e.time_ns = T2;
+	output_probe(o, &e);
+	finish(&m, o);
+	check(&m,
+	      "{\"type\":\"probe\",\"host\":\"srv\",\"addr\":\"10.77.0.2\",\"port\":80,\"seq\":1,"
+	      "\"state\":\"closed\",\"reply\":\"RA\",\"rtt_ms\":0.250000,\"ttl\":64,\"win\":0,\"mss\":null,"
+	      "\"wscale\":null,\"sack\":false,\"ts\":false,\"flags\":\"RA\",\"sport\":40000,"
+	      "\"ts_source\":\"kernel\",\"time\":1732950000.123456}\n"
+	      "{\"type\":\"probe\",\"host\":\"srv\",\"addr\":\"10.77.0.2\",\"port\":80,\"seq\":2,"
+	      "\"state\":\"filtered\",\"reply\":\"icmp:admin-prohibited\",\"rtt_ms\":0.500000,\"ttl\":63,"
+	      "\"win\":null,\"mss\":null,\"wscale\":null,\"sack\":false,\"ts\":false,\"flags\":null,"
+	      "\"sport\":40000,\"ts_source\":\"kernel\",\"icmp_from\":\"10.77.0.254\","
+	      "\"time\":1732950001.000999}\n");
+
+	o = start_decor(&m, OUT_JSON, "syn", false, true);
+	e = tcp_reply("srv", "10.77.0.2", 80, 1, REPLY_RA, 0.25, 0);
+	e.time_ns = T1;
+	output_probe(o, &e);
+	finish(&m, o);
+	check(&m,
+	      "{\"type\":\"probe\",\"host\":\"srv\",\"addr\":\"10.77.0.2\",\"port\":80,\"seq\":1,"
+	      "\"state\":\"closed\",\"reply\":\"RA\",\"rtt_ms\":0.250000,\"ttl\":64,\"win\":0,\"mss\":null,"
+	      "\"wscale\":null,\"sack\":false,\"ts\":false,\"flags\":\"RA\",\"sport\":40000,"
+	      "\"ts_source\":\"kernel\"}\n");
+}
+
+/* A connection's line, the check rows (the table's header indented over
+ * the stamps' column) and a script's line are stamped too. */
+static void test_text_stamps_other_modes(void **state)
+{
+	(void)state;
+	struct mem m;
+	struct output *o = start_decor(&m, OUT_TEXT, "connect", true, false);
+	struct session_event se = session_to("192.0.2.10", 80, TEARDOWN_CONFORMANT, DEV_COUNT);
+	se.time_ns = T1;
+	output_session(o, &se);
+	finish(&m, o);
+	check(&m, "[1732950000.123456] 192.0.2.10:80 connection=1 sport=40000 handshake=ok rtt=0.250 ms "
+		  "close=active teardown=conformant segments=5 sent=0 B received=0 B retransmissions=0/1\n");
+
+	o = start_decor(&m, OUT_TEXT, "conform", true, false);
+	struct check_event a = check_of(1, 2, CHECK_PASS), b = check_of(2, 2, CHECK_SKIP);
+	a.time_ns = b.time_ns = T2;
+	output_check(o, &a);
+	output_check(o, &b);
+	finish(&m, o);
+	check(&m,
+	      "                    CHECK                      RESULT REFERENCE                          DETAIL\n"
+	      "[1732950001.000999] synack-ack                 pass   RFC 9293 3.10.7.2                  ack = ISN + 1 (8)\n"
+	      "[1732950001.000999] synack-ack                 skip   RFC 9293 3.10.7.2                  ack: expected 8 (ISN + 1), got 7\n"
+	      "2 checks: 1 passed, 0 failed, 1 skipped, 0 errors\n");
+
+	o = start_decor(&m, OUT_TEXT, "script", true, false);
+	struct script_event sc = script_of(SCRIPT_OUTCOME_PASS);
+	sc.nskipped = 0;
+	sc.time_ns = T1;
+	output_script(o, &sc);
+	finish(&m, o);
+	check(&m, "[1732950000.123456] hs.pkt: pass\n");
+}
+
+/* The JSON records of connections, checks and scripts end with "time". */
+static void test_json_time_other_modes(void **state)
+{
+	(void)state;
+	struct mem m;
+	struct output *o = start_decor(&m, OUT_JSON, "connect", true, false);
+	struct session_event se = session_to("192.0.2.10", 80, TEARDOWN_CONFORMANT, DEV_COUNT);
+	se.time_ns = T1;
+	output_session(o, &se);
+	finish(&m, o);
+	assert_non_null(strstr(m.buf, ",\"cause\":null,\"time\":1732950000.123456}\n"));
+	free(m.buf);
+
+	o = start_decor(&m, OUT_JSON, "conform", true, false);
+	struct check_event c = check_of(1, 1, CHECK_PASS);
+	c.nevidence = 0;
+	c.time_ns = T2;
+	output_check(o, &c);
+	finish(&m, o);
+	check(&m,
+	      "{\"type\":\"check\",\"id\":\"synack-ack\",\"ref\":\"RFC 9293 3.10.7.2\",\"result\":\"pass\","
+	      "\"detail\":\"ack = ISN + 1 (8)\",\"host\":\"example.com\",\"addr\":\"192.0.2.10\",\"port\":80,"
+	      "\"what\":\"the SYN-ACK acknowledges our ISN + 1\",\"evidence\":[],\"time\":1732950001.000999}\n");
+
+	o = start_decor(&m, OUT_JSON, "script", true, false);
+	struct script_event sc = script_of(SCRIPT_OUTCOME_PASS);
+	sc.nskipped = sc.nsegs = 0;
+	sc.time_ns = T1;
+	output_script(o, &sc);
+	finish(&m, o);
+	check(&m,
+	      "{\"type\":\"script\",\"file\":\"hs.pkt\",\"host\":\"example.com\",\"addr\":\"192.0.2.10\","
+	      "\"port\":80,\"result\":\"pass\",\"line\":null,\"detail\":null,\"field\":null,"
+	      "\"expected\":null,\"actual\":null,\"skipped\":[],\"segments\":[],\"notes\":[],"
+	      "\"sport\":40000,\"time\":1732950000.123456}\n");
+}
+
+static void test_text_color(void **state)
+{
+	(void)state;
+	struct mem m;
+	struct output *o = start_decor(&m, OUT_TEXT, "syn", false, true);
+	scenario_timed(o);
+	finish(&m, o);
+	check(&m,
+	      "TCPSHAKE srv (10.77.0.2) port 80: SYN probes\n"
+	      GREEN "open" OFF " 10.77.0.2:80 seq=1 flags=SA ttl=64 win=0 rtt=0.250 ms\n"
+	      RED "closed" OFF " 10.77.0.2:80 seq=2 flags=RA ttl=64 win=0 rtt=0.250 ms\n"
+	      YELLOW "filtered" OFF " 10.77.0.2:80 seq=3 no reply\n"
+	      "\n"
+	      "--- srv port 80 tcpshake statistics ---\n"
+	      "3 probes sent, 2 answered, 33.3% loss, port " GREEN "open" OFF "\n");
+}
+
+/* Colour with stamps: the check table keeps its columns (the escape codes
+ * do not count as width); script results and teardown verdicts too. */
+static void test_text_color_other_modes(void **state)
+{
+	(void)state;
+	struct mem m;
+	struct output *o = start_decor(&m, OUT_TEXT, "conform", true, true);
+	struct check_event a = check_of(1, 3, CHECK_PASS), b = check_of(2, 3, CHECK_FAIL),
+			   c = check_of(3, 3, CHECK_SKIP);
+	a.time_ns = b.time_ns = c.time_ns = T2;
+	a.detail = b.detail = c.detail = "d";
+	output_check(o, &a);
+	output_check(o, &b);
+	output_check(o, &c);
+	finish(&m, o);
+	check(&m,
+	      "                    CHECK                      RESULT REFERENCE                          DETAIL\n"
+	      "[1732950001.000999] synack-ack                 " GREEN "pass" OFF "   RFC 9293 3.10.7.2                  d\n"
+	      "[1732950001.000999] synack-ack                 " RED "fail" OFF "   RFC 9293 3.10.7.2                  d\n"
+	      "[1732950001.000999] synack-ack                 " YELLOW "skip" OFF "   RFC 9293 3.10.7.2                  d\n"
+	      "3 checks: 1 passed, 1 failed, 1 skipped, 0 errors\n");
+
+	o = start_decor(&m, OUT_TEXT, "script", false, true);
+	struct script_event p = script_of(SCRIPT_OUTCOME_PASS), f = script_of(SCRIPT_OUTCOME_ERROR);
+	p.nskipped = f.nskipped = 0;
+	output_script(o, &p);
+	output_script(o, &f);
+	finish(&m, o);
+	check(&m, "hs.pkt: " GREEN "pass" OFF "\n"
+		  "hs.pkt:7: " RED "error" OFF ": our own kernel reset the connection (is the RST guard on?)\n"
+		  "2 scripts: 1 passed, 0 failed, 1 errors\n");
+
+	o = start_decor(&m, OUT_TEXT, "connect", false, true);
+	struct session_event s1 = session_to("192.0.2.10", 80, TEARDOWN_DEVIANT, DEV_COUNT),
+			     s2 = session_to("192.0.2.10", 80, TEARDOWN_INCOMPLETE, DEV_COUNT);
+	output_session(o, &s1);
+	output_session(o, &s2);
+	finish(&m, o);
+	check(&m,
+	      "192.0.2.10:80 connection=1 sport=40000 handshake=ok rtt=0.250 ms close=active teardown="
+	      RED "deviant" OFF " segments=5 sent=0 B received=0 B retransmissions=0/1\n"
+	      "192.0.2.10:80 connection=1 sport=40000 handshake=ok rtt=0.250 ms close=active teardown="
+	      YELLOW "incomplete" OFF " segments=5 sent=0 B received=0 B retransmissions=0/1\n");
+}
+
+/* Only text is coloured, whatever the config says. */
+static void test_no_color_but_text(void **state)
+{
+	(void)state;
+	const enum out_format fmts[] = { OUT_JSON, OUT_NAGIOS, OUT_PROM };
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		struct mem m;
+		struct output *o = start_decor(&m, fmts[i], "syn", false, true);
+		scenario_timed(o);
+		finish(&m, o);
+		assert_non_null(strstr(m.buf, "10.77.0.2"));
+		assert_null(strchr(m.buf, '\033'));
+		free(m.buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1504,6 +1770,13 @@ int main(void)
 		cmocka_unit_test(test_prom_without_samples),
 		cmocka_unit_test(test_prom_error),
 		cmocka_unit_test(test_end_once),
+		cmocka_unit_test(test_text_stamps),
+		cmocka_unit_test(test_json_time_key),
+		cmocka_unit_test(test_text_stamps_other_modes),
+		cmocka_unit_test(test_json_time_other_modes),
+		cmocka_unit_test(test_text_color),
+		cmocka_unit_test(test_text_color_other_modes),
+		cmocka_unit_test(test_no_color_but_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
