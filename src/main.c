@@ -39,6 +39,7 @@
 #include "engine/probe.h"
 #include "engine/script_mode.h"
 #include "engine/session.h"
+#include "engine/sweep.h"
 #include "sys/wire_live.h"
 
 #define EXIT_NOT_OPEN 1
@@ -144,6 +145,8 @@ static int run_status(struct run *r, int rc, const char *err, bool all_good, str
 		tot->hosts = r->hosts;
 		tot->errors = run_failed_ports(r);
 		tot->elapsed_s = (double)(clock_monotonic_ns() - r->started_ns) / (double)NS_PER_S;
+		if (tot->sweep && tot->elapsed_s > 0)
+			tot->rate_pps = (double)tot->sent / tot->elapsed_s;
 		output_run(r->out, tot);
 	}
 	int ns = output_end(r->out);
@@ -226,8 +229,12 @@ static int run_connect(struct run *r, const struct wire *w, char *err, size_t er
 }
 
 /* Syn mode's run: exit 0 when every target port was found open. */
+static int run_sweep(struct run *r, const struct wire *w, char *err, size_t errlen);
+
 static int run_syn(struct run *r, const struct wire *w, char *err, size_t errlen)
 {
+	if (run_is_sweep(r))
+		return run_sweep(r, w, err, errlen);
 	struct probe_config pc = {
 		.targets = &r->targets,
 		.src = r->src,
@@ -261,6 +268,55 @@ static int run_syn(struct run *r, const struct wire *w, char *err, size_t errlen
 		.received = res.received,
 	};
 	return run_status(r, rc, err, res.ports_open == res.ports, &tot);
+}
+
+/* A sweep (syn mode, -c 1 over several target ports, or a prefix): exit 0
+ * when every pair was found open. */
+static int run_sweep(struct run *r, const struct wire *w, char *err, size_t errlen)
+{
+	struct sweep_config sc = {
+		.space = &r->space,
+		.targets = &r->targets,
+		.hosts = r->hosts,
+		.src = r->src,
+		.mss = r->mss,
+		.sport_base = r->ports.base,
+		.nsports = (uint16_t)r->ports.n,
+		.tsval_base = random_u32(),
+		.order_seed = r->o.seed,
+		.shard = r->o.shard_i,
+		.nshards = r->o.shard_n,
+		.timeout_ns = (uint64_t)(r->o.timeout * (double)NS_PER_S),
+		.rate = r->o.rate,
+		.retries = (unsigned)r->o.retries,
+		.ttl = (uint8_t)r->o.ttl,
+		.syn = r->o.syn,
+		.open_only = r->o.open_only,
+		.progress = run_progress_sink(r, true),
+	};
+	struct sweep_result res;
+	int rc = sweep_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
+	unsigned long dropped = wire_live_dropped(r->wl);
+	if (dropped > 0)
+		fprintf(stderr, "tcpshake: warning: the capture dropped %lu frames; "
+				"some ports may be reported filtered wrongly (try --rate)\n", dropped);
+	struct run_event tot = {
+		.ports = res.ports,
+		.open = res.open,
+		.closed = res.closed,
+		.filtered = res.filtered,
+		.sent = res.sent,
+		.received = res.received,
+		.sweep = true,
+		.retries = res.retries,
+		.capture_drops = dropped,
+		.ign_undecodable = res.bad,
+		.ign_bad_checksum = res.bad_checksum,
+		.ign_unmatched = res.foreign,
+		.ign_late = res.late,
+		.ign_duplicate = res.duplicates,
+	};
+	return run_status(r, rc, err, res.open == res.ports && !res.interrupted, &tot);
 }
 
 /* Script mode's run: exit 0 when every script passed against every target
@@ -420,7 +476,9 @@ static int prepare(struct run *r, const struct mode_def *m, char *err, size_t er
 	report_failures(r);
 	if (rr > 0)
 		return 1;
-	output_plan(r->out, target_list_ports(&r->targets));
+	if (run_is_sweep(r) && run_build_space(r, err, errlen) < 0)
+		return -1;
+	output_plan(r->out, run_is_sweep(r) ? (size_t)r->space.n : target_list_ports(&r->targets));
 	if (!priv_can_raw()) {
 		priv_missing_message(err, errlen);
 		return -1;

@@ -20,6 +20,7 @@
 #include "core/cli.h"
 #include "core/script.h"
 #include "core/target.h"
+#include "core/tspace.h"
 #include "engine/checks.h"
 #include "out/output.h"
 #include "out/progress_line.h"
@@ -36,6 +37,8 @@ struct run_failure {
 struct run {
 	struct options o;
 	struct target_list targets;
+	struct target_list excludes;     /* --exclude, --exclude-file */
+	struct tspace space;             /* a sweep's pairs (run_build_space) */
 	size_t hosts;                    /* distinct addresses among targets */
 	struct run_failure *failed;      /* targets left out, in the order given */
 	size_t nfailed;
@@ -129,6 +132,31 @@ int run_load_scripts(struct run *r, char *err, size_t errlen);
  * it cannot be read; -2 with err "FILE:LINE:COL: message" when it does not
  * parse. */
 int run_parse_script_file(const char *path, struct script **out, char *err, size_t errlen);
+
+/* Whether a target is a prefix or a range. */
+bool run_any_span(const struct run *r);
+
+/* Whether syn mode sweeps: one probe (-c 1) to each of several target
+ * ports, or a prefix or range. */
+bool run_is_sweep(const struct run *r);
+
+/* Before anything else of a sweep: a prefix makes -c default to 1 (and
+ * any other -c an error); the sweep options need a sweep; prefixes beyond
+ * /8 or /104 need --allow-large; exclusions are read. Returns 0 or -1 with
+ * err. */
+int run_check_sweep(struct run *r, char *err, size_t errlen);
+
+/* --exclude and --exclude-file into r->excludes. */
+int run_load_excludes(struct run *r, char *err, size_t errlen);
+
+/* Resolve the names among the exclusions (to family); one that does not
+ * resolve is an error. */
+int run_resolve_excludes(struct run *r, int family, char *err, size_t errlen);
+
+/* A sweep's index space: the targets (resolved, routed), less the
+ * exclusions. An empty one is an error ("the exclusions leave no target").
+ * Returns 0 or -1 with err. */
+int run_build_space(struct run *r, char *err, size_t errlen);
 
 /* Source ports script mode takes: one fresh port a run, up to 64. */
 size_t run_script_ports(const struct run *r);

@@ -32,6 +32,8 @@ void run_free(struct run *r)
 	free(r->mss);
 	free(r->mtu);
 	target_list_free(&r->targets);
+	target_list_free(&r->excludes);
+	tspace_free(&r->space);
 	for (size_t i = 0; i < r->nfailed; i++) {
 		free(r->failed[i].t.host);
 		port_list_free(&r->failed[i].t.ports);
@@ -84,14 +86,8 @@ int run_load_targets(struct run *r, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	for (size_t i = 0; i < r->targets.n; i++)
-		if (r->targets.t[i].span.n > 0) {
-			/* The sweep engine that walks a span without listing it
-			 * is not there yet: say so rather than probe one address. */
-			snprintf(err, errlen, "'%s': prefixes and ranges are not supported yet",
-				 r->targets.t[i].host);
-			return -1;
-		}
+	if (run_check_sweep(r, err, errlen) < 0)
+		return -1;
 	if (r->targets.n == 0 && r->o.target_file != NULL) {
 		/* Say which input was empty: a cron job's generated list may be. */
 		snprintf(err, errlen, "no targets in '%s' (it is empty, or only comments)",
@@ -129,6 +125,8 @@ int run_resolve_and_route(struct run *r, char *err, size_t errlen)
 		else if (fail_target(r, i, why) < 0)
 			goto oom;
 	}
+	if (run_resolve_excludes(r, family, err, errlen) < 0)
+		return -1;
 	/* A target port given twice ("h:80 h:80,443") is probed once: two
 	 * probes of it from one source port would leave the second unanswered
 	 * and read as filtered. Silent, as a repeated port in one list is. */
@@ -182,6 +180,10 @@ oom:
 size_t run_syn_ports(const struct run *r)
 {
 	const struct options *o = &r->o;
+	/* A sweep: one port a try, so a retransmission never meets the
+	 * half-open entry of the try before it. */
+	if (run_is_sweep(r))
+		return (size_t)o->retries + 1;
 	double window = o->timeout > 1.5 ? o->timeout : 1.5;
 	double n = window / o->interval + 2;
 	size_t need = n > PORTRES_MAX ? PORTRES_MAX : (size_t)n;
@@ -208,10 +210,12 @@ size_t run_connect_ports(const struct run *r)
  * engine drains the capture every few sends, so the backlog stays far below
  * a whole sweep. Small for small runs: setting up and tearing down the ring
  * is a visible part of a one-probe run. */
-static int capture_buffer_bytes(size_t ports, int snaplen)
+static int capture_buffer_bytes(size_t ports, int snaplen, bool sweep)
 {
 	size_t want = (256u << 10) + ports * 2 * ((size_t)snaplen + 64);
-	size_t max = 8u << 20;
+	/* A sweep drains the capture every 64 sends: 2 MiB holds some 20 ms of
+	 * 100k pps both ways, and its memory stays small. */
+	size_t max = sweep ? 2u << 20 : 8u << 20;
 	return (int)(want > max ? max : want);
 }
 
@@ -278,7 +282,8 @@ int run_open_privileged(struct run *r, const struct run_needs *needs, char *err,
 		.snaplen = needs->snaplen,
 		.buffer_bytes = needs->buffer_bytes > 0
 					? needs->buffer_bytes
-					: capture_buffer_bytes(target_list_ports(&r->targets), needs->snaplen),
+					: capture_buffer_bytes(target_list_ports(&r->targets), needs->snaplen,
+							       run_is_sweep(r)),
 		.mark = r->guard != NULL ? GUARD_MARK : 0,
 	};
 	r->wl = wire_live_open(&wc, err, errlen);

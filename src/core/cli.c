@@ -21,6 +21,7 @@
  */
 #include "config.h"
 #include "core/cli.h"
+#include "core/retry.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -297,6 +298,8 @@ static void set_defaults(struct options *o)
 	o->time_wait = -1;
 	o->guard = GUARD_AUTO;
 	o->tolerance_ms = CLI_TOLERANCE_MS;
+	o->retries = RETRIES_DEFAULT;
+	o->shard_i = o->shard_n = 1;
 	o->out.format = OUT_TEXT;
 	o->out.mode_name = cli_mode_words[MODE_SYN];
 }
@@ -437,8 +440,12 @@ static enum cli_status finish(struct options *o, const struct seen *sn, char *er
 		o->syn.ts = given[O_TSOPT] != NULL;
 	}
 
+	o->count_given = given[O_COUNT] != NULL;
 	if (given[O_COUNT] == NULL)
 		o->count = o->mode == MODE_SYN ? 4 : 1;
+	o->seed_given = given[O_SEED] != NULL;
+	o->sweep_option = given[O_EXCLUDE] != NULL || given[O_EXCLUDE_FILE] != NULL ||
+			  given[O_RETRIES] != NULL || given[O_SEED] != NULL || given[O_SHARD] != NULL;
 	o->out.mode_name = cli_mode_words[o->mode];
 	o->out.trace = o->trace;
 	if (o->output_file != NULL && strcmp(o->output_file, "-") == 0)

@@ -61,6 +61,16 @@ struct options {
 	const char *output_file; /* -o: write the output there, atomically; borrowed,
 	                          * non-empty; NULL (or "-") for stdout */
 	enum color_when color;   /* --color; out.color is decided from it by main */
+	bool count_given;        /* -c was on the line (a prefix sweeps with -c 1 unless) */
+	/* Sweeps (syn mode, -c 1 over several target ports, or a prefix). */
+	const char *exclude;     /* --exclude TARGETS, borrowed; NULL: none */
+	const char *exclude_file; /* --exclude-file */
+	int retries;             /* --retries, 0..RETRIES_MAX (default RETRIES_DEFAULT) */
+	unsigned long seed;      /* --seed: the sweep's order */
+	bool seed_given;
+	unsigned long shard_i, shard_n; /* --shard I/N, 1 <= I <= N (default 1/1) */
+	bool allow_large;        /* --allow-large: prefixes beyond /8 or /104 */
+	bool sweep_option;       /* one of the options above was given */
 };
 
 /* The default --tolerance. A remote peer's timing reaches us through the

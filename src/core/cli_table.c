@@ -13,8 +13,11 @@
  */
 #include "config.h"
 #include "core/cli_table.h"
+#include "core/retry.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,6 +173,32 @@ static enum cli_status take_scripts(const struct cli_opt *d, const char *a, stru
 	return CLI_OK;
 }
 
+/* --shard I/N: 1 <= I <= N. */
+static enum cli_status take_shard(const struct cli_opt *d, const char *a, struct options *o,
+				  char *err, size_t errlen)
+{
+	(void)d;
+	const char *slash = strchr(a, '/');
+	char *end;
+	unsigned long i, n;
+
+	if (slash == NULL || slash == a || a[0] < '0' || a[0] > '9' || slash[1] < '0' || slash[1] > '9')
+		goto bad;
+	errno = 0;
+	i = strtoul(a, &end, 10);
+	if (end != slash || errno != 0)
+		goto bad;
+	n = strtoul(slash + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || n < 1 || n > UINT32_MAX || i < 1 || i > n)
+		goto bad;
+	o->shard_i = i;
+	o->shard_n = n;
+	return CLI_OK;
+bad:
+	return cli_fail(err, errlen, "invalid shard '%s': expected I/N with 1 <= I <= N, like 1/4", a);
+}
+
+#define SYN (MODE_BIT(MODE_SYN))
 #define CONNECT (MODE_BIT(MODE_CONNECT))
 #define CONFORM (MODE_BIT(MODE_CONFORM))
 #define SCRIPT (MODE_BIT(MODE_SCRIPT))
@@ -355,6 +384,33 @@ const struct cli_opt cli_opts[CLI_OPT_COUNT] = {
 		.help = "colour text output's states and results (open, pass green; closed, "
 			"fail red; filtered, skip yellow): auto, always or never (default: auto, "
 			"on a terminal unless NO_COLOR is set)" },
+	[O_EXCLUDE] = {
+		"exclude", 0, "TARGETS", CLI_ARG_STRING, F(exclude), .modes = SYN,
+		.empty = "--exclude needs targets, like 10.0.0.5 or 10.0.1.0/24:22,80",
+		.section = "Sweeps (syn mode, -c 1 over several target ports, or a prefix or range):",
+		.help = "leave these out: targets in the TARGET syntax, parted by blanks or commas; "
+			"one naming no ports leaves out every port" },
+	[O_EXCLUDE_FILE] = {
+		"exclude-file", 0, "FILE", CLI_ARG_STRING, F(exclude_file), .modes = SYN,
+		.empty = "--exclude-file needs a file name",
+		.help = "leave out the targets in FILE, one a line, as in -f" },
+	[O_RETRIES] = {
+		"retries", 0, "N", CLI_ARG_INT, F(retries), 0, RETRIES_MAX, .what = "retries",
+		.noun = "a whole number", .modes = SYN,
+		.help = "send an unanswered probe again up to N times, 0-30, before its port is "
+			"filtered; one retry until a retry is answered, then as many as the loss "
+			"seen calls for (default: 15)" },
+	[O_SEED] = {
+		"seed", 0, "N", CLI_ARG_ULONG, F(seed), 0, ULONG_MAX, .what = "seed",
+		.noun = "a whole number", .modes = SYN,
+		.help = "the key of the sweep's pseudo-random order, to repeat it (default: random)" },
+	[O_SHARD] = {
+		"shard", 0, "I/N", CLI_ARG_CUSTOM, .take = take_shard, .modes = SYN,
+		.help = "probe only the I-th of N disjoint shares of the order (same --seed on "
+			"every share; default: 1/1)" },
+	[O_ALLOW_LARGE] = {
+		"allow-large", 0, NULL, CLI_ARG_FLAG, F(allow_large), .modes = SYN,
+		.help = "accept prefixes and ranges of more than 2^24 addresses (a /8, a /104)" },
 	[O_HELP] = {
 		"help", 'h', NULL, CLI_ARG_NONE,
 		.section = "Other:",

@@ -179,6 +179,17 @@ struct run_event {
 	size_t errors;             /* target ports that could not be probed */
 	uint64_t sent, received;   /* probes (connect: connections) and their answers */
 	double elapsed_s;          /* from the first packet to the end */
+	/* A sweep's (sweep true): how it went on the wire. */
+	bool sweep;
+	uint64_t retries;          /* retransmissions among sent */
+	double rate_pps;           /* SYNs sent per second, achieved */
+	uint64_t capture_drops;    /* frames the kernel dropped before we read them */
+	/* Frames ignored, by reason. */
+	uint64_t ign_undecodable;  /* not a frame we could decode */
+	uint64_t ign_bad_checksum; /* an answer with a bad TCP checksum */
+	uint64_t ign_unmatched;    /* to our ports, naming no try still awaited */
+	uint64_t ign_late;         /* an answer whose RTT exceeded -W */
+	uint64_t ign_duplicate;    /* an answer to a try already answered */
 };
 
 #endif

@@ -161,3 +161,43 @@ void match_table_free(struct match_table *t)
 	free(t->slot);
 	memset(t, 0, sizeof(*t));
 }
+
+static bool in_block(uint16_t port, uint16_t lo, uint16_t n)
+{
+	return (uint16_t)(port - lo) < n;
+}
+
+enum match_role match_classify_block(const struct segment *seg, uint16_t lo, uint16_t n,
+				     struct match_hit *hit, bool *on_block)
+{
+	static const struct netaddr none; /* const: no mutable state */
+	struct netaddr cand_addr[2];
+	uint16_t cand_port[2];
+	int ncand = 0;
+
+	if (seg->kind == SEGMENT_KIND_ICMP_ERROR) {
+		cand_addr[ncand] = seg->quote.src;
+		cand_port[ncand++] = seg->quote.sport;
+	} else {
+		if (in_block(seg->sport, lo, n)) {
+			cand_addr[ncand] = seg->src; /* sent by us: our SYNs and RSTs */
+			cand_port[ncand++] = seg->sport;
+		}
+		if (in_block(seg->dport, lo, n)) {
+			cand_addr[ncand] = seg->dst;
+			cand_port[ncand++] = seg->dport;
+		}
+	}
+	if (on_block != NULL)
+		*on_block = seg->kind != SEGMENT_KIND_ICMP_ERROR && ncand > 0;
+	enum match_role role = MATCH_NONE;
+	for (int c = 0; c < ncand && role == MATCH_NONE; c++) {
+		if (!in_block(cand_port[c], lo, n))
+			continue;
+		const struct netaddr *l = &cand_addr[c];
+		role = match_classify(seg, l->family == AF_INET ? l : &none, l->family == AF_INET6 ? l : &none,
+				      cand_port[c], hit);
+		hit->lport = cand_port[c];
+	}
+	return role;
+}

@@ -11,6 +11,7 @@
 #ifndef TCPSHAKE_MATCH_H
 #define TCPSHAKE_MATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,17 @@ struct match_hit {
  * local may have either family; a segment of the other family is MATCH_NONE. */
 enum match_role match_classify(const struct segment *seg, const struct netaddr *local4,
 			       const struct netaddr *local6, uint16_t lport, struct match_hit *hit);
+
+/* For a run whose probes all go out from a block of source ports
+ * [lo, lo + n) reserved for it (portres.h): classify seg with our side
+ * read from the segment itself, since targets may be reached from several
+ * local addresses: whichever of its ports lies in the block (an ICMP
+ * error's quoted source port). When both do (a probe of a port inside our
+ * own block), it is tried as sent by us first, then as received. hit->lport
+ * is our port. *on_block (unless NULL) tells whether a TCP segment has a
+ * port in the block: it then belongs in --pcap, whatever its role. */
+enum match_role match_classify_block(const struct segment *seg, uint16_t lo, uint16_t n,
+				     struct match_hit *hit, bool *on_block);
 
 /* Open-addressing map (remote address, remote port) -> flow index. */
 struct match_table {

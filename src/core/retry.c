@@ -20,6 +20,7 @@ void retry_answer(struct retry *r, uint64_t rtt_ns, unsigned attempt)
 		r->answered_late++;
 	if (rtt_ns > r->rtt_max_ns)
 		r->rtt_max_ns = rtt_ns;
+	r->rtt_latest_ns = rtt_ns;
 	/* RFC 6298 2.2 and 2.3, alpha 1/8, beta 1/4. */
 	if (!r->have_rtt) {
 		r->srtt_ns = rtt_ns;
@@ -75,4 +76,10 @@ uint64_t retry_tail(const struct retry *r)
 	if (t < RETRY_FLOOR_NS)
 		t = RETRY_FLOOR_NS;
 	return t < r->max_ns ? t : r->max_ns;
+}
+
+uint64_t retry_reorder_window(const struct retry *r)
+{
+	uint64_t w = r->srtt_ns / 4;
+	return w > 1000000 ? w : 1000000;
 }

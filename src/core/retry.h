@@ -24,6 +24,11 @@
 
 #include <stdint.h>
 
+/* --retries: at most this many (each try has a source port of its own),
+ * and by default this many, of which the loss seen uses what it needs. */
+#define RETRIES_MAX 30
+#define RETRIES_DEFAULT 15
+
 /* Expected answering ports missed in a whole sweep. */
 #define RETRY_MISS_TARGET 0.001
 /* The lowest timeout: answers in a busy capture take this long to be read. */
@@ -33,6 +38,7 @@ struct retry {
 	uint64_t max_ns;        /* -W: no timeout is longer */
 	uint64_t srtt_ns, rttvar_ns;
 	uint64_t rtt_max_ns;    /* the largest RTT seen */
+	uint64_t rtt_latest_ns; /* the RTT of the newest answer */
 	int have_rtt;
 	unsigned cap;           /* --retries */
 	uint64_t pairs;         /* N: pairs the sweep probes */
@@ -47,6 +53,11 @@ void retry_answer(struct retry *r, uint64_t rtt_ns, unsigned attempt);
 uint64_t retry_timeout(const struct retry *r, unsigned attempt);
 /* How many retransmissions a probe gets now (0..cap). */
 unsigned retry_allowed(const struct retry *r);
+/* RACK's reordering window (RFC 8985): how much later than a try sent
+ * after it an answer may still come: a quarter of the smoothed RTT, at
+ * least 1 ms. */
+uint64_t retry_reorder_window(const struct retry *r);
+
 /* How long to wait after the last send for answers still on their way:
  * a few times the largest RTT seen, within -W. */
 uint64_t retry_tail(const struct retry *r);

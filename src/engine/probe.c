@@ -391,17 +391,11 @@ static void handle_reply(struct engine *e, const struct segment *seg, const stru
 	}
 }
 
-static bool in_block(const struct engine *e, uint16_t port)
-{
-	return (uint16_t)(port - e->cfg->sport_base) < e->cfg->nsports;
-}
-
 static void handle_packet(struct engine *e, const struct wire_packet *pkt)
 {
 	struct segment seg;
 	enum segment_reason why;
 	struct match_hit hit;
-	static const struct netaddr none; /* const: no mutable state */
 	enum segment_status st = segment_decode(pkt->data, pkt->caplen, pkt->linktype, &seg, &why);
 	if (st == SEGMENT_BAD) {
 		e->res->bad++;
@@ -409,41 +403,13 @@ static void handle_packet(struct engine *e, const struct wire_packet *pkt)
 	}
 	if (st != SEGMENT_OK)
 		return;
-	/* Targets may be reached from different local addresses (lo and a
-	 * veth, say) and each probe has its own source port, so our side is
-	 * read from the segment: whichever of its ports lies in our block.
-	 * When both do (a probe of a port inside our own block), the segment
-	 * is tried as sent by us first, then as received. rec_belongs then
-	 * checks the probe's own source address and port. */
-	struct netaddr cand_addr[2];
-	uint16_t cand_port[2];
-	int ncand = 0;
-	if (seg.kind == SEGMENT_KIND_ICMP_ERROR) {
-		cand_addr[ncand] = seg.quote.src;
-		cand_port[ncand++] = seg.quote.sport;
-	} else {
-		if (in_block(e, seg.sport)) {
-			cand_addr[ncand] = seg.src; /* sent by us: our SYNs and RSTs */
-			cand_port[ncand++] = seg.sport;
-		}
-		if (in_block(e, seg.dport)) {
-			cand_addr[ncand] = seg.dst;
-			cand_port[ncand++] = seg.dport;
-		}
-		/* The block is ours alone (portres.h): every TCP segment on it
-		 * belongs in --pcap, answers, duplicates and our RSTs alike. */
-		if (ncand > 0 && e->w->ops->record)
-			e->w->ops->record(e->w->ctx, pkt);
-	}
-	enum match_role role = MATCH_NONE;
-	for (int c = 0; c < ncand && role == MATCH_NONE; c++) {
-		if (!in_block(e, cand_port[c]))
-			continue;
-		const struct netaddr *l = &cand_addr[c];
-		role = match_classify(&seg, l->family == AF_INET ? l : &none,
-				      l->family == AF_INET6 ? l : &none, cand_port[c], &hit);
-		hit.lport = cand_port[c];
-	}
+	bool on_block;
+	enum match_role role = match_classify_block(&seg, e->cfg->sport_base, e->cfg->nsports, &hit,
+						    &on_block);
+	/* The block is ours alone (portres.h): every TCP segment on it belongs
+	 * in --pcap, answers, duplicates and our RSTs alike. */
+	if (on_block && e->w->ops->record)
+		e->w->ops->record(e->w->ctx, pkt);
 	switch (role) {
 	case MATCH_OUR_SYN: {
 		struct rec *r = rec_at(e, isn_decode(&e->isn, hit.key));

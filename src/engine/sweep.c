@@ -89,6 +89,7 @@ struct sweep {
 	unsigned nrings;
 	struct pending pend;
 	uint64_t gap_ns, next_due; /* --rate */
+	uint64_t newest_answered;  /* send time of the newest try answered (RACK) */
 	/* A sweep of few ports (OUTPUT_BLOCKS_MAX at most) gives its
 	 * summaries at the end, in index order, as probe.c does, so text
 	 * prints its statistics blocks together. */
@@ -330,6 +331,8 @@ static void answer(struct sweep *s, struct srec *rec, unsigned attempt, const st
 	}
 	rec->answered = true;
 	retry_answer(&s->est, rtt_ns, attempt);
+	if (rec->user_ns > s->newest_answered)
+		s->newest_answered = rec->user_ns;
 
 	struct probe_event ev;
 	memset(&ev, 0, sizeof(ev));
@@ -374,18 +377,12 @@ static void send_rst(struct sweep *s, const struct match_hit *hit)
 		rate_charge(s, sent_ns);
 }
 
-static bool in_block(const struct sweep *s, uint16_t port)
-{
-	return (uint16_t)(port - s->cfg->sport_base) < s->nrings;
-}
-
 static void handle_packet(struct sweep *s, const struct wire_packet *pkt)
 {
 	struct segment seg;
 	enum segment_reason why;
 	struct match_hit hit;
 	unsigned attempt;
-	static const struct netaddr none; /* const: no mutable state */
 	enum segment_status st = segment_decode(pkt->data, pkt->caplen, pkt->linktype, &seg, &why);
 	if (st == SEGMENT_BAD) {
 		s->res->bad++;
@@ -393,27 +390,11 @@ static void handle_packet(struct sweep *s, const struct wire_packet *pkt)
 	}
 	if (st != SEGMENT_OK)
 		return;
-	/* Our side is whichever port of the segment lies in our block: the
-	 * source of what we sent, the destination of what came back. */
-	struct netaddr local;
-	uint16_t lport;
-	if (seg.kind == SEGMENT_KIND_ICMP_ERROR) {
-		local = seg.quote.src;
-		lport = seg.quote.sport;
-	} else if (in_block(s, seg.sport)) {
-		local = seg.src;
-		lport = seg.sport;
-	} else {
-		local = seg.dst;
-		lport = seg.dport;
-	}
-	if (!in_block(s, lport))
-		return;
-	if (seg.kind != SEGMENT_KIND_ICMP_ERROR && s->w->ops->record)
+	bool on_block;
+	enum match_role role = match_classify_block(&seg, s->cfg->sport_base, (uint16_t)s->nrings, &hit,
+						    &on_block);
+	if (on_block && s->w->ops->record)
 		s->w->ops->record(s->w->ctx, pkt);
-	enum match_role role = match_classify(&seg, local.family == AF_INET ? &local : &none,
-					      local.family == AF_INET6 ? &local : &none, lport, &hit);
-	hit.lport = lport;
 	struct srec *rec;
 	switch (role) {
 	case MATCH_OUR_SYN:
@@ -475,8 +456,28 @@ static uint64_t wait_of(const struct sweep *s, unsigned k, bool last)
 	return last && tail > t ? tail : t;
 }
 
-/* Expire every ring: an unanswered try past its timeout is retried (queued)
- * or, its retries spent, reported filtered. Returns -1 on no memory. */
+/* When try k (last: the pair's last) sent at rec is given up: at its
+ * timeout, or, as RACK has it (RFC 8985), once a try sent after it (by
+ * more than the reordering window) was answered and the newest RTT plus
+ * that window has passed: answers come back in about the order they were
+ * sent, so its own would have come. A queue on the path delays every
+ * answer alike and so retransmits nothing; a loss is seen in about one
+ * RTT. The last try waits its timeout: it decides the port. */
+static uint64_t deadline_of(const struct sweep *s, const struct srec *rec, unsigned k, bool last)
+{
+	uint64_t d = rec->user_ns + wait_of(s, k, last);
+	uint64_t reo = retry_reorder_window(&s->est);
+	if (!last && s->newest_answered > rec->user_ns + reo) {
+		uint64_t rack = rec->user_ns + s->est.rtt_latest_ns + reo;
+		if (rack < d)
+			d = rack;
+	}
+	return d;
+}
+
+/* Expire every ring: an unanswered try given up (deadline_of) is retried
+ * (queued) or, its retries spent, reported filtered. Returns -1 on no
+ * memory. */
 static int expire(struct sweep *s, uint64_t now)
 {
 	unsigned allowed = retry_allowed(&s->est);
@@ -485,11 +486,10 @@ static int expire(struct sweep *s, uint64_t now)
 	for (unsigned k = 0; k < s->nrings; k++) {
 		struct sring *r = &s->ring[k];
 		bool last = k >= allowed;
-		uint64_t t = wait_of(s, k, last);
 		while (r->head != r->tail) {
 			struct srec *rec = &r->v[r->head & (r->cap - 1)];
 			if (!rec->answered) {
-				if (rec->user_ns + t > now)
+				if (deadline_of(s, rec, k, last) > now)
 					break;
 				if (!last) {
 					if (pend_push(&s->pend, rec->idx, k + 1) < 0)
@@ -517,7 +517,7 @@ static uint64_t next_timeout(const struct sweep *s)
 			const struct srec *rec = &r->v[i & (r->cap - 1)];
 			if (rec->answered)
 				continue;
-			uint64_t d = rec->user_ns + wait_of(s, k, k >= allowed);
+			uint64_t d = deadline_of(s, rec, k, k >= allowed);
 			if (d < wake)
 				wake = d;
 			break;

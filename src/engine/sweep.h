@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/retry.h"
 #include "core/target.h"
 #include "core/tcpopt.h"
 #include "core/tspace.h"
@@ -27,8 +28,8 @@
 #include "out/output.h"
 #include "out/progress.h"
 
-/* The most tries of one probe: the source ports of a try must differ. */
-#define SWEEP_MAX_RETRIES 30
+/* The most retransmissions of one probe (each try has its own source port). */
+#define SWEEP_MAX_RETRIES RETRIES_MAX
 
 struct sweep_config {
 	const struct tspace *space;        /* the pairs; its target indices name... */

@@ -582,6 +582,14 @@ static void json_run(struct output *o, const struct run_event *e)
 		   "\"filtered\":%zu,\"errors\":%zu,\"sent\":%llu,\"received\":%llu,\"elapsed_s\":%.3f",
 		e->hosts, e->ports, e->open, e->closed, e->filtered, e->errors,
 		(unsigned long long)e->sent, (unsigned long long)e->received, e->elapsed_s);
+	if (e->sweep)
+		fprintf(f, ",\"retries\":%llu,\"rate_pps\":%.1f,\"capture_drops\":%llu,\"ignored\":{"
+			   "\"undecodable\":%llu,\"bad_checksum\":%llu,\"unmatched\":%llu,\"late\":%llu,"
+			   "\"duplicate\":%llu}",
+			(unsigned long long)e->retries, e->rate_pps, (unsigned long long)e->capture_drops,
+			(unsigned long long)e->ign_undecodable, (unsigned long long)e->ign_bad_checksum,
+			(unsigned long long)e->ign_unmatched, (unsigned long long)e->ign_late,
+			(unsigned long long)e->ign_duplicate);
 	end_line(f);
 }
 

@@ -356,6 +356,19 @@ static void test_late_answer_not_counted(void **state)
 	free_run(r);
 }
 
+static void test_target_ports_inside_our_block(void **state)
+{
+	/* A probe of port 40001 goes out from 40000: its answer has both
+	 * ports in our block and must still be read as an answer. */
+	struct run *r = new_run();
+	for (unsigned p = 39990; p < 40040; p++)
+		r->f->port_beh[p] = FW_PORT_CLOSED;
+	sweep(r, "192.0.2.10", "39990-40039");
+	assert_int_equal(r->res.closed, 50);
+	assert_int_equal(r->res.filtered, 0);
+	free_run(r);
+}
+
 static void test_memory_follows_rate_not_size(void **state)
 {
 	/* 4096 pairs at 10k pps, RTT 1 ms: a few dozen tries in flight at
@@ -383,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_rate_spaces_sends),
 		cmocka_unit_test(test_open_only_and_totals),
 		cmocka_unit_test(test_late_answer_not_counted),
+		cmocka_unit_test(test_target_ports_inside_our_block),
 		cmocka_unit_test(test_memory_follows_rate_not_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
