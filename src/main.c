@@ -145,8 +145,7 @@ static int run_status(struct run *r, int rc, const char *err, bool all_good, str
 		tot->hosts = r->hosts;
 		tot->errors = run_failed_ports(r);
 		tot->elapsed_s = (double)(clock_monotonic_ns() - r->started_ns) / (double)NS_PER_S;
-		if (tot->sweep && tot->elapsed_s > 0)
-			tot->rate_pps = (double)tot->sent / tot->elapsed_s;
+
 		output_run(r->out, tot);
 	}
 	int ns = output_end(r->out);
@@ -316,6 +315,11 @@ static int run_sweep(struct run *r, const struct wire *w, char *err, size_t errl
 		.ign_late = res.late,
 		.ign_duplicate = res.duplicates,
 	};
+	/* The rate held while sending, not diluted by the wait for the last
+	 * answers. */
+	if (res.sent > 1 && res.last_send_ns > res.first_send_ns)
+		tot.rate_pps = (double)(res.sent - 1) * (double)NS_PER_S /
+			       (double)(res.last_send_ns - res.first_send_ns);
 	return run_status(r, rc, err, res.open == res.ports && !res.interrupted, &tot);
 }
 

@@ -21,6 +21,7 @@ void permute_init(struct permute *p, uint64_t n, uint64_t seed)
 	unsigned bits = 0;
 
 	p->n = n ? n : 1;
+	p->identity = false;
 	/* Bits to hold n - 1, rounded up to even (at least 2). */
 	for (uint64_t v = p->n - 1; v != 0; v >>= 1)
 		bits++;
@@ -53,6 +54,8 @@ uint64_t permute_at(const struct permute *p, uint64_t pos)
 {
 	/* Cycle walking: a bijection of the larger domain, applied until it
 	 * lands in [0, n), is a bijection of [0, n). */
+	if (p->identity)
+		return pos;
 	uint64_t x = feistel(p, pos);
 	while (x >= p->n)
 		x = feistel(p, x);
@@ -60,9 +63,10 @@ uint64_t permute_at(const struct permute *p, uint64_t pos)
 }
 
 void sweep_order_init(struct sweep_order *o, uint64_t n, uint64_t seed, uint64_t shard,
-		      uint64_t nshards)
+		      uint64_t nshards, bool shuffle)
 {
 	permute_init(&o->p, n, seed);
+	o->p.identity = !shuffle;
 	o->pos = shard >= 1 ? shard - 1 : 0;
 	o->step = nshards >= 1 ? nshards : 1;
 }

@@ -27,6 +27,7 @@ struct permute {
 	unsigned half_bits; /* bits of each Feistel half */
 	uint64_t half_mask;
 	uint64_t key[PERMUTE_ROUNDS];
+	bool identity;      /* the list order itself (a small sweep) */
 };
 
 /* A permutation of [0, n), n >= 1, keyed by seed. */
@@ -42,9 +43,10 @@ struct sweep_order {
 };
 
 /* The walk of shard `shard` of `nshards` (1 <= shard <= nshards) over a
- * permutation of [0, n), n >= 1, keyed by seed. */
+ * permutation of [0, n), n >= 1, keyed by seed; shuffle false walks the
+ * list order instead (a handful of ports, read best in order). */
 void sweep_order_init(struct sweep_order *o, uint64_t n, uint64_t seed, uint64_t shard,
-		      uint64_t nshards);
+		      uint64_t nshards, bool shuffle);
 /* The next index of the walk into *index; false when the shard is done. */
 bool sweep_order_next(struct sweep_order *o, uint64_t *index);
 /* How many indices the shard visits in all. */

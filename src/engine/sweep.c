@@ -288,7 +288,9 @@ static int send_try(struct sweep *s, uint64_t idx, unsigned attempt)
 		inflight += s->ring[k].tail - s->ring[k].head;
 	if (inflight > s->res->ring_peak)
 		s->res->ring_peak = inflight;
-	s->res->sent++;
+	if (s->res->sent++ == 0)
+		s->res->first_send_ns = sent_ns;
+	s->res->last_send_ns = sent_ns;
 	if (attempt > 0)
 		s->res->retries++;
 	rate_charge(s, sent_ns);
@@ -596,7 +598,10 @@ int sweep_run(const struct sweep_config *cfg, const struct wire *w, struct outpu
 		isn_seed(&s.isn, cfg->isn_seed);
 	else
 		isn_seed_random(&s.isn);
-	sweep_order_init(&s.order, cfg->space->n, cfg->order_seed, cfg->shard, cfg->nshards);
+	/* A handful of ports goes in list order, as ping-like runs do; the
+	 * shuffle is for sweeps large enough to burst a host. */
+	sweep_order_init(&s.order, cfg->space->n, cfg->order_seed, cfg->shard, cfg->nshards,
+			 cfg->space->n > OUTPUT_BLOCKS_MAX);
 	retry_init(&s.est, cfg->timeout_ns, s.nrings - 1,
 		   sweep_order_count(&s.order, cfg->shard ? cfg->shard : 1));
 	s.res->ports = 0;

@@ -214,9 +214,9 @@ static void text_run(struct output *o, const struct run_event *e)
 	fprintf(f, "\n%zu port%s on %zu host%s: %zu open, %zu closed, %zu filtered, %zu error%s in %.2f s",
 		e->ports, e->ports == 1 ? "" : "s", e->hosts, e->hosts == 1 ? "" : "s", e->open, e->closed,
 		e->filtered, e->errors, e->errors == 1 ? "" : "s", e->elapsed_s);
-	/* A sweep says what it cost: the SYNs, the retries among them, the
-	 * rate it held, and frames the capture lost. */
-	if (e->sweep)
+	/* A large sweep says what it cost: the SYNs, the retries among them,
+	 * the rate it held, and frames the capture lost. */
+	if (e->sweep && o->plan_ports > OUTPUT_BLOCKS_MAX)
 		fprintf(f, " (%llu SYNs, %llu retries, %.0f/s, %llu capture drops)",
 			(unsigned long long)e->sent, (unsigned long long)e->retries, e->rate_pps,
 			(unsigned long long)e->capture_drops);

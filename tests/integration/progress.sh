@@ -22,9 +22,10 @@ PROGRESS_RE='tcpshake: [0-9]+/4000 ports  [0-9.]+k?/s  [0-3] open'
 ESC=$(printf '\033')
 CR=$(printf '\r')
 
-# The numbers that change from run to run (RTTs) made alike.
+# The numbers that change from run to run (RTTs, source ports, the
+# sweep's random order) made alike.
 shape() {
-	printf '%s\n' "$1" | sed -E 's/[0-9]+\.[0-9]+/N/g'
+	printf '%s\n' "$1" | sed -E 's/[0-9]+/N/g' | sort
 }
 
 # render FILE: the screen a terminal shows after the bytes of FILE: "\r"

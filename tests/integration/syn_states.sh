@@ -69,7 +69,8 @@ assert_eq 100.0 "$(json_field "$line" loss_pct)" "dropped loss"
 assert_eq null "$(json_field "$line" rtt_avg_ms)" "dropped avg"
 assert_eq filtered "$(json_field "$line" state)" "dropped state"
 line=$(printf '%s\n' "$OUT" | tail -1)
-assert_match '^\{"type":"run","hosts":1,"ports":4,"open":1,"closed":1,"filtered":2,"errors":0,"sent":4,"received":3,"elapsed_s":[0-9.]+\}$' "$line" "run record"
+# A sweep (-c 1 over several ports): the dropped port was tried twice.
+assert_match '^\{"type":"run","hosts":1,"ports":4,"open":1,"closed":1,"filtered":2,"errors":0,"sent":5,"received":3,"elapsed_s":[0-9.]+,"retries":1,' "$line" "run record"
 
 # --pcap: our SYNs, the SYN-ACKs and our RSTs, readable by tcpdump.
 pcap=$(mktemp /tmp/tcpshake-test.XXXXXX.pcap)

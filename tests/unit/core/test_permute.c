@@ -99,7 +99,7 @@ static void test_shards_disjoint_and_whole(void **state)
 		for (uint64_t s = 1; s <= nshards[k]; s++) {
 			struct sweep_order o;
 			uint64_t idx, visited = 0;
-			sweep_order_init(&o, n, 5, s, nshards[k]);
+			sweep_order_init(&o, n, 5, s, nshards[k], true);
 			uint64_t want = sweep_order_count(&o, s);
 			while (sweep_order_next(&o, &idx)) {
 				assert_true(idx < n);
@@ -120,11 +120,11 @@ static void test_shard_of_the_same_seed_is_a_slice_of_the_whole(void **state)
 	/* Shard 2/3 visits positions 1, 4, 7, ... of the unsharded order. */
 	struct sweep_order whole, part;
 	uint64_t all[30], idx;
-	sweep_order_init(&whole, 30, 11, 1, 1);
+	sweep_order_init(&whole, 30, 11, 1, 1, true);
 	for (int i = 0; i < 30; i++)
 		assert_true(sweep_order_next(&whole, &all[i]));
 	assert_false(sweep_order_next(&whole, &idx));
-	sweep_order_init(&part, 30, 11, 2, 3);
+	sweep_order_init(&part, 30, 11, 2, 3, true);
 	for (int i = 1; i < 30; i += 3) {
 		assert_true(sweep_order_next(&part, &idx));
 		assert_int_equal(idx, all[i]);
@@ -132,11 +132,23 @@ static void test_shard_of_the_same_seed_is_a_slice_of_the_whole(void **state)
 	assert_false(sweep_order_next(&part, &idx));
 }
 
+static void test_unshuffled_walks_the_list(void **state)
+{
+	struct sweep_order o;
+	uint64_t idx;
+	sweep_order_init(&o, 10, 3, 2, 3, false);
+	for (uint64_t want = 1; want < 10; want += 3) {
+		assert_true(sweep_order_next(&o, &idx));
+		assert_int_equal(idx, want);
+	}
+	assert_false(sweep_order_next(&o, &idx));
+}
+
 static void test_more_shards_than_indices(void **state)
 {
 	struct sweep_order o;
 	uint64_t idx;
-	sweep_order_init(&o, 2, 1, 3, 4);
+	sweep_order_init(&o, 2, 1, 3, 4, true);
 	assert_int_equal(sweep_order_count(&o, 3), 0);
 	assert_false(sweep_order_next(&o, &idx));
 }
@@ -150,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_neighbours_scattered),
 		cmocka_unit_test(test_shards_disjoint_and_whole),
 		cmocka_unit_test(test_shard_of_the_same_seed_is_a_slice_of_the_whole),
+		cmocka_unit_test(test_unshuffled_walks_the_list),
 		cmocka_unit_test(test_more_shards_than_indices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
