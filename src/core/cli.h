@@ -66,7 +66,7 @@ struct options {
 	const char *exclude;     /* --exclude TARGETS, borrowed; NULL: none */
 	const char *exclude_file; /* --exclude-file */
 	int retries;             /* --retries, 0..RETRIES_MAX (default RETRIES_DEFAULT) */
-	unsigned long seed;      /* --seed: the sweep's order */
+	unsigned long seed;      /* --seed: the sweep's order (64 bits) */
 	bool seed_given;
 	unsigned long shard_i, shard_n; /* --shard I/N, 1 <= I <= N (default 1/1) */
 	bool allow_large;        /* --allow-large: prefixes beyond /8 or /104 */

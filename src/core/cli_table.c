@@ -173,6 +173,24 @@ static enum cli_status take_scripts(const struct cli_opt *d, const char *a, stru
 	return CLI_OK;
 }
 
+/* --seed N: any 64-bit whole number (the table's ranges are doubles,
+ * which cannot hold 2^64 - 1 exactly). */
+static enum cli_status take_seed(const struct cli_opt *d, const char *a, struct options *o,
+				 char *err, size_t errlen)
+{
+	(void)d;
+	char *end;
+	size_t digits = strspn(a, "0123456789");
+
+	errno = 0;
+	unsigned long long v = strtoull(a, &end, 10);
+	if (digits == 0 || a[digits] != '\0' || errno != 0 || *end != '\0')
+		return cli_fail(err, errlen,
+				"invalid seed '%s': expected a whole number from 0 to 18446744073709551615", a);
+	o->seed = (unsigned long)v;
+	return CLI_OK;
+}
+
 /* --shard I/N: 1 <= I <= N. */
 static enum cli_status take_shard(const struct cli_opt *d, const char *a, struct options *o,
 				  char *err, size_t errlen)
@@ -401,8 +419,7 @@ const struct cli_opt cli_opts[CLI_OPT_COUNT] = {
 			"filtered; one retry until a retry is answered, then as many as the loss "
 			"seen calls for (default: 15)" },
 	[O_SEED] = {
-		"seed", 0, "N", CLI_ARG_ULONG, F(seed), 0, ULONG_MAX, .what = "seed",
-		.noun = "a whole number", .modes = SYN,
+		"seed", 0, "N", CLI_ARG_CUSTOM, .take = take_seed, .modes = SYN,
 		.help = "the key of the sweep's pseudo-random order, to repeat it (default: random)" },
 	[O_SHARD] = {
 		"shard", 0, "I/N", CLI_ARG_CUSTOM, .take = take_shard, .modes = SYN,

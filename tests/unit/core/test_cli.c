@@ -243,6 +243,60 @@ static void test_connect_options(void **state)
 	assert_true(o.trace);
 }
 
+static void test_sweep_options(void **state)
+{
+	struct options o;
+	char err[ERRBUF];
+
+	/* Defaults: 15 retries, shard 1/1, a seed not given, -c not given. */
+	assert_int_equal(PARSE(&o, err, "h"), CLI_OK);
+	assert_int_equal(o.retries, 15);
+	assert_int_equal(o.shard_i, 1);
+	assert_int_equal(o.shard_n, 1);
+	assert_false(o.seed_given);
+	assert_false(o.count_given);
+	assert_false(o.sweep_option);
+
+	assert_int_equal(PARSE(&o, err, "-c", "1", "--retries", "3", "--seed", "18446744073709551615",
+			       "--shard", "2/4", "--exclude", "10.0.0.5 10.0.1.0/24", "--exclude-file",
+			       "x", "--allow-large", "h"),
+			 CLI_OK);
+	assert_true(o.count_given);
+	assert_int_equal(o.retries, 3);
+	assert_true(o.seed_given);
+	assert_true(o.seed == 18446744073709551615ul);
+	assert_int_equal(o.shard_i, 2);
+	assert_int_equal(o.shard_n, 4);
+	assert_string_equal(o.exclude, "10.0.0.5 10.0.1.0/24");
+	assert_string_equal(o.exclude_file, "x");
+	assert_true(o.allow_large);
+	assert_true(o.sweep_option);
+
+	static const struct {
+		const char *opt, *val, *msg;
+	} bad[] = {
+		{ "--shard", "3/2", "invalid shard '3/2': expected I/N with 1 <= I <= N, like 1/4" },
+		{ "--shard", "0/4", "invalid shard '0/4': expected I/N with 1 <= I <= N, like 1/4" },
+		{ "--shard", "1/", "invalid shard '1/': expected I/N with 1 <= I <= N, like 1/4" },
+		{ "--shard", "x/2", "invalid shard 'x/2': expected I/N with 1 <= I <= N, like 1/4" },
+		{ "--shard", "1/4294967296", "invalid shard '1/4294967296': expected I/N with 1 <= I <= N, like 1/4" },
+		{ "--seed", "abc", "invalid seed 'abc': expected a whole number from 0 to 18446744073709551615" },
+		{ "--seed", "-1", "invalid seed '-1': expected a whole number from 0 to 18446744073709551615" },
+		{ "--seed", "18446744073709551616", "invalid seed '18446744073709551616': expected a whole number from 0 to 18446744073709551615" },
+		{ "--retries", "-1", "invalid retries '-1'" },
+		{ "--retries", "1000", "invalid retries '1000'" },
+		{ "--retries", "31", "invalid retries '31'" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "tcpshake", (char *)bad[i].opt, (char *)bad[i].val, "h", NULL };
+		assert_int_equal(parse_argv(argv, &o, err, sizeof(err)), CLI_ERROR);
+		if (strncmp(err, bad[i].msg, strlen(bad[i].msg)) != 0)
+			fail_msg("%s %s: '%s' lacks '%s'", bad[i].opt, bad[i].val, err, bad[i].msg);
+	}
+	/* Sweeps are syn mode's. */
+	assert_int_equal(PARSE(&o, err, "-m", "connect", "--retries", "2", "h"), CLI_ERROR);
+}
+
 static void test_formats(void **state)
 {
 	struct options o;
@@ -1017,6 +1071,7 @@ int main(void)
 		cmocka_unit_test(test_option_effects),
 		cmocka_unit_test(test_source_address),
 		cmocka_unit_test(test_connect_options),
+		cmocka_unit_test(test_sweep_options),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_thresholds),
 		cmocka_unit_test(test_syn_options),
