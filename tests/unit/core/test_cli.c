@@ -615,9 +615,10 @@ static void test_getopt_errors(void **state)
 
 	assert_int_equal(PARSE(&o, err, "--s", "x", "h"), CLI_ERROR);
 	/* Every option that starts so, in table order (--script and
-	 * --strict-options joined the list with script mode). */
+	 * --strict-options joined the list with script mode, --seed and
+	 * --shard with sweeps). */
 	assert_string_equal(err, "ambiguous option '--s': could be --source, --source-port, --sack, "
-				 "--script, --strict-options (try 'tcpshake --help')");
+				 "--script, --strict-options, --seed, --shard (try 'tcpshake --help')");
 	/* An unambiguous prefix works, as in getopt_long. */
 	assert_int_equal(PARSE(&o, err, "--timeo", "3", "h"), CLI_OK);
 	assert_true(o.timeout == 3.0);
