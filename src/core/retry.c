@@ -21,6 +21,8 @@ void retry_answer(struct retry *r, uint64_t rtt_ns, unsigned attempt)
 	if (rtt_ns > r->rtt_max_ns)
 		r->rtt_max_ns = rtt_ns;
 	r->rtt_latest_ns = rtt_ns;
+	if (r->answered == 1 || rtt_ns < r->rtt_min_ns)
+		r->rtt_min_ns = rtt_ns;
 	/* RFC 6298 2.2 and 2.3, alpha 1/8, beta 1/4. */
 	if (!r->have_rtt) {
 		r->srtt_ns = rtt_ns;
@@ -82,4 +84,9 @@ uint64_t retry_reorder_window(const struct retry *r)
 {
 	uint64_t w = r->srtt_ns / 4;
 	return w > 1000000 ? w : 1000000;
+}
+
+int retry_queueing(const struct retry *r)
+{
+	return r->have_rtt && r->srtt_ns > 4 * r->rtt_min_ns + 2000000;
 }

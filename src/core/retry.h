@@ -39,6 +39,7 @@ struct retry {
 	uint64_t srtt_ns, rttvar_ns;
 	uint64_t rtt_max_ns;    /* the largest RTT seen */
 	uint64_t rtt_latest_ns; /* the RTT of the newest answer */
+	uint64_t rtt_min_ns;    /* the smallest RTT seen: the path without a queue */
 	int have_rtt;
 	unsigned cap;           /* --retries */
 	uint64_t pairs;         /* N: pairs the sweep probes */
@@ -57,6 +58,12 @@ unsigned retry_allowed(const struct retry *r);
  * after it an answer may still come: a quarter of the smoothed RTT, at
  * least 1 ms. */
 uint64_t retry_reorder_window(const struct retry *r);
+
+/* Whether answers come back late for the path's own RTT: the smoothed
+ * RTT above 4 times the smallest seen plus 2 ms, the mark of a queue (a
+ * slow bridge, a router's buffer) that sending faster only lengthens.
+ * Random loss does not raise it, so a lossy path is not slowed down. */
+int retry_queueing(const struct retry *r);
 
 /* How long to wait after the last send for answers still on their way:
  * a few times the largest RTT seen, within -W. */

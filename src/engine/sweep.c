@@ -88,7 +88,10 @@ struct sweep {
 	struct sring ring[SWEEP_MAX_RETRIES + 1];
 	unsigned nrings;
 	struct pending pend;
-	uint64_t gap_ns, next_due; /* --rate */
+	uint64_t gap_ns, next_due; /* the pace now: the larger of --rate's and cc_gap */
+	uint64_t user_gap_ns;      /* --rate's (0: none) */
+	uint64_t cc_gap_ns;        /* the pace a queue on the path asks for (0: none) */
+	uint64_t cc_at;            /* when the pace was last adjusted */
 	uint64_t newest_answered;  /* send time of the newest try answered (RACK) */
 	/* A sweep of few ports (OUTPUT_BLOCKS_MAX at most) gives its
 	 * summaries at the end, in index order, as probe.c does, so text
@@ -170,6 +173,37 @@ static void rate_charge(struct sweep *s, uint64_t now)
 	if (s->next_due + RATE_DEBT_NS < now)
 		s->next_due = now - RATE_DEBT_NS;
 	s->next_due += s->gap_ns;
+}
+
+/* Pace to the path, as a delay-based congestion control does: when the
+ * answers say a queue is building (retry_queueing), send a third slower;
+ * when not, an eighth faster, back to --rate (or no pace at all). At most
+ * once per smoothed RTT, so each change is seen before the next. Loss
+ * alone never slows the sweep: random loss is not congestion, and the
+ * retries already cover it. */
+static void pace(struct sweep *s, uint64_t now)
+{
+	uint64_t every = s->est.srtt_ns > 1000000 ? s->est.srtt_ns : 1000000;
+	if (!s->est.have_rtt || now < s->cc_at + every)
+		return;
+	s->cc_at = now;
+	if (retry_queueing(&s->est)) {
+		/* From no pace: start at 100k pps, the pace of a busy path. */
+		s->cc_gap_ns = s->cc_gap_ns ? s->cc_gap_ns * 3 / 2 : 10000;
+		if (s->cc_gap_ns > 10000000)
+			s->cc_gap_ns = 10000000; /* never below 100 pps */
+	} else if (s->cc_gap_ns > 0) {
+		s->cc_gap_ns = s->cc_gap_ns * 7 / 8;
+		if (s->cc_gap_ns < 500)
+			s->cc_gap_ns = 0;
+	}
+	uint64_t gap = s->cc_gap_ns > s->user_gap_ns ? s->cc_gap_ns : s->user_gap_ns;
+	if (gap != s->gap_ns) {
+		if (s->gap_ns == 0)
+			s->next_due = now; /* pacing starts now, with no debt */
+		s->gap_ns = gap;
+		s->res->paced += s->cc_gap_ns > s->user_gap_ns;
+	}
 }
 
 /* Report pair idx decided on try `attempt`: its probe event (NULL ev: no
@@ -606,7 +640,7 @@ int sweep_run(const struct sweep_config *cfg, const struct wire *w, struct outpu
 		   sweep_order_count(&s.order, cfg->shard ? cfg->shard : 1));
 	s.res->ports = 0;
 	if (cfg->rate > 0)
-		s.gap_ns = (uint64_t)((double)NS_PER_S / cfg->rate);
+		s.gap_ns = s.user_gap_ns = (uint64_t)((double)NS_PER_S / cfg->rate);
 	s.next_due = s.t0 = w->ops->now(w->ctx);
 	s.hold = cfg->space->n <= OUTPUT_BLOCKS_MAX;
 	s.total = sweep_order_count(&s.order, cfg->shard ? cfg->shard : 1);
@@ -641,6 +675,7 @@ int sweep_run(const struct sweep_config *cfg, const struct wire *w, struct outpu
 			goto done;
 		}
 		now = w->ops->now(w->ctx);
+		pace(&s, now);
 		if (expire(&s, now) < 0) {
 			snprintf(err, errlen, "out of memory");
 			rc = -1;

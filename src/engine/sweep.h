@@ -64,6 +64,7 @@ struct sweep_result {
 	uint64_t foreign;                  /* frames to our ports that named no probe of ours */
 	uint64_t ring_peak;                /* the most tries in flight at once (memory) */
 	uint64_t first_send_ns, last_send_ns; /* the sending's span (the rate achieved) */
+	uint64_t paced;                    /* times a queue on the path slowed the pace */
 	int interrupted;
 };
 

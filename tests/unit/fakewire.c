@@ -206,6 +206,11 @@ static void peer_react(struct fakewire *f, uint64_t t, const struct tx_segment *
 {
 	struct fw_script *p = &f->p;
 	uint64_t at = t + (f->port_rtt[seg->dport] ? f->port_rtt[seg->dport] : f->rtt);
+	if (f->service_ns > 0) {
+		uint64_t start = t > f->server_free ? t : f->server_free;
+		f->server_free = start + f->service_ns;
+		at += f->server_free - t; /* its wait in line and its service */
+	}
 	enum fw_port_beh b = (enum fw_port_beh)f->port_beh[seg->dport];
 	if (seg->flags == TCPF_SYN && f->lose_syn_every && ++f->syns_seen % f->lose_syn_every == 0)
 		return; /* lost on the way: a sweep under loss */

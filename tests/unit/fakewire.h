@@ -124,6 +124,11 @@ struct fakewire {
 	unsigned sends_tried;  /* send calls, failed ones included */
 	uint16_t mtu;          /* 0: any size goes; else longer IP packets get EMSGSIZE */
 	unsigned lose_syn_every; /* every n-th SYN of ours, to any port, is lost (0: none) */
+	/* A queue on the path (a slow bridge): each of our segments takes
+	 * service_ns of a single server, first come first served, before the
+	 * peer sees it; sent faster, they wait in line (0: no queue). */
+	uint64_t service_ns;
+	uint64_t server_free;  /* when the server takes the next one */
 	unsigned long syns_seen; /* SYNs of ours the network carried or lost */
 	bool no_own_copy;      /* the capture misses our own segments */
 	struct fw_script p;
@@ -131,7 +136,7 @@ struct fakewire {
 	uint64_t port_rtt[65536];  /* the port's RTT (0: rtt) */
 	struct fw_conn conns[32];
 	size_t nconns;
-	struct fw_frame q[256]; /* by time, first come first out among equal times */
+	struct fw_frame q[4096]; /* by time, first come first out among equal times */
 	size_t nq;
 	struct fw_frame cur;
 	struct fw_sent sent[FW_SENT_MAX];

@@ -107,6 +107,23 @@ static void test_retries_follow_loss(void **state)
 	assert_int_equal(retry_allowed(&r), 0);
 }
 
+static void test_queueing_is_delay_not_loss(void **state)
+{
+	struct retry r;
+	retry_init(&r, 2 * S, 15, 1000);
+	assert_false(retry_queueing(&r)); /* nothing seen */
+	for (int i = 0; i < 20; i++)
+		retry_answer(&r, 100000, i % 3 == 0); /* 0.1 ms, a third retried */
+	assert_false(retry_queueing(&r)); /* loss without delay is no queue */
+	for (int i = 0; i < 40; i++)
+		retry_answer(&r, 20 * MS, 0); /* a queue: 200 times the path's RTT */
+	assert_true(retry_queueing(&r));
+	assert_int_equal(r.rtt_min_ns, 100000);
+	for (int i = 0; i < 60; i++)
+		retry_answer(&r, 200000, 0); /* drained */
+	assert_false(retry_queueing(&r));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_floor),
 		cmocka_unit_test(test_tail_few_times_largest_rtt),
 		cmocka_unit_test(test_retries_follow_loss),
+		cmocka_unit_test(test_queueing_is_delay_not_loss),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -356,6 +356,25 @@ static void test_late_answer_not_counted(void **state)
 	free_run(r);
 }
 
+static void test_paces_to_a_queue(void **state)
+{
+	/* A path that carries 10k segments a second (service 100 us), swept
+	 * with no --rate: the answers' growing RTT slows the sending down, so
+	 * the queue stays short and nothing is taken for lost. */
+	struct run *r = new_run();
+	r->rate = 0;
+	r->f->send_cost = 2 * FW_US; /* we could send 500k a second */
+	r->f->service_ns = 100 * FW_US;
+	for (unsigned p = 0; p < 65536; p++)
+		r->f->port_beh[p] = FW_PORT_CLOSED;
+	sweep(r, "192.0.2.10", "1-1500");
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->res.closed, 1500);
+	assert_true(r->res.paced > 0);
+	assert_true(r->res.retries < 75); /* under 5% */
+	free_run(r);
+}
+
 static void test_target_ports_inside_our_block(void **state)
 {
 	/* A probe of port 40001 goes out from 40000: its answer has both
@@ -396,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_rate_spaces_sends),
 		cmocka_unit_test(test_open_only_and_totals),
 		cmocka_unit_test(test_late_answer_not_counted),
+		cmocka_unit_test(test_paces_to_a_queue),
 		cmocka_unit_test(test_target_ports_inside_our_block),
 		cmocka_unit_test(test_memory_follows_rate_not_size),
 	};
