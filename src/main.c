@@ -158,7 +158,7 @@ static int run_status(struct run *r, int rc, const char *err, bool all_good, str
  * and its record in the output, before the first probe. */
 static void report_failures(struct run *r)
 {
-	for (size_t i = 0; i < r->nfailed; i++) {
+	for (size_t i = r->nfailed_reported; i < r->nfailed; i++) {
 		const struct run_failure *f = &r->failed[i];
 		fprintf(stderr, "tcpshake: %s\n", f->message);
 		struct target_error_event e = {
@@ -169,6 +169,7 @@ static void report_failures(struct run *r)
 		};
 		output_target_error(r->out, &e);
 	}
+	r->nfailed_reported = r->nfailed;
 }
 
 /* Conform mode's run: exit 0 when every check passed or was skipped. */
@@ -271,14 +272,39 @@ static int run_syn(struct run *r, const struct wire *w, char *err, size_t errlen
 
 /* A sweep (syn mode, -c 1 over several target ports, or a prefix): exit 0
  * when every pair was found open. */
+/* The next part of a streamed sweep: read, resolved, routed (its failures
+ * reported), its index space built. 1 ready, 0 the end, -1 error. */
+static int next_part(struct run *r, char *err, size_t errlen)
+{
+	for (;;) {
+		long n = run_stream_next(r, err, errlen);
+		if (n <= 0)
+			return (int)n;
+		int rr = run_resolve_and_route(r, err, errlen);
+		if (rr < 0)
+			return -1;
+		report_failures(r);
+		if (rr > 0)
+			continue; /* every target of the part failed */
+		if (run_build_space(r, err, errlen) < 0) {
+			if (r->space.n == 0 && r->space.nseg == 0)
+				continue; /* the exclusions took the whole part */
+			return -1;
+		}
+		return 1;
+	}
+}
+
+/* A sweep (syn mode, -c 1 over several target ports, or a prefix): exit 0
+ * when every pair was found open. A streamed target file is swept a part
+ * at a time, the totals summed. */
 static int run_sweep(struct run *r, const struct wire *w, char *err, size_t errlen)
 {
 	struct sweep_config sc = {
 		.space = &r->space,
 		.targets = &r->targets,
-		.hosts = r->hosts,
-		.src = r->src,
-		.mss = r->mss,
+		.hosts = r->streaming ? r->stream_targets : r->hosts,
+		.header_ports = r->stream_ports,
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
 		.tsval_base = random_u32(),
@@ -293,34 +319,68 @@ static int run_sweep(struct run *r, const struct wire *w, char *err, size_t errl
 		.open_only = r->o.open_only,
 		.progress = run_progress_sink(r, true),
 	};
-	struct sweep_result res;
-	int rc = sweep_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
+	struct sweep_result sum, res;
+	size_t hosts = 0;
+	int rc;
+	memset(&sum, 0, sizeof(sum));
+	for (;;) {
+		sc.src = r->src;
+		sc.mss = r->mss;
+		rc = sweep_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
+		hosts += r->hosts;
+		sum.ports += res.ports;
+		sum.open += res.open;
+		sum.closed += res.closed;
+		sum.filtered += res.filtered;
+		sum.sent += res.sent;
+		sum.retries += res.retries;
+		sum.received += res.received;
+		sum.duplicates += res.duplicates;
+		sum.late += res.late;
+		sum.bad += res.bad;
+		sum.bad_checksum += res.bad_checksum;
+		sum.foreign += res.foreign;
+		sum.interrupted |= res.interrupted;
+		if (sum.first_send_ns == 0)
+			sum.first_send_ns = res.first_send_ns;
+		if (res.last_send_ns != 0)
+			sum.last_send_ns = res.last_send_ns;
+		if (rc < 0 || res.interrupted || !r->streaming)
+			break;
+		int np = next_part(r, err, errlen);
+		if (np < 0)
+			rc = -1;
+		if (np <= 0)
+			break;
+		sc.continued = true;
+	}
+	r->hosts = hosts;
 	unsigned long dropped = wire_live_dropped(r->wl);
 	if (dropped > 0)
 		fprintf(stderr, "tcpshake: warning: the capture dropped %lu frames; "
 				"some ports may be reported filtered wrongly (try --rate)\n", dropped);
 	struct run_event tot = {
-		.ports = res.ports,
-		.open = res.open,
-		.closed = res.closed,
-		.filtered = res.filtered,
-		.sent = res.sent,
-		.received = res.received,
+		.ports = sum.ports,
+		.open = sum.open,
+		.closed = sum.closed,
+		.filtered = sum.filtered,
+		.sent = sum.sent,
+		.received = sum.received,
 		.sweep = true,
-		.retries = res.retries,
+		.retries = sum.retries,
 		.capture_drops = dropped,
-		.ign_undecodable = res.bad,
-		.ign_bad_checksum = res.bad_checksum,
-		.ign_unmatched = res.foreign,
-		.ign_late = res.late,
-		.ign_duplicate = res.duplicates,
+		.ign_undecodable = sum.bad,
+		.ign_bad_checksum = sum.bad_checksum,
+		.ign_unmatched = sum.foreign,
+		.ign_late = sum.late,
+		.ign_duplicate = sum.duplicates,
 	};
 	/* The rate held while sending, not diluted by the wait for the last
 	 * answers. */
-	if (res.sent > 1 && res.last_send_ns > res.first_send_ns)
-		tot.rate_pps = (double)(res.sent - 1) * (double)NS_PER_S /
-			       (double)(res.last_send_ns - res.first_send_ns);
-	return run_status(r, rc, err, res.open == res.ports && !res.interrupted, &tot);
+	if (sum.sent > 1 && sum.last_send_ns > sum.first_send_ns)
+		tot.rate_pps = (double)(sum.sent - 1) * (double)NS_PER_S /
+			       (double)(sum.last_send_ns - sum.first_send_ns);
+	return run_status(r, rc, err, sum.open == sum.ports && !sum.interrupted, &tot);
 }
 
 /* Script mode's run: exit 0 when every script passed against every target
@@ -482,7 +542,8 @@ static int prepare(struct run *r, const struct mode_def *m, char *err, size_t er
 		return 1;
 	if (run_is_sweep(r) && run_build_space(r, err, errlen) < 0)
 		return -1;
-	output_plan(r->out, run_is_sweep(r) ? (size_t)r->space.n : target_list_ports(&r->targets));
+	output_plan(r->out, r->streaming ? (size_t)r->stream_ports
+			    : run_is_sweep(r) ? (size_t)r->space.n : target_list_ports(&r->targets));
 	if (!priv_can_raw()) {
 		priv_missing_message(err, errlen);
 		return -1;

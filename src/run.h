@@ -26,6 +26,7 @@
 #include "out/progress_line.h"
 #include "sys/guard.h"
 #include "sys/portres.h"
+#include "sys/route.h"
 #include "sys/wire_live.h"
 
 /* A target the run could not probe (its name, its route). */
@@ -43,6 +44,7 @@ struct run {
 	struct run_failure *failed;      /* targets left out, in the order given */
 	size_t nfailed;
 	struct netaddr *src;   /* per target: our source address (route or -S) */
+	struct route_cache routes;       /* shared by the run's route lookups */
 	uint16_t *mss;         /* per target: the MSS to offer (route MTU - headers) */
 	uint16_t *mtu;         /* per target: the route's MTU */
 	struct output *out;
@@ -64,7 +66,18 @@ struct run {
 	char capture_if[IF_NAMESIZE];
 	bool want4, want6;
 	uint64_t started_ns;             /* CLOCK_MONOTONIC when the mode began */
+	/* A sweep's -f file of more than RUN_STREAM_PART targets is read a
+	 * part at a time (run_stream.c): r->targets holds one part. */
+	bool streaming;
+	FILE *stream_file;
+	struct target_reader reader;
+	uint64_t stream_targets, stream_ports; /* the whole file's, for the header */
+	size_t nfailed_reported;         /* r->failed already reported */
 };
+
+/* Targets a streamed sweep holds at once: memory for them stays flat
+ * however long the file. */
+#define RUN_STREAM_PART 16384
 
 /* What a mode asks of the capture and the RST guard (main's mode table). */
 struct run_needs {
@@ -132,6 +145,18 @@ int run_load_scripts(struct run *r, char *err, size_t errlen);
  * it cannot be read; -2 with err "FILE:LINE:COL: message" when it does not
  * parse. */
 int run_parse_script_file(const char *path, struct script **out, char *err, size_t errlen);
+
+/* -f FILE for a sweep: the file checked whole first (a bad line is an
+ * error before any packet, as for a file read at once), then, when it
+ * holds more than RUN_STREAM_PART targets, only its first part loaded and
+ * r->streaming set. Returns 0 (nothing done when it is no such case), or
+ * -1 with err. */
+int run_stream_open(struct run *r, char *err, size_t errlen);
+
+/* The next part of a streamed file into r->targets (the last part's
+ * targets, routes and index space freed first). Returns the targets read
+ * (0: the end), or -1 with err. */
+long run_stream_next(struct run *r, char *err, size_t errlen);
 
 /* Whether a target is a prefix or a range. */
 bool run_any_span(const struct run *r);

@@ -33,6 +33,11 @@ void run_free(struct run *r)
 	free(r->mtu);
 	target_list_free(&r->targets);
 	target_list_free(&r->excludes);
+	route_cache_free(&r->routes);
+	if (r->stream_file != NULL) {
+		target_reader_close(&r->reader);
+		fclose(r->stream_file);
+	}
 	tspace_free(&r->space);
 	for (size_t i = 0; i < r->nfailed; i++) {
 		free(r->failed[i].t.host);
@@ -69,7 +74,9 @@ int run_load_targets(struct run *r, char *err, size_t errlen)
 {
 	if (targets_from_args(r->o.targets, r->o.ntargets, r->o.ports, &r->targets, err, errlen) < 0)
 		return -1;
-	if (r->o.target_file != NULL) {
+	if (run_stream_open(r, err, errlen) < 0)
+		return -1;
+	if (r->o.target_file != NULL && !r->streaming) {
 		bool is_stdin = strcmp(r->o.target_file, "-") == 0;
 		FILE *f = is_stdin ? stdin : fopen(r->o.target_file, "r");
 		if (f == NULL) {
@@ -141,7 +148,7 @@ int run_resolve_and_route(struct run *r, char *err, size_t errlen)
 	for (size_t i = 0; i < r->targets.n;) {
 		struct target *t = &r->targets.t[i];
 		struct route rt;
-		if (route_lookup(&t->addr, r->o.iface, &forced, &rt, why, sizeof(why)) < 0) {
+		if (route_lookup(&t->addr, r->o.iface, &forced, &r->routes, &rt, why, sizeof(why)) < 0) {
 			if (fail_target(r, i, why) < 0)
 				goto oom;
 			continue;
@@ -264,6 +271,8 @@ static int open_guard(struct run *r, char *err, size_t errlen)
 int run_open_privileged(struct run *r, const struct run_needs *needs, char *err, size_t errlen)
 {
 	char filt[512];
+	if (r->streaming)
+		r->want4 = r->want6 = true; /* later parts may be of either family */
 	int family = r->want4 && r->want6 ? AF_UNSPEC : r->want6 ? AF_INET6 : AF_INET;
 	if (filter_build_range(r->ports.base, (uint16_t)(r->ports.base + r->ports.n - 1), family, filt,
 			       sizeof(filt)) < 0) {
@@ -276,7 +285,8 @@ int run_open_privileged(struct run *r, const struct run_needs *needs, char *err,
 		.want4 = r->want4,
 		.want6 = r->want6,
 		.bind_iface = r->o.iface,
-		.cap_iface = r->capture_if,
+		/* A streamed sweep's later parts may route elsewhere. */
+		.cap_iface = r->streaming ? "any" : r->capture_if,
 		.filter = filt,
 		.pcap_path = r->o.pcap_file,
 		.snaplen = needs->snaplen,

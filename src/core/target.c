@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -559,65 +560,88 @@ static char *trim_line(char *line)
 
 #define UTF8_BOM "\xEF\xBB\xBF"
 
-int targets_from_file(FILE *f, const char *default_ports, struct target_list *out, char *err,
-		      size_t errlen)
+int target_reader_open(struct target_reader *rd, FILE *f, const char *default_ports, char *err,
+		       size_t errlen)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->f = f;
+	return default_list(default_ports, &rd->def, err, errlen);
+}
+
+void target_reader_close(struct target_reader *rd)
+{
+	port_list_free(&rd->def);
+}
+
+long target_reader_next(struct target_reader *rd, size_t max, struct target_list *out, char *err,
+			size_t errlen)
 {
 	/* A full line, its newline and the NUL. */
 	char buf[LINE_MAX_CHARS + 2], msg[512];
-	struct port_list def;
-	size_t keep = out->n, lineno = 0;
-	int rc = -1;
+	size_t keep = out->n;
 
-	if (default_list(default_ports, &def, err, errlen) < 0)
-		return -1;
-	while (fgets(buf, sizeof(buf), f) != NULL) {
+	while (out->n - keep < max && fgets(buf, sizeof(buf), rd->f) != NULL) {
 		size_t len = strlen(buf);
 		char *line;
 
-		lineno++;
+		rd->lineno++;
 		if (len > 0 && buf[len - 1] == '\n') {
 			buf[len - 1] = '\0';
 		} else if (len == sizeof(buf) - 1) {
 			/* A full buffer without a newline holds more than
 			 * LINE_MAX_CHARS characters. */
-			seterr(err, errlen, "line %zu: longer than %d characters", lineno,
+			seterr(err, errlen, "line %zu: longer than %d characters", rd->lineno,
 			       LINE_MAX_CHARS);
 			goto fail;
-		} else if (!feof(f)) {
+		} else if (!feof(rd->f)) {
 			/* fgets stopped early without a newline or end of
 			 * file: the line holds a NUL byte. */
 			seterr(err, errlen, "line %zu: contains a NUL byte; expected a text file",
-			       lineno);
+			       rd->lineno);
 			goto fail;
 		}
 		line = buf;
 		/* Editors on Windows start a UTF-8 file with a byte order mark. */
-		if (lineno == 1 && strncmp(line, UTF8_BOM, strlen(UTF8_BOM)) == 0)
+		if (rd->lineno == 1 && strncmp(line, UTF8_BOM, strlen(UTF8_BOM)) == 0)
 			line += strlen(UTF8_BOM);
 		line = trim_line(line);
 		if (*line == '\0')
 			continue;
 		if (is_bare_ports(line)) {
 			bare_ports_error(&line, 1, 0, msg, sizeof(msg));
-			seterr(err, errlen, "line %zu: %s", lineno, msg);
+			seterr(err, errlen, "line %zu: %s", rd->lineno, msg);
 			goto fail;
 		}
-		if (add_target(line, &def, out, msg, sizeof(msg)) < 0) {
-			seterr(err, errlen, "line %zu: %s", lineno, msg);
+		if (add_target(line, &rd->def, out, msg, sizeof(msg)) < 0) {
+			seterr(err, errlen, "line %zu: %s", rd->lineno, msg);
 			goto fail;
 		}
 	}
-	if (ferror(f)) {
+	if (ferror(rd->f)) {
 		seterr(err, errlen, "cannot read targets: %s", strerror(errno));
 		goto fail;
 	}
-	rc = 0;
-	goto done;
+	return (long)(out->n - keep);
 fail:
 	list_truncate(out, keep);
-done:
-	port_list_free(&def);
-	return rc;
+	return -1;
+}
+
+int targets_from_file(FILE *f, const char *default_ports, struct target_list *out, char *err,
+		      size_t errlen)
+{
+	struct target_reader rd;
+	long n = 0;
+
+	if (target_reader_open(&rd, f, default_ports, err, errlen) < 0)
+		return -1;
+	size_t keep = out->n;
+	while ((n = target_reader_next(&rd, SIZE_MAX, out, err, errlen)) > 0)
+		;
+	if (n < 0)
+		list_truncate(out, keep);
+	target_reader_close(&rd);
+	return n < 0 ? -1 : 0;
 }
 
 int targets_from_list(const char *list, const char *default_ports, struct target_list *out, char *err,
@@ -849,6 +873,12 @@ int target_resolve(const char *host, int family, struct netaddr *out, char *err,
 		seterr(err, errlen, "'%s' is an %s address, but only %s is allowed (-%c)", qh,
 		       family_word(lit.family), family_word(family), family == AF_INET ? '4' : '6');
 		return -1;
+	}
+	/* A literal of the family asked for is itself: no resolver call (a
+	 * sweep's file of a million addresses would make a million). */
+	if (netaddr_parse(host, &lit) == 0) {
+		*out = lit;
+		return 0;
 	}
 
 	rc = lookup(host, family, &res);

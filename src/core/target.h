@@ -75,6 +75,25 @@ int targets_from_file(FILE *f, const char *default_ports, struct target_list *ou
 int targets_from_list(const char *list, const char *default_ports, struct target_list *out, char *err,
 		      size_t errlen);
 
+/* A target file read a part at a time, so a file of a million lines never
+ * sits in memory whole (a sweep streams it). Lines are numbered across
+ * the parts. */
+struct target_reader {
+	FILE *f;               /* not owned */
+	size_t lineno;         /* lines read so far */
+	struct port_list def;  /* the default ports, parsed once */
+};
+
+/* Start reading f with default_ports (-p; NULL: 80). 0, or -1 with err. */
+int target_reader_open(struct target_reader *rd, FILE *f, const char *default_ports, char *err,
+		       size_t errlen);
+/* Append up to max more targets to out, as targets_from_file reads them.
+ * Returns how many were added (0: the end of the file), or -1 with err
+ * ("line N: ...") and out as it was. */
+long target_reader_next(struct target_reader *rd, size_t max, struct target_list *out, char *err,
+			size_t errlen);
+void target_reader_close(struct target_reader *rd);
+
 void target_list_free(struct target_list *tl);
 
 /* Resolve host with getaddrinfo, restricted to family (AF_UNSPEC, AF_INET,

@@ -644,7 +644,8 @@ int sweep_run(const struct sweep_config *cfg, const struct wire *w, struct outpu
 	s.next_due = s.t0 = w->ops->now(w->ctx);
 	s.hold = cfg->space->n <= OUTPUT_BLOCKS_MAX;
 	s.total = sweep_order_count(&s.order, cfg->shard ? cfg->shard : 1);
-	output_begin_sweep(out, cfg->hosts, s.total);
+	if (!cfg->continued)
+		output_begin_sweep(out, cfg->hosts, cfg->header_ports ? cfg->header_ports : s.total);
 
 	for (;;) {
 		if (*stop || output_broken(out)) {

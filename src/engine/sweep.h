@@ -35,6 +35,8 @@ struct sweep_config {
 	const struct tspace *space;        /* the pairs; its target indices name... */
 	const struct target_list *targets; /* ...these (host as written) */
 	uint64_t hosts;                    /* distinct addresses, for the header */
+	uint64_t header_ports;             /* ports for the header (0: this space's) */
+	bool continued;                    /* a later part of a streamed sweep: no header */
 	const struct netaddr *src;         /* per target: our source address */
 	const uint16_t *mss;               /* per target: the MSS to offer */
 	uint16_t sport_base;               /* try k goes out from sport_base + k */

@@ -52,13 +52,17 @@ static int iface_mtu(int fd, const char *ifname)
 /* In one pass over the interfaces (one netlink dump, not two): whether dst
  * is one of our own addresses, and the interface holding src ("" if none). */
 static void scan_ifaces(const struct netaddr *dst, const struct netaddr *src, bool *dst_local,
-			char *src_if)
+			char *src_if, struct route_cache *cache)
 {
 	struct ifaddrs *ifa0, *ifa;
 	*dst_local = false;
 	src_if[0] = '\0';
-	if (getifaddrs(&ifa0) < 0)
+	if (cache != NULL && cache->ifaddrs != NULL)
+		ifa0 = cache->ifaddrs;
+	else if (getifaddrs(&ifa0) < 0)
 		return;
+	else if (cache != NULL)
+		cache->ifaddrs = ifa0;
 	for (ifa = ifa0; ifa; ifa = ifa->ifa_next) {
 		if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != dst->family)
 			continue;
@@ -69,11 +73,19 @@ static void scan_ifaces(const struct netaddr *dst, const struct netaddr *src, bo
 		if (src_if[0] == '\0' && netaddr_eq(&x, src))
 			snprintf(src_if, IF_NAMESIZE, "%s", ifa->ifa_name);
 	}
-	freeifaddrs(ifa0);
+	if (cache == NULL)
+		freeifaddrs(ifa0);
+}
+
+void route_cache_free(struct route_cache *c)
+{
+	if (c->ifaddrs != NULL)
+		freeifaddrs(c->ifaddrs);
+	memset(c, 0, sizeof(*c));
 }
 
 int route_lookup(const struct netaddr *dst, const char *iface, const struct netaddr *src,
-		 struct route *out, char *err, size_t errlen)
+		 struct route_cache *cache, struct route *out, char *err, size_t errlen)
 {
 	char dbuf[NETADDR_STRLEN];
 	struct sockaddr_storage ss;
@@ -120,7 +132,15 @@ int route_lookup(const struct netaddr *dst, const char *iface, const struct neta
 
 	bool dst_local;
 	char src_if[IF_NAMESIZE];
-	scan_ifaces(dst, &out->src, &dst_local, src_if);
+	scan_ifaces(dst, &out->src, &dst_local, src_if, cache);
+	if (cache != NULL && cache->have_last && !dst_local && iface == NULL &&
+	    netaddr_eq(&cache->last_src, &out->src)) {
+		/* The same source as the last: the same interface and MTU. */
+		snprintf(out->ifname, sizeof(out->ifname), "%s", cache->last_if);
+		out->mtu = cache->last_mtu;
+		close(fd);
+		return 0;
+	}
 	if (iface != NULL)
 		snprintf(out->ifname, sizeof(out->ifname), "%s", iface);
 	else if (dst_local)
@@ -130,6 +150,12 @@ int route_lookup(const struct netaddr *dst, const char *iface, const struct neta
 	else
 		snprintf(out->ifname, sizeof(out->ifname), "any");
 	out->mtu = strcmp(out->ifname, "any") == 0 ? 1500 : iface_mtu(fd, out->ifname);
+	if (cache != NULL && !dst_local && iface == NULL) {
+		cache->have_last = true;
+		cache->last_src = out->src;
+		snprintf(cache->last_if, sizeof(cache->last_if), "%s", out->ifname);
+		cache->last_mtu = out->mtu;
+	}
 	close(fd);
 	return 0;
 fail:

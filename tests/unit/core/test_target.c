@@ -625,6 +625,32 @@ static void test_file_bom_and_crlf(void **state)
 	target_list_free(&tl);
 }
 
+static void test_reader_in_parts(void **state)
+{
+	static const char text[] = "10.0.0.1\n# c\n10.0.0.2:22\n\n10.0.0.3\n10.0.0.4\n10.0.0.5\n"
+				   "10.0.0.6\n10.0.0.7\nbad:port:x\n";
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	struct target_reader rd;
+	struct target_list tl = { 0 };
+	char err[ERRBUF];
+	static const long want[] = { 3, 3 };
+
+	assert_non_null(f);
+	assert_int_equal(target_reader_open(&rd, f, "80", err, sizeof(err)), 0);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(target_reader_next(&rd, 3, &tl, err, sizeof(err)), want[i]);
+		assert_int_equal(tl.n, (size_t)want[i]);
+		target_list_free(&tl); /* a part at a time: memory stays flat */
+	}
+	/* Line numbers run across the parts; a part that fails adds nothing
+	 * (10.0.0.7 came before the bad line). */
+	assert_int_equal(target_reader_next(&rd, 3, &tl, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "line 10: "));
+	assert_int_equal(tl.n, 0);
+	target_reader_close(&rd);
+	fclose(f);
+}
+
 static void test_file_appends(void **state)
 {
 	char *args[] = { "from-args" };
@@ -801,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_dedupe),
 		cmocka_unit_test(test_file_basic),
 		cmocka_unit_test(test_file_bom_and_crlf),
+		cmocka_unit_test(test_reader_in_parts),
 		cmocka_unit_test(test_file_appends),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_file_long_lines),
