@@ -32,7 +32,7 @@ fi
 
 # A bad line near the end: one line naming it, exit 2, nothing sent.
 echo "10.78.0.1:x" >>"$TMPD/targets"
-capture_start "$LAB_CLI_NS" "$LAB_CLI_IF" "$TMPD/bad.pcap" "tcp"
+capture_start "$LAB_CLI_NS" "$LAB_CLI_IF" "$TMPD/bad.pcap" "tcp[tcpflags] & tcp-syn != 0"
 assert_exit 2 in_cli "$TCPSHAKE" -q --open -c 1 -f "$TMPD/targets"
 capture_stop
 assert_eq 1 "$(printf '%s\n' "$ERR" | grep -c .)" "one line for the bad line"
