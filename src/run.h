@@ -42,7 +42,7 @@ struct run {
 	struct tspace space;             /* a sweep's pairs (run_build_space) */
 	size_t hosts;                    /* distinct addresses among targets */
 	struct run_failure *failed;      /* targets left out, in the order given */
-	size_t nfailed;
+	size_t nfailed, failed_cap;
 	struct netaddr *src;   /* per target: our source address (route or -S) */
 	struct route_cache routes;       /* shared by the run's route lookups */
 	uint16_t *mss;         /* per target: the MSS to offer (route MTU - headers) */

@@ -58,10 +58,15 @@ size_t run_failed_ports(const struct run *r)
  * its order). The slot it leaves is filled by the ones after it. */
 static int fail_target(struct run *r, size_t i, const char *why)
 {
-	struct run_failure *v = realloc(r->failed, (r->nfailed + 1) * sizeof(*v));
-	if (v == NULL)
-		return -1;
-	r->failed = v;
+	if (r->nfailed == r->failed_cap) {
+		size_t cap = r->failed_cap ? r->failed_cap * 2 : 8;
+		struct run_failure *grown = realloc(r->failed, cap * sizeof(*grown));
+		if (grown == NULL)
+			return -1;
+		r->failed = grown;
+		r->failed_cap = cap;
+	}
+	struct run_failure *v = r->failed;
 	v[r->nfailed].t = r->targets.t[i];
 	snprintf(v[r->nfailed].message, sizeof(v[r->nfailed].message), "%s", why);
 	r->nfailed++;

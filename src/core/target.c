@@ -366,11 +366,17 @@ bad:
 static int list_push(struct target_list *tl, char *host, struct port_list *pl,
 		     const struct addr_span *span)
 {
-	struct target *nt = realloc(tl->t, (tl->n + 1) * sizeof(*nt));
-
-	if (nt == NULL)
-		return -1;
-	tl->t = nt;
+	if (tl->n == tl->cap) {
+		/* Doubling, not one more each time: a file of a million
+		 * targets must not copy the list a million times. */
+		size_t cap = tl->cap ? tl->cap * 2 : 16;
+		struct target *grown = realloc(tl->t, cap * sizeof(*grown));
+		if (grown == NULL)
+			return -1;
+		tl->t = grown;
+		tl->cap = cap;
+	}
+	struct target *nt = tl->t;
 	memset(&nt[tl->n], 0, sizeof(nt[tl->n]));
 	nt[tl->n].host = host;
 	nt[tl->n].ports = *pl;
@@ -393,6 +399,7 @@ static void list_truncate(struct target_list *tl, size_t keep)
 	if (tl->n == 0) {
 		free(tl->t);
 		tl->t = NULL;
+		tl->cap = 0;
 	}
 }
 
@@ -496,8 +503,7 @@ int targets_from_args(char **args, size_t nargs, const char *default_ports,
 	struct port_list def;
 	int rc = -1;
 
-	out->t = NULL;
-	out->n = 0;
+	memset(out, 0, sizeof(*out));
 	if (default_list(default_ports, &def, err, errlen) < 0)
 		return -1;
 

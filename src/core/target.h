@@ -44,6 +44,7 @@ struct target {
 struct target_list {
 	struct target *t; /* owned */
 	size_t n;
+	size_t cap;       /* room in t (it grows by doubling: a million lines) */
 };
 
 /*
