@@ -38,6 +38,7 @@
 #include "core/segment.h"
 #include "core/tcpconst.h"
 #include "engine/endpoint.h"
+#include "engine/sweep_ring.h"
 #include "out/progress.h"
 
 /* Sends between two drains of the capture (as probe.c). */
@@ -45,29 +46,6 @@
 /* How far the sender may fall behind --rate and catch up at once: more
  * would exceed the rate within a second after a stall. */
 #define RATE_DEBT_NS (1000 * 1000)
-
-/* One try in flight. */
-struct srec {
-	uint64_t idx;       /* the pair */
-	uint64_t user_ns;   /* user-space time right after the send */
-	uint64_t kernel_ns; /* capture time of our SYN; 0 until seen */
-	bool answered;
-};
-
-/* The records of one try number, oldest first: [head, tail). */
-struct sring {
-	struct srec *v;
-	uint32_t cap, head, tail; /* cap a power of two; indices wrap */
-};
-
-/* Pairs whose next try is due now, oldest first. */
-struct pending {
-	struct {
-		uint64_t idx;
-		uint8_t attempt;
-	} *v;
-	size_t cap, head, n;
-};
 
 /* A small sweep's summary, given at the end. */
 struct held_summary {
@@ -103,62 +81,6 @@ struct sweep {
 	char *err;
 	size_t errlen;
 };
-
-static struct srec *ring_at(struct sring *r, uint32_t index)
-{
-	if ((uint32_t)(index - r->head) >= (uint32_t)(r->tail - r->head))
-		return NULL;
-	return &r->v[index & (r->cap - 1)];
-}
-
-static int ring_push(struct sring *r, uint32_t *index)
-{
-	if (r->tail - r->head == r->cap) {
-		if (r->cap > UINT32_MAX / 2)
-			return -1;
-		uint32_t ncap = r->cap ? r->cap * 2 : 256;
-		struct srec *n = malloc(ncap * sizeof(*n));
-		if (n == NULL)
-			return -1;
-		for (uint32_t i = r->head; i != r->tail; i++)
-			n[i & (ncap - 1)] = r->v[i & (r->cap - 1)];
-		free(r->v);
-		r->v = n;
-		r->cap = ncap;
-	}
-	*index = r->tail++;
-	memset(&r->v[*index & (r->cap - 1)], 0, sizeof(struct srec));
-	return 0;
-}
-
-static int pend_push(struct pending *p, uint64_t idx, unsigned attempt)
-{
-	if (p->n == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : 256;
-		void *n = malloc(ncap * sizeof(*p->v));
-		if (n == NULL)
-			return -1;
-		for (size_t i = 0; i < p->n; i++)
-			memcpy((char *)n + i * sizeof(*p->v), &p->v[(p->head + i) % p->cap], sizeof(*p->v));
-		free(p->v);
-		p->v = n;
-		p->cap = ncap;
-		p->head = 0;
-	}
-	size_t at = (p->head + p->n) % p->cap;
-	p->v[at].idx = idx;
-	p->v[at].attempt = (uint8_t)attempt;
-	p->n++;
-	return 0;
-}
-
-static void pend_pop(struct pending *p, uint64_t *idx, unsigned *attempt)
-{
-	*idx = p->v[p->head].idx;
-	*attempt = p->v[p->head].attempt;
-	p->head = (p->head + 1) % p->cap;
-	p->n--;
-}
 
 /* --rate: whether a packet may go now; charge one that went. */
 static bool rate_allows(const struct sweep *s, uint64_t now)
@@ -606,8 +528,8 @@ static void report_progress(const struct sweep *s, uint64_t now)
 static void teardown(struct sweep *s)
 {
 	for (unsigned k = 0; k <= SWEEP_MAX_RETRIES; k++)
-		free(s->ring[k].v);
-	free(s->pend.v);
+		ring_free(&s->ring[k]);
+	pend_free(&s->pend);
 }
 
 int sweep_run(const struct sweep_config *cfg, const struct wire *w, struct output *out,
