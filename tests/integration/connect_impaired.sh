@@ -65,7 +65,10 @@ echo "talks after our FIN, half: $v"
 assert_no_match "deviant|none" "$v" "half-close under loss"
 v=$(verdicts -W 2 --data x "$LAB_SRV4:8082")
 echo "never closes: $v"
-assert_match "^incomplete:3 $" "$v" "CLOSE_WAIT forever under loss"
+# A handshake may time out under this loss (both SYNs, or both answers,
+# lost: about 1 run in 30): "none" is then the truth, not a false verdict.
+assert_match "^incomplete:[1-3] (none:[12] )?$" "$v" "CLOSE_WAIT forever under loss"
+assert_no_match "deviant|conformant" "$v" "CLOSE_WAIT forever under loss: no false verdict"
 v=$(verdicts -W 4 --data x "$LAB_SRV4:8084")
 echo "resets: $v"
 assert_match "^deviant:3 $" "$v" "a resetting server under loss"
