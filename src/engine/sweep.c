@@ -97,16 +97,17 @@ static void rate_charge(struct sweep *s, uint64_t now)
 	s->next_due += s->gap_ns;
 }
 
-/* Pace to the path, as a delay-based congestion control does: when the
- * answers say a queue is building (retry_queueing), send a third slower;
- * when not, an eighth faster, back to --rate (or no pace at all). At most
+/* Without --rate, pace to the path, as a delay-based congestion control
+ * does: when the answers say a queue is building (retry_queueing), send a
+ * third slower; when not, an eighth faster, back to no pace at all. At most
  * once per smoothed RTT, so each change is seen before the next. Loss
  * alone never slows the sweep: random loss is not congestion, and the
  * retries already cover it. */
 static void pace(struct sweep *s, uint64_t now)
 {
 	uint64_t every = s->est.srtt_ns > 1000000 ? s->est.srtt_ns : 1000000;
-	if (!s->est.have_rtt || now < s->cc_at + every)
+	/* --rate is the user's: held as given, as masscan and zmap hold it. */
+	if (s->user_gap_ns != 0 || !s->est.have_rtt || now < s->cc_at + every)
 		return;
 	s->cc_at = now;
 	if (retry_queueing(&s->est)) {
