@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/random.h>
 
 #include "run.h"
 #include "run_config.h"
@@ -75,15 +74,6 @@ __attribute__((format(printf, 2, 3))) static int fail(struct run *r, const char 
 		}
 	}
 	return r->o.out.format == OUT_NAGIOS ? EXIT_NAGIOS_UNKNOWN : EXIT_ERROR;
-}
-
-/* A random 32-bit value (our TSval base, as Linux offsets its clock). */
-static uint32_t random_u32(void)
-{
-	uint32_t v = 0;
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
-		v = (uint32_t)clock_realtime_ns();
-	return v;
 }
 
 /* Whether argv asks for the format fmt ("nagios", "json"), read without the
@@ -182,7 +172,7 @@ static int run_conform(struct run *r, const struct wire *w, char *err, size_t er
 		.mtu = r->mtu,
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
-		.tsval_base = random_u32(),
+		.tsval_base = run_random_u32(),
 		.ttl = (uint8_t)r->o.ttl,
 		.closed_port = (uint16_t)r->o.closed_port,
 		.data = r->o.data,
@@ -211,7 +201,7 @@ static int run_connect(struct run *r, const struct wire *w, char *err, size_t er
 		.mtu = r->mtu,
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
-		.tsval_base = random_u32(),
+		.tsval_base = run_random_u32(),
 		.progress = run_progress_sink(r, target_list_ports(&r->targets) > 1),
 	};
 	run_session_options(&r->o, &sc);
@@ -239,7 +229,7 @@ static int run_syn(struct run *r, const struct wire *w, char *err, size_t errlen
 		.targets = &r->targets,
 		.src = r->src,
 		.mss = r->mss,
-		.tsval_base = random_u32(),
+		.tsval_base = run_random_u32(),
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
 		.count = r->o.count,
@@ -286,12 +276,12 @@ static int next_part(struct run *r, char *err, size_t errlen)
 		report_failures(r);
 		if (rr > 0)
 			continue; /* every target of the part failed */
-		if (run_build_space(r, err, errlen) < 0) {
-			if (r->space.n == 0 && r->space.nseg == 0)
-				continue; /* the exclusions took the whole part */
+		int bs = run_build_space(r, err, errlen);
+		if (bs < 0)
 			return -1;
-		}
-		return 1;
+		if (bs == 0)
+			return 1;
+		/* The exclusions took the whole part: on to the next. */
 	}
 }
 
@@ -307,7 +297,7 @@ static int run_sweep(struct run *r, const struct wire *w, char *err, size_t errl
 		.header_ports = r->stream_ports,
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
-		.tsval_base = random_u32(),
+		.tsval_base = run_random_u32(),
 		.order_seed = r->o.seed,
 		.shard = r->o.shard_i,
 		.nshards = r->o.shard_n,
@@ -328,23 +318,7 @@ static int run_sweep(struct run *r, const struct wire *w, char *err, size_t errl
 		sc.mss = r->mss;
 		rc = sweep_run(&sc, w, r->out, &stop_requested, &res, err, errlen);
 		hosts += r->hosts;
-		sum.ports += res.ports;
-		sum.open += res.open;
-		sum.closed += res.closed;
-		sum.filtered += res.filtered;
-		sum.sent += res.sent;
-		sum.retries += res.retries;
-		sum.received += res.received;
-		sum.duplicates += res.duplicates;
-		sum.late += res.late;
-		sum.bad += res.bad;
-		sum.bad_checksum += res.bad_checksum;
-		sum.foreign += res.foreign;
-		sum.interrupted |= res.interrupted;
-		if (sum.first_send_ns == 0)
-			sum.first_send_ns = res.first_send_ns;
-		if (res.last_send_ns != 0)
-			sum.last_send_ns = res.last_send_ns;
+		sweep_result_add(&sum, &res);
 		if (rc < 0 || res.interrupted || !r->streaming)
 			break;
 		int np = next_part(r, err, errlen);
@@ -394,7 +368,7 @@ static int run_script(struct run *r, const struct wire *w, char *err, size_t err
 		.sport_base = r->ports.base,
 		.nsports = (uint16_t)r->ports.n,
 		.ttl = (uint8_t)r->o.ttl,
-		.tsval_base = random_u32(),
+		.tsval_base = run_random_u32(),
 		.scripts = (const struct script *const *)r->scripts,
 		.nscripts = r->nscripts,
 		.tolerance_ns = (uint64_t)(r->o.tolerance_ms * (double)NS_PER_MS),
@@ -540,7 +514,7 @@ static int prepare(struct run *r, const struct mode_def *m, char *err, size_t er
 	report_failures(r);
 	if (rr > 0)
 		return 1;
-	if (run_is_sweep(r) && run_build_space(r, err, errlen) < 0)
+	if (run_is_sweep(r) && run_build_space(r, err, errlen) != 0)
 		return -1;
 	output_plan(r->out, r->streaming ? (size_t)r->stream_ports
 			    : run_is_sweep(r) ? (size_t)r->space.n : target_list_ports(&r->targets));

@@ -86,6 +86,10 @@ struct run_needs {
 	int buffer_bytes; /* the capture's kernel buffer; 0: sized to the sweep */
 };
 
+/* A random 32-bit value from the kernel (the clock when it has none):
+ * our TSval base, as Linux offsets its clock, and a sweep's random order. */
+uint32_t run_random_u32(void);
+
 /* Free everything r holds (r itself is the caller's). */
 void run_free(struct run *r);
 
@@ -179,8 +183,9 @@ int run_load_excludes(struct run *r, char *err, size_t errlen);
 int run_resolve_excludes(struct run *r, int family, char *err, size_t errlen);
 
 /* A sweep's index space: the targets (resolved, routed), less the
- * exclusions. An empty one is an error ("the exclusions leave no target").
- * Returns 0 or -1 with err. */
+ * exclusions. Returns 0; 1 with err when the exclusions leave nothing
+ * ("the exclusions leave no target to probe": an error for a run, a part
+ * to pass over for a streamed file); or -1 with err. */
 int run_build_space(struct run *r, char *err, size_t errlen);
 
 /* Source ports script mode takes: one fresh port a run, up to 64. */

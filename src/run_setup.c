@@ -10,11 +10,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "core/filter.h"
+#include "sys/clock.h"
 #include "sys/priv.h"
 #include "sys/route.h"
+
+uint32_t run_random_u32(void)
+{
+	uint32_t v = 0;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = (uint32_t)clock_realtime_ns();
+	return v;
+}
 
 void run_free(struct run *r)
 {

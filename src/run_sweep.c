@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/isn.h"
 
 
 /* Every port a cut may name: a cut target without ports of its own. */
@@ -68,10 +67,8 @@ int run_check_sweep(struct run *r, char *err, size_t errlen)
 		}
 	}
 	if (!o->seed_given) {
-		/* A random order, drawn from the ISN key's source. */
-		struct isn_gen g;
-		isn_seed_random(&g);
-		o->seed = (unsigned long)isn_encode(&g, 1) << 32 | isn_encode(&g, 2);
+		/* A random order. */
+		o->seed = (unsigned long)run_random_u32() << 32 | run_random_u32();
 	}
 	return run_load_excludes(r, err, errlen);
 }
@@ -152,7 +149,7 @@ int run_build_space(struct run *r, char *err, size_t errlen)
 	}
 	if (r->space.n == 0) {
 		snprintf(err, errlen, "the exclusions leave no target to probe");
-		return -1;
+		return 1;
 	}
 	if (r->space.n > UINT32_MAX && r->o.shard_n == 1) {
 		/* Not an engine limit, but one process for 2^32 probes is a

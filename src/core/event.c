@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "core/tcpconst.h"
+
 const char *port_state_name(enum port_state s)
 {
 	switch (s) {
@@ -139,4 +141,37 @@ const char *script_outcome_name(enum script_outcome r)
 		return "error";
 	}
 	return "error";
+}
+
+uint64_t probe_reply_rtt_ns(uint64_t syn_kernel_ns, uint64_t syn_user_ns, uint64_t reply_ns,
+			    enum ts_source *src)
+{
+	if (syn_kernel_ns != 0 && reply_ns >= syn_kernel_ns) {
+		*src = TS_KERNEL;
+		return reply_ns - syn_kernel_ns;
+	}
+	*src = TS_USER;
+	return reply_ns >= syn_user_ns ? reply_ns - syn_user_ns : 0;
+}
+
+void probe_event_answer(struct probe_event *e, const struct segment *seg, enum reply_kind reply,
+			uint64_t rtt_ns, enum ts_source src)
+{
+	e->reply = reply;
+	e->answered = true;
+	e->ttl = seg->ttl;
+	e->rtt_ms = (double)rtt_ns / (double)NS_PER_MS;
+	e->ts_source = src;
+	if (reply == REPLY_ICMP) {
+		e->state = PORT_FILTERED;
+		e->icmp_type = seg->icmp_type;
+		e->icmp_code = seg->icmp_code;
+		e->icmp_from = seg->src;
+		return;
+	}
+	e->state = reply == REPLY_SA ? PORT_OPEN : PORT_CLOSED;
+	e->win = seg->win;
+	e->flags = seg->flags;
+	if (reply == REPLY_SA)
+		e->opt = seg->opt;
 }

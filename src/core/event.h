@@ -58,6 +58,23 @@ struct probe_event {
 	                         * its timeout passed; 0: unknown (-D prints nothing) */
 };
 
+/* The RTT of an answer captured at reply_ns to a SYN whose capture copy
+ * was stamped syn_kernel_ns (0: the capture missed it) and which was sent
+ * at syn_user_ns by the user-space clock: from the kernel stamp when there
+ * is one not after the answer (*src TS_KERNEL), else from the user-space
+ * one (TS_USER). An answer stamped before its base (a clock step) is 0. */
+uint64_t probe_reply_rtt_ns(uint64_t syn_kernel_ns, uint64_t syn_user_ns, uint64_t reply_ns,
+			    enum ts_source *src);
+
+/* Fill the answer part of e from the segment that answered a SYN: reply,
+ * answered, ttl, the RTT, the state it means (SYN-ACK open, RST closed, an
+ * ICMP error filtered) and the fields of that kind of answer (an ICMP
+ * error's type, code and sender; a TCP answer's window and flags; a
+ * SYN-ACK's options). Where and when (host, port, seq, time) stay the
+ * caller's. */
+void probe_event_answer(struct probe_event *e, const struct segment *seg, enum reply_kind reply,
+			uint64_t rtt_ns, enum ts_source src);
+
 /* The end of one target port (type "summary"). */
 struct summary_event {
 	const char *host;

@@ -271,27 +271,13 @@ static bool rec_belongs(struct engine *e, const struct rec *r, const struct matc
 	       netaddr_eq(f->src, &hit->local) && r->sport == hit->lport;
 }
 
-/* The RTT of an answer captured at pkt->ts_ns: from our SYN's capture
- * timestamp when the capture showed it, else from the user-space send time.
- * An answer stamped before that base (clocks stepping) is 0. */
-static uint64_t reply_rtt_ns(const struct rec *r, const struct wire_packet *pkt,
-			     enum ts_source *src)
-{
-	if (r->kernel_ns != 0 && pkt->ts_ns >= r->kernel_ns) {
-		*src = TS_KERNEL;
-		return pkt->ts_ns - r->kernel_ns;
-	}
-	*src = TS_USER;
-	return pkt->ts_ns >= r->user_ns ? pkt->ts_ns - r->user_ns : 0;
-}
-
 static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 		   const struct wire_packet *pkt, enum reply_kind reply)
 {
 	struct flow *f = &e->flows[r->flow];
 	struct probe_event ev;
 	enum ts_source src;
-	uint64_t rtt_ns = reply_rtt_ns(r, pkt, &src);
+	uint64_t rtt_ns = probe_reply_rtt_ns(r->kernel_ns, r->user_ns, pkt->ts_ns, &src);
 
 	if (r->answered || r->late) {
 		/* The same answer again: a retransmitted SYN-ACK or a duplicated
@@ -326,29 +312,15 @@ static void answer(struct engine *e, struct rec *r, const struct segment *seg,
 	f->received++;
 
 	fill_base(f, r, &ev);
-	ev.reply = reply;
-	ev.answered = true;
-	ev.ttl = seg->ttl;
-	ev.rtt_ms = (double)rtt_ns / (double)NS_PER_MS;
-	ev.ts_source = src;
+	probe_event_answer(&ev, seg, reply, rtt_ns, src);
 	ev.time_ns = pkt->ts_ns;
 	if (reply == REPLY_ICMP) {
-		ev.state = PORT_FILTERED;
-		ev.icmp_type = seg->icmp_type;
-		ev.icmp_code = seg->icmp_code;
-		ev.icmp_from = seg->src;
 		f->seen_icmp = true;
+	} else if (reply == REPLY_SA) {
+		e->open_found += !f->seen_sa;
+		f->seen_sa = true;
 	} else {
-		ev.state = reply == REPLY_SA ? PORT_OPEN : PORT_CLOSED;
-		ev.win = seg->win;
-		ev.flags = seg->flags;
-		if (reply == REPLY_SA) {
-			ev.opt = seg->opt;
-			e->open_found += !f->seen_sa;
-			f->seen_sa = true;
-		} else {
-			f->seen_rst = true;
-		}
+		f->seen_rst = true;
 	}
 	stats_add(&f->rtt, ev.rtt_ms);
 	if (!e->cfg->open_only || ev.state == PORT_OPEN)

@@ -78,6 +78,7 @@ struct sweep {
 	size_t nheld;
 	bool hold;
 	uint64_t total, t0; /* pairs of this shard; when it began (progress) */
+	uint64_t inflight;  /* records in the rings, all tries */
 	char *err;
 	size_t errlen;
 };
@@ -130,9 +131,8 @@ static void pace(struct sweep *s, uint64_t now)
 }
 
 /* Report pair idx decided on try `attempt`: its probe event (NULL ev: no
- * answer) and its summary, and count it. */
-static void report(struct sweep *s, uint64_t idx, unsigned attempt, struct probe_event *ev,
-		   enum port_state state)
+ * answer, filtered) and its summary, and count it. */
+static void report(struct sweep *s, uint64_t idx, unsigned attempt, struct probe_event *ev)
 {
 	const struct sweep_config *c = s->cfg;
 	struct netaddr addr;
@@ -152,6 +152,7 @@ static void report(struct sweep *s, uint64_t idx, unsigned attempt, struct probe
 	ev->port = port;
 	ev->sport = (uint16_t)(c->sport_base + attempt);
 	ev->seq = attempt + 1;
+	enum port_state state = ev->state;
 
 	s->res->ports++;
 	if (state == PORT_OPEN)
@@ -240,11 +241,8 @@ static int send_try(struct sweep *s, uint64_t idx, unsigned attempt)
 	struct srec *rec = ring_at(r, index);
 	rec->idx = idx;
 	rec->user_ns = sent_ns;
-	uint64_t inflight = 0;
-	for (unsigned k = 0; k < s->nrings; k++)
-		inflight += s->ring[k].tail - s->ring[k].head;
-	if (inflight > s->res->ring_peak)
-		s->res->ring_peak = inflight;
+	if (++s->inflight > s->res->ring_peak)
+		s->res->ring_peak = s->inflight;
 	if (s->res->sent++ == 0)
 		s->res->first_send_ns = sent_ns;
 	s->res->last_send_ns = sent_ns;
@@ -282,8 +280,8 @@ static void answer(struct sweep *s, struct srec *rec, unsigned attempt, const st
 		s->res->duplicates++;
 		return;
 	}
-	uint64_t base = rec->kernel_ns != 0 && pkt->ts_ns >= rec->kernel_ns ? rec->kernel_ns : rec->user_ns;
-	uint64_t rtt_ns = pkt->ts_ns >= base ? pkt->ts_ns - base : 0;
+	enum ts_source src;
+	uint64_t rtt_ns = probe_reply_rtt_ns(rec->kernel_ns, rec->user_ns, pkt->ts_ns, &src);
 	if (rtt_ns > s->cfg->timeout_ns) {
 		s->res->late++; /* on the wire after -W: never an answer */
 		return;
@@ -295,26 +293,8 @@ static void answer(struct sweep *s, struct srec *rec, unsigned attempt, const st
 
 	struct probe_event ev;
 	memset(&ev, 0, sizeof(ev));
-	ev.reply = reply;
-	ev.answered = true;
-	ev.ttl = seg->ttl;
-	ev.rtt_ms = (double)rtt_ns / (double)NS_PER_MS;
-	ev.ts_source = base == rec->kernel_ns ? TS_KERNEL : TS_USER;
-	enum port_state state;
-	if (reply == REPLY_ICMP) {
-		state = PORT_FILTERED;
-		ev.icmp_type = seg->icmp_type;
-		ev.icmp_code = seg->icmp_code;
-		ev.icmp_from = seg->src;
-	} else {
-		state = reply == REPLY_SA ? PORT_OPEN : PORT_CLOSED;
-		ev.win = seg->win;
-		ev.flags = seg->flags;
-		if (reply == REPLY_SA)
-			ev.opt = seg->opt;
-	}
-	ev.state = state;
-	report(s, rec->idx, attempt, &ev, state);
+	probe_event_answer(&ev, seg, reply, rtt_ns, src);
+	report(s, rec->idx, attempt, &ev);
 }
 
 /* Free the server's half-open entry: a RST for every SYN-ACK to our ports,
@@ -439,9 +419,7 @@ static uint64_t deadline_of(const struct sweep *s, const struct srec *rec, unsig
  * memory. */
 static int expire(struct sweep *s, uint64_t now)
 {
-	unsigned allowed = retry_allowed(&s->est);
-	if (allowed > s->cfg->retries)
-		allowed = s->cfg->retries;
+	unsigned allowed = retry_allowed(&s->est); /* its cap is ours: nrings - 1 */
 	for (unsigned k = 0; k < s->nrings; k++) {
 		struct sring *r = &s->ring[k];
 		bool last = k >= allowed;
@@ -454,10 +432,11 @@ static int expire(struct sweep *s, uint64_t now)
 					if (pend_push(&s->pend, rec->idx, k + 1) < 0)
 						return -1;
 				} else {
-					report(s, rec->idx, k, NULL, PORT_FILTERED);
+					report(s, rec->idx, k, NULL);
 				}
 			}
 			r->head++;
+			s->inflight--;
 		}
 	}
 	return 0;
@@ -466,9 +445,7 @@ static int expire(struct sweep *s, uint64_t now)
 /* The earliest moment a ring's oldest try times out (UINT64_MAX: none). */
 static uint64_t next_timeout(const struct sweep *s)
 {
-	unsigned allowed = retry_allowed(&s->est);
-	if (allowed > s->cfg->retries)
-		allowed = s->cfg->retries;
+	unsigned allowed = retry_allowed(&s->est); /* its cap is ours: nrings - 1 */
 	uint64_t wake = UINT64_MAX;
 	for (unsigned k = 0; k < s->nrings; k++) {
 		const struct sring *r = &s->ring[k];
@@ -533,6 +510,30 @@ static void teardown(struct sweep *s)
 	pend_free(&s->pend);
 }
 
+void sweep_result_add(struct sweep_result *sum, const struct sweep_result *part)
+{
+	sum->ports += part->ports;
+	sum->open += part->open;
+	sum->closed += part->closed;
+	sum->filtered += part->filtered;
+	sum->sent += part->sent;
+	sum->retries += part->retries;
+	sum->received += part->received;
+	sum->duplicates += part->duplicates;
+	sum->late += part->late;
+	sum->bad += part->bad;
+	sum->bad_checksum += part->bad_checksum;
+	sum->foreign += part->foreign;
+	sum->paced += part->paced;
+	sum->interrupted |= part->interrupted;
+	if (part->ring_peak > sum->ring_peak)
+		sum->ring_peak = part->ring_peak;
+	if (sum->first_send_ns == 0)
+		sum->first_send_ns = part->first_send_ns;
+	if (part->last_send_ns != 0)
+		sum->last_send_ns = part->last_send_ns;
+}
+
 int sweep_run(const struct sweep_config *cfg, const struct wire *w, struct output *out,
 	      const volatile sig_atomic_t *stop, struct sweep_result *res, char *err, size_t errlen)
 {
@@ -559,14 +560,12 @@ int sweep_run(const struct sweep_config *cfg, const struct wire *w, struct outpu
 	 * shuffle is for sweeps large enough to burst a host. */
 	sweep_order_init(&s.order, cfg->space->n, cfg->order_seed, cfg->shard, cfg->nshards,
 			 cfg->space->n > OUTPUT_BLOCKS_MAX);
-	retry_init(&s.est, cfg->timeout_ns, s.nrings - 1,
-		   sweep_order_count(&s.order, cfg->shard ? cfg->shard : 1));
-	s.res->ports = 0;
+	s.total = sweep_order_count(&s.order, cfg->shard ? cfg->shard : 1);
+	retry_init(&s.est, cfg->timeout_ns, s.nrings - 1, s.total);
 	if (cfg->rate > 0)
 		s.gap_ns = s.user_gap_ns = (uint64_t)((double)NS_PER_S / cfg->rate);
 	s.next_due = s.t0 = w->ops->now(w->ctx);
 	s.hold = cfg->space->n <= OUTPUT_BLOCKS_MAX;
-	s.total = sweep_order_count(&s.order, cfg->shard ? cfg->shard : 1);
 	if (!cfg->continued)
 		output_begin_sweep(out, cfg->hosts, cfg->header_ports ? cfg->header_ports : s.total);
 

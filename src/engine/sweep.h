@@ -70,6 +70,10 @@ struct sweep_result {
 	int interrupted;
 };
 
+/* Add the result of one part of a sweep to sum (a streamed target file is
+ * swept a part at a time): counts add up, the sending's span stretches. */
+void sweep_result_add(struct sweep_result *sum, const struct sweep_result *part);
+
 /* Run the sweep to its end (or *stop). Returns 0, or -1 with err on a
  * runtime error (a send that kept failing, the capture). */
 int sweep_run(const struct sweep_config *cfg, const struct wire *w, struct output *out,
