@@ -1,0 +1,50 @@
+/*
+ * wire_mux: one capture and one raw socket shared by concurrent probes (the
+ * exporter runs each probe in its own thread). The mux owns a block of
+ * source ports and hands each probe a few of them; a reader thread takes
+ * every frame off the inner wire and deals it to the view whose ports it
+ * names: a TCP segment's source or destination port (our own SYN's capture
+ * copy, then the answer), or the TCP header quoted in an ICMP or ICMPv6
+ * error. A view is itself a struct wire, so probe_run and session_run run
+ * on it unchanged. Sends are serialised (libnet is not thread-safe).
+ *
+ * Everything is over the inner struct wire, so the unit tests use the fake
+ * wire as the inner one.
+ */
+#ifndef TCPSHAKE_WIRE_MUX_H
+#define TCPSHAKE_WIRE_MUX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/wire.h"
+
+struct wire_mux;
+struct wire_view;
+
+/* A mux over inner (not owned; only the mux's reader thread reads it, and
+ * sends go through the mux's lock) owning source ports [base, base + n).
+ * NULL with err. */
+struct wire_mux *wire_mux_new(const struct wire *inner, uint16_t base, uint16_t n, char *err,
+			      size_t errlen);
+/* Start the reader thread. 0, or -1 with err. */
+int wire_mux_start(struct wire_mux *m, char *err, size_t errlen);
+/* Stop the reader thread and free m (every view closed first). */
+void wire_mux_free(struct wire_mux *m);
+
+/* A view owning nports ports of the block, taken round-robin so a port is
+ * used again as late as possible; *base gets the first. NULL when not
+ * enough ports are free. */
+struct wire_view *wire_mux_view_open(struct wire_mux *m, uint16_t nports, uint16_t *base);
+/* Fill w with the view's ops: send, wait (until a frame for this view or
+ * the deadline), next, now, record. */
+void wire_view_bind(struct wire_view *v, struct wire *w);
+/* Give the view's ports back; frames still queued for it are dropped. */
+void wire_mux_view_close(struct wire_view *v);
+
+/* Frames no view owned (counted, dropped). */
+unsigned long wire_mux_unowned(const struct wire_mux *m);
+/* Frames dropped because their view's queue was full. */
+unsigned long wire_mux_overflows(const struct wire_mux *m);
+
+#endif
