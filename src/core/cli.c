@@ -372,6 +372,27 @@ static enum cli_status finish_mode(struct options *o, const struct seen *sn, cha
 	return CLI_OK;
 }
 
+/* --serve: Prometheus names each target and a module sets each probe, so
+ * the options of a probing run have nothing to act on. */
+static enum cli_status finish_serve(struct options *o, const struct seen *sn, char *err,
+				    size_t errlen)
+{
+	if (o->ntargets > 0 || o->target_file != NULL)
+		return cli_fail(err, errlen,
+				"--serve takes no target: each scrape names its own "
+				"(/probe?target=HOST:PORT)");
+	for (size_t i = 0; i < CLI_OPT_COUNT; i++) {
+		if (sn->given[i] == NULL || (i >= O_SERVE && i <= O_USER))
+			continue;
+		return cli_fail(err, errlen,
+				"--%s does not apply to --serve: a module sets each probe "
+				"(see --config)", cli_opts[i].name);
+	}
+	if (o->user == NULL)
+		o->user = "nobody";
+	return CLI_OK;
+}
+
 /* Checks that need the whole line, and defaults that follow other options. */
 static enum cli_status finish(struct options *o, const struct seen *sn, char *err, size_t errlen)
 {
@@ -379,6 +400,12 @@ static enum cli_status finish(struct options *o, const struct seen *sn, char *er
 	const char *const *given = sn->given;
 	bool v4 = given[O_IPV4] != NULL, v6 = given[O_IPV6] != NULL;
 	enum cli_status st;
+
+	if (o->serve)
+		return finish_serve(o, sn, err, errlen);
+	for (size_t i = O_ALLOW; i <= O_USER; i++)
+		if (given[i] != NULL)
+			return cli_fail(err, errlen, "--%s needs --serve", cli_opts[i].name);
 
 	if (v4 && v6)
 		return cli_fail(err, errlen,

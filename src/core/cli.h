@@ -71,7 +71,21 @@ struct options {
 	unsigned long shard_i, shard_n; /* --shard I/N, 1 <= I <= N (default 1/1) */
 	bool allow_large;        /* --allow-large: prefixes beyond /8 or /104 */
 	bool sweep_option;       /* one of the options above was given */
+	/* The exporter (--serve): Prometheus names the targets, modules the probe. */
+	bool serve;
+	struct netaddr serve_addr; /* --serve's ADDR (default 127.0.0.1) */
+	uint16_t serve_port;
+	const char *allow;       /* --allow CIDR[,CIDR...], borrowed; NULL: none */
+	const char *allow_ports; /* --allow-ports PORTS */
+	const char *config;      /* --config FILE */
+	unsigned long max_inflight; /* --max-inflight 1..CLI_INFLIGHT_MAX; 0: not given */
+	const char *user;        /* --user: the HTTP process's user (default "nobody") */
 };
+
+/* --max-inflight's bounds: each probe in flight holds some of the exporter's
+ * reserved source ports (PORTRES_MAX of them). */
+#define CLI_INFLIGHT_MAX 256
+#define CLI_INFLIGHT_DEFAULT 32
 
 /* The default --tolerance. A remote peer's timing reaches us through the
  * path, our scheduler and the capture, so packetdrill's local 4 ms is too

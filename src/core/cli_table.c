@@ -191,6 +191,48 @@ static enum cli_status take_seed(const struct cli_opt *d, const char *a, struct 
 	return CLI_OK;
 }
 
+/* --serve [ADDR:]PORT: ADDR a literal (IPv6 in brackets), 127.0.0.1 when
+ * left out, so the exporter is reachable from this host only until told. */
+static enum cli_status take_serve(const struct cli_opt *d, const char *a, struct options *o,
+				  char *err, size_t errlen)
+{
+	(void)d;
+	char host[NETADDR_STRLEN + 2];
+	const char *port = a;
+
+	host[0] = '\0';
+	if (a[0] == '[') {
+		const char *close = strchr(a, ']');
+		if (close == NULL || close[1] != ':' || (size_t)(close - a - 1) >= sizeof(host))
+			goto bad;
+		memcpy(host, a + 1, (size_t)(close - a - 1));
+		host[close - a - 1] = '\0';
+		port = close + 2;
+	} else if (strchr(a, ':') != NULL) {
+		const char *colon = strrchr(a, ':');
+		if (strchr(a, ':') != colon || (size_t)(colon - a) >= sizeof(host))
+			goto bad; /* a bare IPv6 address needs brackets */
+		memcpy(host, a, (size_t)(colon - a));
+		host[colon - a] = '\0';
+		port = colon + 1;
+	}
+	size_t digits = strspn(port, "0123456789");
+	unsigned long p = digits > 0 && digits <= 5 ? strtoul(port, NULL, 10) : 0;
+	if (digits == 0 || port[digits] != '\0' || p < 1 || p > 65535)
+		goto bad;
+	if (netaddr_parse(host[0] != '\0' ? host : "127.0.0.1", &o->serve_addr) < 0)
+		return cli_fail(err, errlen,
+				"invalid --serve address '%s': expected a literal IPv4 or IPv6 address "
+				"(IPv6 in brackets: [::1]:9116)", host);
+	o->serve_port = (uint16_t)p;
+	o->serve = true;
+	return CLI_OK;
+bad:
+	return cli_fail(err, errlen,
+			"invalid --serve '%s': expected [ADDR:]PORT, such as 9116, 0.0.0.0:9116 or "
+			"[::1]:9116", a);
+}
+
 /* --shard I/N: 1 <= I <= N. */
 static enum cli_status take_shard(const struct cli_opt *d, const char *a, struct options *o,
 				  char *err, size_t errlen)
@@ -428,6 +470,36 @@ const struct cli_opt cli_opts[CLI_OPT_COUNT] = {
 	[O_ALLOW_LARGE] = {
 		"allow-large", 0, NULL, CLI_ARG_FLAG, F(allow_large), .modes = SYN,
 		.help = "accept prefixes and ranges of more than 2^24 addresses (a /8, a /104)" },
+	[O_SERVE] = {
+		"serve", 0, "[ADDR:]PORT", CLI_ARG_CUSTOM, .take = take_serve,
+		.section = "Exporter (--serve):",
+		.help = "run as a Prometheus multi-target exporter on ADDR:PORT (ADDR defaults to "
+			"127.0.0.1): GET /probe?target=HOST:PORT&module=NAME, /metrics and /" },
+	[O_ALLOW] = {
+		"allow", 0, "CIDR[,CIDR...]", CLI_ARG_STRING, F(allow),
+		.empty = "--allow needs at least one prefix or address",
+		.help = "the addresses the exporter may probe (added to the config file's; "
+			"nothing is allowed by default)" },
+	[O_ALLOW_PORTS] = {
+		"allow-ports", 0, "PORTS", CLI_ARG_STRING, F(allow_ports),
+		.empty = "--allow-ports needs ports, such as 22,80,443 or 1-1024",
+		.help = "the ports the exporter may probe (added to the config file's; none by "
+			"default)" },
+	[O_CONFIG] = {
+		"config", 0, "FILE", CLI_ARG_STRING, F(config),
+		.empty = "--config needs a file name",
+		.help = "the exporter's YAML configuration: modules, allow list, limits (see "
+			"CONFIGURATION FILE in the man page); SIGHUP reloads it" },
+	[O_MAX_INFLIGHT] = {
+		"max-inflight", 0, "N", CLI_ARG_ULONG, F(max_inflight), 1, CLI_INFLIGHT_MAX,
+		.what = "--max-inflight", .noun = "a whole number",
+		.help = "probes the exporter runs at once; beyond them a scrape gets 503 "
+			"(default 32)" },
+	[O_USER] = {
+		"user", 0, "NAME", CLI_ARG_STRING, F(user),
+		.empty = "--user needs a user name",
+		.help = "the unprivileged user the exporter's HTTP process runs as when started as "
+			"root (default nobody)" },
 	[O_HELP] = {
 		"help", 'h', NULL, CLI_ARG_NONE,
 		.section = "Other:",

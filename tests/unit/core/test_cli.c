@@ -616,15 +616,66 @@ static void test_getopt_errors(void **state)
 	assert_int_equal(PARSE(&o, err, "--s", "x", "h"), CLI_ERROR);
 	/* Every option that starts so, in table order (--script and
 	 * --strict-options joined the list with script mode, --seed and
-	 * --shard with sweeps). */
+	 * --shard with sweeps, --serve with the exporter). */
 	assert_string_equal(err, "ambiguous option '--s': could be --source, --source-port, --sack, "
-				 "--script, --strict-options, --seed, --shard (try 'tcpshake --help')");
+				 "--script, --strict-options, --seed, --shard, --serve (try 'tcpshake "
+				 "--help')");
 	/* An unambiguous prefix works, as in getopt_long. */
 	assert_int_equal(PARSE(&o, err, "--timeo", "3", "h"), CLI_OK);
 	assert_true(o.timeout == 3.0);
 	assert_int_equal(PARSE(&o, err, "--tim", "3", "h"), CLI_ERROR);
 	assert_string_equal(err, "ambiguous option '--tim': could be --timeout, --time-wait, "
 				 "--timestamp (try 'tcpshake --help')");
+}
+
+/* --serve [ADDR:]PORT and the exporter's options: no target, none of the
+ * probing options, and the exporter's options only with --serve. */
+static void test_serve_options(void **state)
+{
+	(void)state;
+	struct options o;
+	char err[256], a[NETADDR_STRLEN];
+
+	assert_int_equal(PARSE(&o, err, "--serve", "9116"), CLI_OK);
+	assert_true(o.serve);
+	assert_int_equal(o.serve_port, 9116);
+	assert_string_equal(netaddr_str(&o.serve_addr, a, sizeof(a)), "127.0.0.1");
+	assert_string_equal(o.user, "nobody");
+	assert_int_equal(o.max_inflight, 0);
+	assert_int_equal(PARSE(&o, err, "--serve", "0.0.0.0:80", "--allow", "10.0.0.0/8",
+			       "--allow-ports", "22,80", "--config", "x.yml", "--max-inflight", "256",
+			       "--user", "tcpshake"), CLI_OK);
+	assert_string_equal(netaddr_str(&o.serve_addr, a, sizeof(a)), "0.0.0.0");
+	assert_int_equal(o.serve_port, 80);
+	assert_string_equal(o.allow, "10.0.0.0/8");
+	assert_string_equal(o.allow_ports, "22,80");
+	assert_string_equal(o.config, "x.yml");
+	assert_int_equal(o.max_inflight, 256);
+	assert_string_equal(o.user, "tcpshake");
+	assert_int_equal(PARSE(&o, err, "--serve", "[::1]:9116"), CLI_OK);
+	assert_string_equal(netaddr_str(&o.serve_addr, a, sizeof(a)), "::1");
+
+	const char *bad[] = { "0", "65536", "x", "::1:80", "[::1]", "[::1]80", "1.2.3.4:", ":",
+			      "9116x", "123456" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(PARSE(&o, err, "--serve", bad[i]), CLI_ERROR);
+		assert_non_null(strstr(err, "expected [ADDR:]PORT"));
+	}
+	assert_int_equal(PARSE(&o, err, "--serve", "host.example:80"), CLI_ERROR);
+	assert_string_equal(err, "invalid --serve address 'host.example': expected a literal IPv4 "
+				 "or IPv6 address (IPv6 in brackets: [::1]:9116)");
+	assert_int_equal(PARSE(&o, err, "--serve", "9116", "10.0.0.1"), CLI_ERROR);
+	assert_string_equal(err, "--serve takes no target: each scrape names its own "
+				 "(/probe?target=HOST:PORT)");
+	assert_int_equal(PARSE(&o, err, "--serve", "9116", "-W", "2"), CLI_ERROR);
+	assert_string_equal(err, "--timeout does not apply to --serve: a module sets each probe "
+				 "(see --config)");
+	assert_int_equal(PARSE(&o, err, "--allow-ports", "80", "10.0.0.1"), CLI_ERROR);
+	assert_string_equal(err, "--allow-ports needs --serve");
+	assert_int_equal(PARSE(&o, err, "--serve", "9116", "--max-inflight", "0"), CLI_ERROR);
+	assert_int_equal(PARSE(&o, err, "--serve", "9116", "--max-inflight", "257"), CLI_ERROR);
+	assert_int_equal(PARSE(&o, err, "--serve", "9116", "--allow", ""), CLI_ERROR);
+	assert_string_equal(err, "--allow needs at least one prefix or address");
 }
 
 /* --time-wait: connect mode only, 0..240 s, -1 (the default) when absent. */
@@ -1081,6 +1132,7 @@ int main(void)
 		cmocka_unit_test(test_range_messages),
 		cmocka_unit_test(test_conflicts),
 		cmocka_unit_test(test_getopt_errors),
+		cmocka_unit_test(test_serve_options),
 		cmocka_unit_test(test_time_wait),
 		cmocka_unit_test(test_help_and_version_win),
 		cmocka_unit_test(test_targets),
