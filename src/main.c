@@ -40,6 +40,7 @@
 #include "engine/session.h"
 #include "engine/sweep.h"
 #include "sys/wire_live.h"
+#include "run_serve.h"
 
 #define EXIT_NOT_OPEN 1
 #define EXIT_ERROR 2
@@ -47,11 +48,19 @@
 
 /* Set by SIGINT/SIGTERM/SIGHUP; main owns it, the engine only reads it. */
 static volatile sig_atomic_t stop_requested;
+/* The exporter's SIGHUP: read the configuration again. */
+static volatile sig_atomic_t reload_requested;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+static void on_reload(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
 }
 
 /* One line "tcpshake: ..." on stderr, an error record for --json, UNKNOWN for
@@ -110,6 +119,19 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The exporter: SIGHUP reloads instead of stopping. */
+static int serve(const struct options *o)
+{
+	install_signals();
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_reload;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	struct serve_signals sig = { .stop = &stop_requested, .reload = &reload_requested };
+	return run_serve(o, &sig);
 }
 
 /* A runtime error of an engine, with the capture's own reason when the
@@ -555,6 +577,8 @@ int main(int argc, char **argv)
 	case CLI_OK:
 		break;
 	}
+	if (r.o.serve)
+		return serve(&r.o);
 
 	struct atomic_file *outfile = open_output_file(&r.o, argc, argv, &status);
 	if (status != 0)

@@ -8,70 +8,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "run.h"
-
-/* Read the file at path whole into *buf (*len bytes), refusing one larger
- * than SCRIPT_MAX_BYTES without reading it (*too_big). 0, or -1 with errno. */
-static int read_file(const char *path, char **buf, size_t *len, bool *too_big)
-{
-	*buf = NULL;
-	*len = 0;
-	*too_big = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto fail;
-	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > SCRIPT_MAX_BYTES) {
-		*too_big = true;
-		*len = (size_t)st.st_size;
-		close(fd);
-		return 0;
-	}
-	/* Not every file has a size (a pipe): read at most one byte more
-	 * than the limit, which the parser then refuses. */
-	size_t cap = SCRIPT_MAX_BYTES + 1;
-	char *b = malloc(cap);
-	if (b == NULL)
-		goto fail;
-	size_t n = 0;
-	while (n < cap) {
-		ssize_t got = read(fd, b + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int e = errno;
-			free(b);
-			errno = e;
-			goto fail;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	*buf = b;
-	*len = n;
-	return 0;
-fail: {
-	int e = errno;
-	close(fd);
-	errno = e;
-	return -1;
-}
-}
+#include "sys/file_read.h"
 
 int run_parse_script_file(const char *path, struct script **out, char *err, size_t errlen)
 {
@@ -79,7 +21,7 @@ int run_parse_script_file(const char *path, struct script **out, char *err, size
 	size_t len;
 	bool too_big;
 	*out = NULL;
-	if (read_file(path, &buf, &len, &too_big) < 0) {
+	if (file_read_whole(path, SCRIPT_MAX_BYTES, &buf, &len, &too_big) < 0) {
 		snprintf(err, errlen, "cannot read script %s: %s", path, strerror(errno));
 		return -1;
 	}

@@ -48,11 +48,18 @@ int guard_script(const char *table, const struct guard_rule *rules, size_t n, ch
 			snprintf(ports, sizeof(ports), "%u-%u", r->lport_lo, r->lport_hi);
 		else
 			snprintf(ports, sizeof(ports), "%u", r->lport_lo);
-		k = snprintf(buf + off, len - off,
-			     "add rule inet %s out %s saddr %s %s daddr %s tcp sport %s tcp dport %u "
-			     "tcp flags & rst == rst meta mark != 0x%08x drop\n",
-			     table, ip, netaddr_str(&r->local, l, sizeof(l)), ip,
-			     netaddr_str(&r->remote, rm, sizeof(rm)), ports, r->rport, GUARD_MARK);
+		if (r->local.family == 0)
+			k = snprintf(buf + off, len - off,
+				     "add rule inet %s out meta l4proto tcp tcp sport %s "
+				     "tcp flags & rst == rst meta mark != 0x%08x drop\n",
+				     table, ports, GUARD_MARK);
+		else
+			k = snprintf(buf + off, len - off,
+				     "add rule inet %s out %s saddr %s %s daddr %s tcp sport %s "
+				     "tcp dport %u tcp flags & rst == rst meta mark != 0x%08x drop\n",
+				     table, ip, netaddr_str(&r->local, l, sizeof(l)), ip,
+				     netaddr_str(&r->remote, rm, sizeof(rm)), ports, r->rport,
+				     GUARD_MARK);
 		if (k < 0 || (size_t)k >= len - off)
 			return -1;
 		off += (size_t)k;

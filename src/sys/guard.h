@@ -31,7 +31,9 @@
  * sockets), so the guard drops the kernel's RSTs and never ours ("tcsh"). */
 #define GUARD_MARK 0x74637368u
 
-/* Outgoing RSTs from local:lport_lo..lport_hi to remote:rport are dropped. */
+/* Outgoing RSTs from local:lport_lo..lport_hi to remote:rport are dropped.
+ * local.family 0: from any address to any address and port (the exporter,
+ * whose targets come later, guards its whole reserved port block). */
 struct guard_rule {
 	struct netaddr local, remote;
 	uint16_t lport_lo, lport_hi;

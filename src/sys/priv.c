@@ -6,7 +6,9 @@
 #include "sys/priv.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -83,4 +85,50 @@ void priv_restore_effective(const struct priv_effective *saved)
 	data[0].effective = saved->effective[0];
 	data[1].effective = saved->effective[1];
 	syscall(SYS_capset, &hdr, data);
+}
+
+int priv_user_lookup(const char *name, struct priv_user *u, char *err, size_t errlen)
+{
+	memset(u, 0, sizeof(*u));
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	if (geteuid() != 0)
+		return 0; /* not root: nobody to become, only capabilities to shed */
+	errno = 0;
+	const struct passwd *pw = getpwnam(name);
+	if (pw == NULL) {
+		snprintf(err, errlen, "no user '%s' (--user)%s%s", name, errno ? ": " : "",
+			 errno ? strerror(errno) : "");
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		snprintf(err, errlen, "--user %s is root: the HTTP process must not be", name);
+		return -1;
+	}
+	u->change = true;
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	return 0;
+}
+
+int priv_become_user(const struct priv_user *u, char *err, size_t errlen)
+{
+	if (u->change) {
+		/* While still root: nothing gained by a later execve can come
+		 * back through the bounding set. */
+		for (int cap = 0; cap <= 63; cap++)
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+				break;
+		if (setgroups(0, NULL) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
+		    setresuid(u->uid, u->uid, u->uid) < 0) {
+			snprintf(err, errlen, "cannot become user '%s': %s", u->name, strerror(errno));
+			return -1;
+		}
+	}
+	if (priv_drop(err, errlen) < 0)
+		return -1;
+	if (u->change && (setuid(0) == 0 || seteuid(0) == 0)) {
+		snprintf(err, errlen, "became user '%s' but could become root again", u->name);
+		return -1;
+	}
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* True when this process may open raw sockets (tries one and closes it). */
 bool priv_can_raw(void);
@@ -20,6 +21,24 @@ void priv_missing_message(char *buf, size_t len);
 /* Drop all capabilities (effective, permitted, inheritable, ambient) and set
  * no_new_privs. Returns 0, or -1 with err. */
 int priv_drop(char *err, size_t errlen);
+
+/* The user an unprivileged process becomes (the exporter's HTTP side). */
+struct priv_user {
+	bool change;   /* we are root: become uid/gid; else stay who we are */
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+};
+
+/* Look name up (getpwnam) when we run as root; otherwise u->change is
+ * false. Returns 0, or -1 with err ("no user 'x' (--user)"). */
+int priv_user_lookup(const char *name, struct priv_user *u, char *err, size_t errlen);
+
+/* Become u for good: every capability out of the bounding set, no
+ * supplementary groups, u's gid and uid (real, effective, saved), every
+ * capability dropped and no_new_privs set (priv_drop); then check that
+ * root cannot be had back. Returns 0, or -1 with err. */
+int priv_become_user(const struct priv_user *u, char *err, size_t errlen);
 
 /* The effective capabilities priv_lower_effective put aside. */
 struct priv_effective {

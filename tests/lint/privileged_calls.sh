@@ -22,7 +22,7 @@ check() { # PATTERN ALLOWED-FILES (paths below src/)...
 		fi
 	done
 }
-check '\bsocket\(' sys/priv.c sys/craft.c sys/capture.c sys/guard.c sys/route.c sys/portres.c
+check '\bsocket\(' sys/privsep.c sys/priv.c sys/craft.c sys/capture.c sys/guard.c sys/route.c sys/portres.c
 check '\blibnet_init\(' sys/craft.c
 check '\bpcap_(create|open_live|activate)\(' sys/capture.c
 check '\b(capset|cap_set_proc|SYS_capset|setuid|seteuid|setresuid)\b' sys/priv.c

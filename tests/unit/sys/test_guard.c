@@ -47,6 +47,24 @@ static void test_script_v4_and_v6(void **state)
 		"tcp dport 443 tcp flags & rst == rst meta mark != 0x74637368 drop\n");
 }
 
+/* The exporter's rule: its whole port block, any address (its targets
+ * come later, one scrape at a time). */
+static void test_script_any_address(void **state)
+{
+	(void)state;
+	struct guard_rule r;
+	memset(&r, 0, sizeof(r));
+	r.lport_lo = 50000;
+	r.lport_hi = 50255;
+	char b[1024];
+	assert_int_equal(guard_script("tcpshake_9", &r, 1, b, sizeof(b)), 0);
+	assert_string_equal(b,
+		"add table inet tcpshake_9\n"
+		"add chain inet tcpshake_9 out { type filter hook output priority 0; policy accept; }\n"
+		"add rule inet tcpshake_9 out meta l4proto tcp tcp sport 50000-50255 "
+		"tcp flags & rst == rst meta mark != 0x74637368 drop\n");
+}
+
 static void test_script_too_small(void **state)
 {
 	(void)state;
@@ -63,6 +81,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_name),
 		cmocka_unit_test(test_script_v4_and_v6),
+		cmocka_unit_test(test_script_any_address),
 		cmocka_unit_test(test_script_too_small),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
