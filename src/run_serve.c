@@ -319,6 +319,8 @@ out:
 		wire_live_close(wl);
 	guard_close(guard);
 	portres_release(&ports);
+	if (status == 0)
+		fprintf(stderr, "tcpshake: stopped: probes drained, RST guard removed\n");
 	if (engine == NULL)
 		allow_free(&allow); /* else the engine took it */
 	serve_config_free(&cfg);
