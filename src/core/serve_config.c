@@ -55,6 +55,8 @@
 #define QUOTE_MAX 40
 
 struct parse {
+	const char *buf; /* the file, for the place of a reader error */
+	size_t len;
 	const char *name;
 	char *err;
 	size_t errlen;
@@ -85,11 +87,22 @@ static int syntax_error(const struct parse *p, const yaml_parser_t *ps)
 	if (ps->error == YAML_MEMORY_ERROR)
 		return fail_at(p, AT(ps->mark), "out of memory");
 	if (ps->error == YAML_READER_ERROR) {
-		/* The reader has no mark of its own: the scanner's position. */
+		/* The reader decodes ahead of the scanner, so its error has an
+		 * offset, not a mark: count lines and characters up to it. */
+		size_t line = 1, col = 1;
+		for (size_t i = 0; i < ps->problem_offset && i < p->len; i++) {
+			unsigned char ch = (unsigned char)p->buf[i];
+			if (ch == '\n') {
+				line++;
+				col = 1;
+			} else if ((ch & 0xc0) != 0x80) {
+				col++; /* not a UTF-8 continuation byte */
+			}
+		}
 		if (ps->problem_value != -1)
-			return fail_at(p, AT(ps->mark), "YAML: %s (byte 0x%02x at offset %zu)",
+			return fail_at(p, line, col, "YAML: %s (byte 0x%02x at offset %zu)",
 				       ps->problem, (unsigned)ps->problem_value, ps->problem_offset);
-		return fail_at(p, AT(ps->mark), "YAML: %s (at offset %zu)", ps->problem,
+		return fail_at(p, line, col, "YAML: %s (at offset %zu)", ps->problem,
 			       ps->problem_offset);
 	}
 	if (ps->context != NULL)
@@ -787,7 +800,7 @@ int serve_config_default(struct serve_config *c)
 int serve_config_parse(const char *buf, size_t len, const char *name, struct serve_config *c,
 		       char *err, size_t errlen)
 {
-	struct parse p = { .name = name, .err = err, .errlen = errlen, .c = c };
+	struct parse p = { .buf = buf, .len = len, .name = name, .err = err, .errlen = errlen, .c = c };
 	yaml_parser_t ps;
 	yaml_document_t doc;
 	bool empty = false;
