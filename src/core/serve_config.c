@@ -75,6 +75,10 @@ static int fail_at(const struct parse *p, size_t line, size_t col, const char *f
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	/* One line, whatever a quoted value or another parser's message held. */
+	for (char *c = what; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	snprintf(p->err, p->errlen, "%s:%zu:%zu: %s", p->name, line, col, what);
 	return -1;
 }

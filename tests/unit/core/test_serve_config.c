@@ -411,6 +411,13 @@ static void test_allow_errors(void **state)
 	refused("allow: {ports: [22, 0]}\n",
 		"t.yml:1:16: ports: invalid port list '22,0': port 0 is out of range; expected ports "
 		"1-65535 like 22,80,443 or 8000-8100");
+	/* A value's newline does not break the one line. */
+	refused("allow: {ports: \"22,\\n80\"}\n",
+		"t.yml:1:16: ports: invalid port list '22,?80': '?80' is not a port or a range; "
+		"expected ports 1-65535 like 22,80,443 or 8000-8100");
+	refused("allow: {targets: \"10.0.0.1\\n\"}\n",
+		"t.yml:1:18: targets: '10.0.0.1?' is not a prefix (CIDR) or an address (names and "
+		"ranges are not allowed)");
 	refused("allow: {ports: []}\n", "t.yml:1:16: ports: expected ports, got an empty sequence");
 	refused("allow: {ports: {a: 1}}\n",
 		"t.yml:1:16: ports: expected a non-empty string, got a mapping");
