@@ -207,17 +207,37 @@ static void tw_free(struct twire *t)
 	free(t);
 }
 
-/* Hand the mux the frame s describes (its link: linktype). */
-static void tw_inject_link(struct twire *t, const struct pkt_spec *s, int linktype)
+/* Hand the mux len bytes of a frame of link type linktype. */
+static void tw_inject_raw(struct twire *t, const uint8_t *buf, size_t len, int linktype)
 {
 	pthread_mutex_lock(&t->lock);
 	assert_true(t->ninj < INJ_MAX);
-	struct inj *i = &t->inj[t->ninj];
-	i->len = pkt_build(s, i->buf, sizeof(i->buf));
-	assert_true(i->len > 0);
+	assert_true(len <= sizeof(t->inj[0].buf));
+	struct inj *i = &t->inj[t->ninj++];
+	memcpy(i->buf, buf, len);
+	i->len = len;
 	i->linktype = linktype;
 	i->ts = tw_clock(t);
-	t->ninj++;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Hand the mux the frame s describes (its link: linktype). */
+static void tw_inject_link(struct twire *t, const struct pkt_spec *s, int linktype)
+{
+	uint8_t buf[sizeof(t->inj[0].buf)];
+	size_t len = pkt_build(s, buf, sizeof(buf));
+	assert_true(len > 0);
+	tw_inject_raw(t, buf, len, linktype);
+}
+
+/* What the inner wire does next: fail eintr waits with EINTR (a signal),
+ * and, when fail, fail next once the test's frames are out. */
+static void tw_script(struct twire *t, unsigned eintr, bool fail)
+{
+	pthread_mutex_lock(&t->lock);
+	t->eintr = eintr;
+	t->fail_next = fail;
 	pthread_cond_broadcast(&t->cond);
 	pthread_mutex_unlock(&t->lock);
 }
@@ -301,6 +321,40 @@ static void start(struct wire_mux *m)
 {
 	char err[256];
 	assert_int_equal(wire_mux_start(m, err, sizeof(err)), 0);
+}
+
+/* Most tests' set-up: a twire, a mux over ports 40000-40015 and two views,
+ * A (40000-40003) and B (40004-40007), bound to wa and wb. */
+struct rig {
+	struct twire *t;
+	struct wire_mux *m;
+	struct wire_view *va, *vb;
+	struct wire wa, wb;
+};
+
+static void rig_open(struct rig *r, bool started)
+{
+	uint16_t ba = 0, bb = 0;
+	r->t = tw_new();
+	r->m = mux_over(r->t, 40000, 16);
+	r->va = wire_mux_view_open(r->m, 4, &ba);
+	r->vb = wire_mux_view_open(r->m, 4, &bb);
+	assert_non_null(r->va);
+	assert_non_null(r->vb);
+	assert_int_equal(ba, 40000);
+	assert_int_equal(bb, 40004);
+	wire_view_bind(r->va, &r->wa);
+	wire_view_bind(r->vb, &r->wb);
+	if (started)
+		start(r->m);
+}
+
+static void rig_close(struct rig *r)
+{
+	wire_mux_view_close(r->va);
+	wire_mux_view_close(r->vb);
+	wire_mux_free(r->m);
+	tw_free(r->t);
 }
 
 /* ---- Tests ------------------------------------------------------------------ */
@@ -390,40 +444,26 @@ static void test_round_robin_and_exhaustion(void **state)
 static void test_deals_by_ports(void **state)
 {
 	(void)state;
-	struct twire *t = tw_new();
-	struct wire_mux *m = mux_over(t, 40000, 16);
-	uint16_t ba = 0, bb = 0;
-	struct wire_view *va = wire_mux_view_open(m, 4, &ba);
-	struct wire_view *vb = wire_mux_view_open(m, 4, &bb);
-	assert_non_null(va);
-	assert_non_null(vb);
-	assert_int_equal(ba, 40000);
-	assert_int_equal(bb, 40004);
-	struct wire wa, wb;
-	wire_view_bind(va, &wa);
-	wire_view_bind(vb, &wb);
-	start(m);
+	struct rig r;
+	rig_open(&r, true);
 
 	/* Nobody's: a port of the block no view holds, a port outside it,
 	 * a UDP datagram, and bytes that do not decode. */
-	inject_tcp(t, 80, 40010, 1);
-	inject_tcp(t, 80, 41000, 2);
-	inject_icmp(t, false, 40012, 3);
+	inject_tcp(r.t, 80, 40010, 1);
+	inject_tcp(r.t, 80, 41000, 2);
+	inject_icmp(r.t, false, 40012, 3);
 	struct pkt_spec udp;
 	pkt_defaults(&udp);
 	udp.l4 = PKT_L4_UDP;
 	udp.dport = 40001;
-	tw_inject(t, &udp);
-	pthread_mutex_lock(&t->lock);
-	t->inj[t->ninj].len = 10; /* an IPv4 header cut short */
-	memset(t->inj[t->ninj].buf, 0x45, 10);
-	t->inj[t->ninj].linktype = SEGMENT_LINK_RAW;
-	t->ninj++;
-	pthread_mutex_unlock(&t->lock);
+	tw_inject(r.t, &udp);
+	uint8_t cut[10];
+	memset(cut, 0x45, sizeof(cut)); /* an IPv4 header cut short */
+	tw_inject_raw(r.t, cut, sizeof(cut), SEGMENT_LINK_RAW);
 
 	/* A's: an answer to 40001, the copy of our segment from 40003 (in
 	 * a Linux cooked v2 frame), an ICMP error quoting 40002. */
-	inject_tcp(t, 80, 40001, 10);
+	inject_tcp(r.t, 80, 40001, 10);
 	struct pkt_spec own;
 	pkt_defaults(&own);
 	own.link = PKT_LINK_SLL2;
@@ -432,67 +472,66 @@ static void test_deals_by_ports(void **state)
 	own.sport = 40003;
 	own.dport = 80;
 	own.seq = 11;
-	tw_inject_link(t, &own, SEGMENT_LINK_LINUX_SLL2);
-	inject_icmp(t, false, 40002, 12);
+	tw_inject_link(r.t, &own, SEGMENT_LINK_LINUX_SLL2);
+	inject_icmp(r.t, false, 40002, 12);
 	/* B's: an answer to 40004, an ICMPv6 error quoting 40007, our
 	 * segment from 40005. */
-	inject_tcp(t, 80, 40004, 20);
-	inject_icmp(t, true, 40007, 21);
-	inject_tcp(t, 40005, 80, 22);
+	inject_tcp(r.t, 80, 40004, 20);
+	inject_icmp(r.t, true, 40007, 21);
+	inject_tcp(r.t, 40005, 80, 22);
 
 	struct wire_packet p;
 	struct segment s;
-	take(&wa, &p);
+	take(&r.wa, &p);
 	s = decoded(&p);
 	assert_int_equal(s.kind, SEGMENT_KIND_TCP);
 	assert_int_equal(s.dport, 40001);
 	assert_int_equal(s.seq, 10);
 	assert_int_equal(p.linktype, SEGMENT_LINK_RAW);
-	assert_int_equal(p.ts_ns, t->inj[5].ts);
-	assert_int_equal(p.caplen, t->inj[5].len);
-	assert_memory_equal(p.data, t->inj[5].buf, p.caplen);
-	assert_ptr_not_equal(p.data, t->inj[5].buf); /* a copy */
-	take(&wa, &p);
+	assert_int_equal(p.ts_ns, r.t->inj[5].ts);
+	assert_int_equal(p.caplen, r.t->inj[5].len);
+	assert_memory_equal(p.data, r.t->inj[5].buf, p.caplen);
+	assert_ptr_not_equal(p.data, r.t->inj[5].buf); /* a copy */
+	take(&r.wa, &p);
 	assert_int_equal(p.linktype, SEGMENT_LINK_LINUX_SLL2);
 	s = decoded(&p);
 	assert_int_equal(s.sport, 40003);
 	assert_int_equal(s.seq, 11);
-	take(&wa, &p);
+	take(&r.wa, &p);
 	s = decoded(&p);
 	assert_int_equal(s.kind, SEGMENT_KIND_ICMP_ERROR);
 	assert_int_equal(s.quote.sport, 40002);
 	assert_int_equal(s.quote.seq, 12);
-	assert_int_equal(wa.ops->next(wa.ctx, &p), 0);
+	assert_int_equal(r.wa.ops->next(r.wa.ctx, &p), 0);
 
-	take(&wb, &p);
+	take(&r.wb, &p);
 	s = decoded(&p);
 	assert_int_equal(s.dport, 40004);
 	assert_int_equal(s.seq, 20);
-	take(&wb, &p);
+	take(&r.wb, &p);
 	s = decoded(&p);
 	assert_int_equal(s.kind, SEGMENT_KIND_ICMP_ERROR);
 	assert_int_equal(s.src.family, AF_INET6);
 	assert_int_equal(s.quote.sport, 40007);
-	take(&wb, &p);
+	take(&r.wb, &p);
 	s = decoded(&p);
 	assert_int_equal(s.sport, 40005);
 	assert_int_equal(s.seq, 22);
-	assert_int_equal(wb.ops->next(wb.ctx, &p), 0);
+	assert_int_equal(r.wb.ops->next(r.wb.ctx, &p), 0);
 
 	/* The reader deals in order: the unowned five came first. */
-	assert_int_equal(wire_mux_unowned(m), 5);
-	assert_int_equal(wire_mux_overflows(m), 0);
+	assert_int_equal(wire_mux_unowned(r.m), 5);
+	assert_int_equal(wire_mux_overflows(r.m), 0);
 
 	/* A closed view's ports belong to nobody. */
-	wire_mux_view_close(va);
-	inject_tcp(t, 80, 40001, 30);
-	inject_tcp(t, 80, 40004, 31);
-	take(&wb, &p);
+	wire_mux_view_close(r.va);
+	r.va = NULL;
+	inject_tcp(r.t, 80, 40001, 30);
+	inject_tcp(r.t, 80, 40004, 31);
+	take(&r.wb, &p);
 	assert_int_equal(decoded(&p).seq, 31);
-	assert_int_equal(wire_mux_unowned(m), 6);
-	wire_mux_view_close(vb);
-	wire_mux_free(m);
-	tw_free(t);
+	assert_int_equal(wire_mux_unowned(r.m), 6);
+	rig_close(&r);
 }
 
 /* A full queue drops the newest frames and counts them; what it keeps is
@@ -500,40 +539,30 @@ static void test_deals_by_ports(void **state)
 static void test_queue_overflow_drops_newest(void **state)
 {
 	(void)state;
-	struct twire *t = tw_new();
-	struct wire_mux *m = mux_over(t, 40000, 8);
-	uint16_t ba = 0, bb = 0;
-	struct wire_view *va = wire_mux_view_open(m, 4, &ba);
-	struct wire_view *vb = wire_mux_view_open(m, 4, &bb);
-	struct wire wa, wb;
-	wire_view_bind(va, &wa);
-	wire_view_bind(vb, &wb);
-	start(m);
+	struct rig r;
+	rig_open(&r, true);
 	for (uint32_t i = 0; i < 300; i++)
-		inject_tcp(t, 80, 40000, i);
-	inject_tcp(t, 80, 40004, 1000); /* dealt after all of A's */
+		inject_tcp(r.t, 80, 40000, i);
+	inject_tcp(r.t, 80, 40004, 1000); /* dealt after all of A's */
 	struct wire_packet p;
-	take(&wb, &p);
+	take(&r.wb, &p);
 	assert_int_equal(decoded(&p).seq, 1000);
-	assert_int_equal(wire_mux_overflows(m), 300 - 256);
+	assert_int_equal(wire_mux_overflows(r.m), 300 - 256);
 	for (uint32_t i = 0; i < 256; i++) {
-		assert_int_equal(wa.ops->next(wa.ctx, &p), 1);
+		assert_int_equal(r.wa.ops->next(r.wa.ctx, &p), 1);
 		assert_int_equal(decoded(&p).seq, i);
 	}
-	assert_int_equal(wa.ops->next(wa.ctx, &p), 0);
+	assert_int_equal(r.wa.ops->next(r.wa.ctx, &p), 0);
 	/* Room again: the next frame is queued. */
-	inject_tcp(t, 80, 40000, 2000);
-	take(&wa, &p);
+	inject_tcp(r.t, 80, 40000, 2000);
+	take(&r.wa, &p);
 	assert_int_equal(decoded(&p).seq, 2000);
-	assert_int_equal(wire_mux_overflows(m), 300 - 256);
+	assert_int_equal(wire_mux_overflows(r.m), 300 - 256);
 	/* Frames still queued when a view closes are freed with it. */
-	inject_tcp(t, 80, 40000, 3000);
-	inject_tcp(t, 80, 40004, 3001);
-	take(&wb, &p);
-	wire_mux_view_close(va);
-	wire_mux_view_close(vb);
-	wire_mux_free(m);
-	tw_free(t);
+	inject_tcp(r.t, 80, 40000, 3000);
+	inject_tcp(r.t, 80, 40004, 3001);
+	take(&r.wb, &p);
+	rig_close(&r);
 }
 
 /* wait ends at its deadline (by the inner wire's clock) when nothing comes,
@@ -541,77 +570,61 @@ static void test_queue_overflow_drops_newest(void **state)
 static void test_wait_deadline(void **state)
 {
 	(void)state;
-	struct twire *t = tw_new();
-	struct wire_mux *m = mux_over(t, 40000, 8);
-	uint16_t b = 0;
-	struct wire_view *v = wire_mux_view_open(m, 4, &b);
-	struct wire_view *other = wire_mux_view_open(m, 4, &b);
-	struct wire w, wo;
-	wire_view_bind(v, &w);
-	wire_view_bind(other, &wo);
-	start(m);
-	uint64_t deadline = w.ops->now(w.ctx) + 200 * FW_MS;
-	assert_int_equal(w.ops->wait(w.ctx, deadline), 0);
-	assert_true(w.ops->now(w.ctx) >= deadline);
+	struct rig r;
+	rig_open(&r, true);
+	uint64_t deadline = r.wa.ops->now(r.wa.ctx) + 200 * FW_MS;
+	assert_int_equal(r.wa.ops->wait(r.wa.ctx, deadline), 0);
+	assert_true(r.wa.ops->now(r.wa.ctx) >= deadline);
 	/* A deadline already past: 0 at once. */
-	assert_int_equal(w.ops->wait(w.ctx, deadline), 0);
-	inject_tcp(t, 80, 40002, 7);
-	assert_int_equal(w.ops->wait(w.ctx, w.ops->now(w.ctx) + LONG_WAIT), 1);
+	assert_int_equal(r.wa.ops->wait(r.wa.ctx, deadline), 0);
+	inject_tcp(r.t, 80, 40002, 7);
+	assert_int_equal(r.wa.ops->wait(r.wa.ctx, r.wa.ops->now(r.wa.ctx) + LONG_WAIT), 1);
 	struct wire_packet p;
-	assert_int_equal(w.ops->next(w.ctx, &p), 1);
+	assert_int_equal(r.wa.ops->next(r.wa.ctx, &p), 1);
 	assert_int_equal(decoded(&p).seq, 7);
 	/* Queued already: wait returns 1 without sleeping, even past its
 	 * deadline. */
-	inject_tcp(t, 80, 40003, 8);
-	inject_tcp(t, 80, 40004, 9); /* the other view's, dealt after */
-	take(&wo, &p);
-	assert_int_equal(w.ops->wait(w.ctx, 0), 1);
-	assert_int_equal(w.ops->next(w.ctx, &p), 1);
+	inject_tcp(r.t, 80, 40003, 8);
+	inject_tcp(r.t, 80, 40004, 9); /* the other view's, dealt after */
+	take(&r.wb, &p);
+	assert_int_equal(r.wa.ops->wait(r.wa.ctx, 0), 1);
+	assert_int_equal(r.wa.ops->next(r.wa.ctx, &p), 1);
 	assert_int_equal(decoded(&p).seq, 8);
-	wire_mux_view_close(v);
-	wire_mux_view_close(other);
-	wire_mux_free(m);
-	tw_free(t);
+	rig_close(&r);
 }
 
 /* send and record reach the inner wire; now is the inner's clock. */
 static void test_send_and_record_pass_through(void **state)
 {
 	(void)state;
-	struct twire *t = tw_new();
-	t->f->no_own_copy = true;
-	t->f->p.silent = true;
-	struct wire_mux *m = mux_over(t, 40000, 4);
-	uint16_t b = 0;
-	struct wire_view *v = wire_mux_view_open(m, 4, &b);
-	struct wire w;
-	wire_view_bind(v, &w);
+	struct rig r;
+	rig_open(&r, false);
+	r.t->f->no_own_copy = true;
+	r.t->f->p.silent = true;
 	struct tx_segment seg;
 	memset(&seg, 0, sizeof(seg));
 	assert_int_equal(netaddr_parse(FW_OUR_ADDR, &seg.src), 0);
 	assert_int_equal(netaddr_parse(FW_PEER_ADDR, &seg.dst), 0);
-	seg.sport = b;
+	seg.sport = 40000;
 	seg.dport = 80;
 	seg.seq = 42;
 	seg.flags = TCPF_SYN;
-	uint64_t before = w.ops->now(w.ctx), sent = 0;
-	assert_int_equal(w.ops->send(w.ctx, &seg, &sent), 0);
-	assert_true(sent >= before && sent <= w.ops->now(w.ctx));
-	assert_int_equal(t->f->nsent, 1);
-	assert_int_equal(t->f->sent[0].seg.sport, 40000);
-	assert_int_equal(t->f->sent[0].seg.seq, 42);
+	uint64_t before = r.wa.ops->now(r.wa.ctx), sent = 0;
+	assert_int_equal(r.wa.ops->send(r.wa.ctx, &seg, &sent), 0);
+	assert_true(sent >= before && sent <= r.wa.ops->now(r.wa.ctx));
+	assert_int_equal(r.t->f->nsent, 1);
+	assert_int_equal(r.t->f->sent[0].seg.sport, 40000);
+	assert_int_equal(r.t->f->sent[0].seg.seq, 42);
 	/* A failing send keeps its errno through the mux. */
-	t->f->enobufs = 1;
-	t->f->enobufs_from = 1;
+	r.t->f->enobufs = 1;
+	r.t->f->enobufs_from = 1;
 	errno = 0;
-	assert_int_equal(w.ops->send(w.ctx, &seg, &sent), -1);
+	assert_int_equal(r.wa.ops->send(r.wa.ctx, &seg, &sent), -1);
 	assert_int_equal(errno, ENOBUFS);
 	struct wire_packet p = {.data = (const uint8_t *)"x", .caplen = 1};
-	w.ops->record(w.ctx, &p);
-	assert_int_equal(t->records, 1);
-	wire_mux_view_close(v);
-	wire_mux_free(m);
-	tw_free(t);
+	r.wa.ops->record(r.wa.ctx, &p);
+	assert_int_equal(r.t->records, 1);
+	rig_close(&r);
 }
 
 /* A signal ends the reader's wait on the inner wire (EINTR): every view's
@@ -620,33 +633,20 @@ static void test_send_and_record_pass_through(void **state)
 static void test_signal_wakes_views(void **state)
 {
 	(void)state;
-	struct twire *t = tw_new();
-	struct wire_mux *m = mux_over(t, 40000, 8);
-	uint16_t b = 0;
-	struct wire_view *va = wire_mux_view_open(m, 4, &b);
-	struct wire_view *vb = wire_mux_view_open(m, 4, &b);
-	struct wire wa, wb;
-	wire_view_bind(va, &wa);
-	wire_view_bind(vb, &wb);
-	start(m);
-	pthread_mutex_lock(&t->lock);
-	t->eintr = 1;
-	pthread_cond_broadcast(&t->cond);
-	pthread_mutex_unlock(&t->lock);
-	assert_int_equal(wa.ops->wait(wa.ctx, wa.ops->now(wa.ctx) + LONG_WAIT), 1);
-	assert_int_equal(wb.ops->wait(wb.ctx, wb.ops->now(wb.ctx) + LONG_WAIT), 1);
+	struct rig r;
+	rig_open(&r, true);
+	tw_script(r.t, 1, false);
+	assert_int_equal(r.wa.ops->wait(r.wa.ctx, r.wa.ops->now(r.wa.ctx) + LONG_WAIT), 1);
+	assert_int_equal(r.wb.ops->wait(r.wb.ctx, r.wb.ops->now(r.wb.ctx) + LONG_WAIT), 1);
 	struct wire_packet p;
-	assert_int_equal(wa.ops->next(wa.ctx, &p), 0);
+	assert_int_equal(r.wa.ops->next(r.wa.ctx, &p), 0);
 	/* Once: the next wait waits again. */
-	assert_int_equal(wa.ops->wait(wa.ctx, wa.ops->now(wa.ctx) + 50 * FW_MS), 0);
+	assert_int_equal(r.wa.ops->wait(r.wa.ctx, r.wa.ops->now(r.wa.ctx) + 50 * FW_MS), 0);
 	/* The reader goes on after a signal. */
-	inject_tcp(t, 80, 40001, 5);
-	take(&wa, &p);
+	inject_tcp(r.t, 80, 40001, 5);
+	take(&r.wa, &p);
 	assert_int_equal(decoded(&p).seq, 5);
-	wire_mux_view_close(va);
-	wire_mux_view_close(vb);
-	wire_mux_free(m);
-	tw_free(t);
+	rig_close(&r);
 }
 
 /* A capture error fails the mux for good: the frames already queued are
@@ -654,33 +654,23 @@ static void test_signal_wakes_views(void **state)
 static void test_inner_failure_reaches_views(void **state)
 {
 	(void)state;
-	struct twire *t = tw_new();
-	struct wire_mux *m = mux_over(t, 40000, 4);
-	uint16_t b = 0;
-	struct wire_view *v = wire_mux_view_open(m, 4, &b);
-	struct wire w;
-	wire_view_bind(v, &w);
-	start(m);
-	inject_tcp(t, 80, 40001, 1);
+	struct rig r;
+	rig_open(&r, true);
+	inject_tcp(r.t, 80, 40001, 1);
 	struct wire_packet p;
-	take(&w, &p);
-	inject_tcp(t, 80, 40001, 2);
-	pthread_mutex_lock(&t->lock);
-	t->fail_next = true;
-	pthread_cond_broadcast(&t->cond);
-	pthread_mutex_unlock(&t->lock);
-	take(&w, &p);
+	take(&r.wa, &p);
+	inject_tcp(r.t, 80, 40001, 2);
+	tw_script(r.t, 0, true);
+	take(&r.wa, &p);
 	assert_int_equal(decoded(&p).seq, 2);
-	uint64_t deadline = w.ops->now(w.ctx) + LONG_WAIT;
+	uint64_t deadline = r.wa.ops->now(r.wa.ctx) + LONG_WAIT;
 	int rc;
-	while ((rc = w.ops->next(w.ctx, &p)) == 0)
-		assert_int_equal(w.ops->wait(w.ctx, deadline), 1);
+	while ((rc = r.wa.ops->next(r.wa.ctx, &p)) == 0)
+		assert_int_equal(r.wa.ops->wait(r.wa.ctx, deadline), 1);
 	assert_int_equal(rc, -1);
-	assert_int_equal(w.ops->wait(w.ctx, deadline), 1);
-	assert_int_equal(w.ops->next(w.ctx, &p), -1);
-	wire_mux_view_close(v);
-	wire_mux_free(m);
-	tw_free(t);
+	assert_int_equal(r.wa.ops->wait(r.wa.ctx, deadline), 1);
+	assert_int_equal(r.wa.ops->next(r.wa.ctx, &p), -1);
+	rig_close(&r);
 }
 
 /* ---- Engines on views, at once ---------------------------------------------- */
