@@ -3,10 +3,10 @@
  * wire_mux.h.
  *
  * One reader thread is the inner wire's only reader: it waits on it with a
- * short deadline (READER_TICK_NS, so wire_mux_free stops it promptly with
- * no way to wake the inner wire needed, the fake wire of the tests
- * included), takes every frame, decodes it (core/segment.h) and copies it
- * into the queue of the view that owns the port it names. The engines on
+ * short deadline (READER_TICK_NS), so wire_mux_free stops it promptly
+ * without any way to wake the inner wire (a struct wire has none), takes
+ * every frame, decodes it (core/segment.h) and copies it into the queue
+ * of the view that owns the port it names. The engines on
  * the views never see the inner wire's buffers, so "valid until the next
  * next()" holds per view.
  *
