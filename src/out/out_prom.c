@@ -10,7 +10,10 @@
  * Prometheus asks for. Connect mode adds tcpshake_teardown, the worst
  * teardown verdict of each port's connections, one series a verdict as
  * tcpshake_port_state has one a state, so an alert can match on the label
- * without knowing the verdicts. After a runtime error no metric is printed at all,
+ * without knowing the verdicts; and tcpshake_handshakes (connections by
+ * handshake outcome) and tcpshake_deviation (one series a deviation code),
+ * every label value printed so the series are bounded and fixed. After a
+ * runtime error no metric is printed at all,
  * only a comment naming the error: a partial file would look like a port
  * that went away.
  */
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/deviation.h"
 #include "out/output_impl.h"
 
 /* One script run, kept until the end. */
@@ -252,6 +256,31 @@ static void prom_target_error(struct output *o, const struct target_error_event 
 	(void)out_kept_failed(&p->kept, e); /* a loss sets kept.lost, reported at the end */
 }
 
+/* Connect mode: the port's connections by handshake outcome, and each
+ * deviation code 1 when some connection showed it. Every series is
+ * printed, 0 or not, so the label sets are fixed (4 outcomes, DEV_COUNT
+ * codes a port) and an alert can match on a label without knowing the
+ * values: bounded cardinality, whatever the peer does. */
+static void put_connect_details(FILE *f, const struct out_kept_list *l)
+{
+	static const enum handshake outcomes[] = { HS_OK, HS_REFUSED, HS_TIMEOUT, HS_UNREACHABLE };
+	put_family(f, "tcpshake_handshakes", "gauge", "Connections of this run by handshake outcome.");
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t h = 0; h < sizeof(outcomes) / sizeof(outcomes[0]); h++) {
+			put_series(f, "tcpshake_handshakes", &l->v[i].e, "handshake",
+				   handshake_name(outcomes[h]));
+			fprintf(f, "%zu\n", l->v[i].td.handshakes[outcomes[h]]);
+		}
+	put_family(f, "tcpshake_deviation", "gauge",
+		   "Teardown deviation: 1 if some connection of the port showed it, else 0.");
+	for (size_t i = 0; i < l->n; i++)
+		for (unsigned c = 0; c < DEV_COUNT; c++) {
+			put_series(f, "tcpshake_deviation", &l->v[i].e, "code",
+				   deviation_name((enum deviation_code)c));
+			fprintf(f, "%d\n", (l->v[i].td.devs_seen >> c) & 1u ? 1 : 0);
+		}
+}
+
 static int prom_end(struct output *o)
 {
 	struct prom *p = o->state;
@@ -300,6 +329,7 @@ static int prom_end(struct output *o)
 					   teardown_name(verdicts[v]));
 				fprintf(f, "%d\n", l->v[i].td.worst == verdicts[v]);
 			}
+		put_connect_details(f, l);
 	}
 
 	put_family(f, "tcpshake_probes_sent", "gauge", "SYN probes sent in this run.");
