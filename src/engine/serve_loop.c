@@ -19,7 +19,9 @@
  *    may. Lock order: e->lock before e->send_lock, never the other way.
  * Sends never block for good: a peer that stops reading is waited for a
  * bounded time, then the socket is treated as broken (results dropped),
- * so a drain always ends.
+ * so a drain always ends. Each worker has its own stop flag, which the
+ * main thread sets when the scrape's deadline passes (a peer that keeps a
+ * connection busy) or the drain's bound does.
  *
  * Time here is CLOCK_MONOTONIC: it bounds the drain and the waits, and is
  * never compared with a wire's (capture) time.
@@ -54,6 +56,8 @@ struct worker {
 	uint32_t timeout_ms;
 	struct wire_view *view;
 	uint16_t sport_base;
+	uint64_t deadline;          /* mono_ns: the scrape's budget spent, stop the probe */
+	volatile sig_atomic_t stop; /* set by the main thread: the deadline or the drain's bound */
 	bool finished;              /* under e->lock: ready to be joined */
 	struct worker *next;
 };
@@ -67,7 +71,7 @@ struct serve_engine {
 	unsigned inflight;          /* admitted and not yet finished */
 	bool draining;
 	bool broken;                /* under send_lock: the socket failed; send nothing more */
-	volatile sig_atomic_t worker_stop; /* the drain's bound passed: probes end now */
+	volatile sig_atomic_t sends_stop; /* the drain's bound passed: no more waiting to send */
 	struct worker *workers;
 	unsigned long bad_msgs;     /* bad messages after the first (logged once) */
 };
@@ -140,7 +144,7 @@ static int send_msg(struct serve_engine *e, const struct serve_msg *m)
 		}
 		if (errno == EINTR)
 			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) || e->worker_stop ||
+		if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) || e->sends_stop ||
 		    mono_ns() >= give_up) {
 			e->broken = true;
 			break;
@@ -207,8 +211,8 @@ static void *worker_main(void *arg)
 	struct wire wire;
 	wire_view_bind(w->view, &wire);
 	struct serve_result res;
-	int rc = serve_probe_run(&run, &w->t, &wire, w->sport_base, e->c.ports_per_probe,
-				 &e->worker_stop, &res);
+	int rc = serve_probe_run(&run, &w->t, &wire, w->sport_base, e->c.ports_per_probe, &w->stop,
+				 &res);
 	wire_mux_view_close(w->view);
 	w->view = NULL;
 
@@ -224,6 +228,18 @@ static void *worker_main(void *arg)
 	pthread_cond_broadcast(&e->ended);
 	pthread_mutex_unlock(&e->lock);
 	return NULL;
+}
+
+/* Stop the probes whose deadline passed (all of them when all is set):
+ * a peer that keeps a connection busy must not outlast the scrape. */
+static void stop_late(struct serve_engine *e, bool all)
+{
+	uint64_t now = mono_ns();
+	pthread_mutex_lock(&e->lock);
+	for (struct worker *w = e->workers; w != NULL; w = w->next)
+		if (all || now >= w->deadline)
+			w->stop = 1;
+	pthread_mutex_unlock(&e->lock);
 }
 
 /* Join the workers that finished (all of them when all is set, waiting
@@ -269,7 +285,7 @@ static enum serve_status admit(struct serve_engine *e, const struct serve_msg *q
 	}
 	if (!allow_check(&e->allow, &q->u.probe.addr, q->u.probe.port, why, whylen))
 		return SSTAT_FORBIDDEN;
-	if (e->draining) {
+	if (e->draining || *e->c.stop) {
 		snprintf(why, whylen, "the exporter is shutting down");
 		return SSTAT_DRAINING;
 	}
@@ -307,6 +323,12 @@ static void handle_probe(struct serve_engine *e, const struct serve_msg *q)
 	w->e = e;
 	w->id = q->id;
 	w->timeout_ms = q->u.probe.timeout_ms;
+	/* The module, cut to the budget, ends by itself before this; the
+	 * deadline is for a peer that keeps it going. No budget given: the
+	 * module's own, plus a second. */
+	uint64_t budget = w->timeout_ms > 0 ? (uint64_t)w->timeout_ms * 1000000u
+					      : module_budget_ns(&w->m) + NS_PER_S;
+	w->deadline = mono_ns() + budget;
 	serve_msg_text(w->host, sizeof(w->host), q->u.probe.host);
 	w->t.host = w->host;
 	w->t.addr = q->u.probe.addr;
@@ -475,9 +497,11 @@ static void drain(struct serve_engine *e, bool peer_gone)
 			}
 			pthread_mutex_unlock(&e->lock);
 		}
+		stop_late(e, false);
 		reap(e, false);
 	}
-	e->worker_stop = 1;
+	stop_late(e, true);
+	e->sends_stop = 1;
 	reap(e, true);
 }
 
@@ -492,6 +516,7 @@ int serve_engine_run(struct serve_engine *e, char *err, size_t errlen)
 			do_reload(e);
 		}
 		int r = poll_once(e, err, errlen);
+		stop_late(e, false);
 		reap(e, false);
 		if (r != 0) {
 			peer_gone = true;
