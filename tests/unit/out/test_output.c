@@ -864,7 +864,17 @@ static void test_prom_with_samples(void **state)
 	      "tcpshake_rtt_max_seconds{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\"} 0.001500000\n"
 	      "# HELP tcpshake_rtt_mdev_seconds Mean deviation of the handshake RTT, as ping's mdev.\n"
 	      "# TYPE tcpshake_rtt_mdev_seconds gauge\n"
-	      "tcpshake_rtt_mdev_seconds{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\"} 0.000597912\n");
+	      "tcpshake_rtt_mdev_seconds{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\"} 0.000597912\n"
+	      /* The latest SYN-ACK's options (an MSS only), every option named. */
+	      "# HELP tcpshake_synack_option Option in the port's latest SYN-ACK: 1 if present, else 0.\n"
+	      "# TYPE tcpshake_synack_option gauge\n"
+	      "tcpshake_synack_option{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\",option=\"mss\"} 1\n"
+	      "tcpshake_synack_option{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\",option=\"wscale\"} 0\n"
+	      "tcpshake_synack_option{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\",option=\"sack_permitted\"} 0\n"
+	      "tcpshake_synack_option{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\",option=\"timestamps\"} 0\n"
+	      "# HELP tcpshake_synack_mss_bytes MSS the port's latest SYN-ACK offered.\n"
+	      "# TYPE tcpshake_synack_mss_bytes gauge\n"
+	      "tcpshake_synack_mss_bytes{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\"} 1400\n");
 }
 
 static void test_prom_without_samples(void **state)
