@@ -7,20 +7,27 @@
  * its HELP and TYPE lines, then one sample per target port, labelled
  * host/addr/port; so the summaries are kept until output_end. The RTT is a
  * summary (quantiles 0.5/0.9/0.99, _sum, _count) in seconds, the base unit
- * Prometheus asks for. Connect mode adds tcpshake_teardown, the worst
- * teardown verdict of each port's connections, one series a verdict as
+ * Prometheus asks for. Syn mode adds the options of each open port's
+ * latest SYN-ACK (tcpshake_synack_*), kept from the probe events until the
+ * port's summary. Connect mode adds tcpshake_teardown, the worst teardown
+ * verdict of each port's connections, one series a verdict as
  * tcpshake_port_state has one a state, so an alert can match on the label
- * without knowing the verdicts. After a runtime error no metric is printed at all,
- * only a comment naming the error: a partial file would look like a port
- * that went away.
+ * without knowing the verdicts; tcpshake_handshakes, its connections by
+ * handshake outcome; and tcpshake_deviation, one series a deviation code.
+ * Every label value is printed, 0 or not, so the series are fixed and
+ * bounded whatever a peer does. After a runtime error no metric is printed
+ * at all, only a comment naming the error: a partial file would look like
+ * a port that went away.
  */
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/deviation.h"
 #include "out/output_impl.h"
 
 /* One script run, kept until the end. */
@@ -30,8 +37,26 @@ struct prom_script {
 	char host[128], file[256];
 };
 
+/* The latest SYN-ACK of a target port whose summary has not come yet. */
+struct prom_synack {
+	char *host; /* owned; NULL once its summary took it */
+	struct netaddr addr;
+	uint16_t port;
+	struct tcp_options opt;
+};
+
 struct prom {
 	struct out_kept_list kept;
+	/* SYN-ACKs by port, in the order their ports first answered; a
+	 * summary takes its port's. Summaries come in about that order (a
+	 * sweep's right after its pair's probe), so the search starts at the
+	 * first entry not yet taken. */
+	struct prom_synack *pend;
+	size_t npend, pendcap, pend_first;
+	/* The SYN-ACK options of kept summary i (has_sa[i]: it had one). */
+	struct tcp_options *sa;
+	bool *has_sa;
+	size_t sacap;
 	bool failed; /* an error was reported: print no metrics */
 	struct {
 		struct summary_event where; /* host, addr, port of the check */
@@ -54,6 +79,11 @@ static void prom_fini(struct output *o)
 {
 	struct prom *p = o->state;
 	out_kept_free(&p->kept);
+	for (size_t i = 0; i < p->npend; i++)
+		free(p->pend[i].host);
+	free(p->pend);
+	free(p->sa);
+	free(p->has_sa);
 	free(p);
 }
 
@@ -61,14 +91,81 @@ static void prom_begin(struct output *o, const char *host, const struct netaddr 
 {
 }
 
-static void prom_probe(struct output *o, const struct probe_event *e)
+static struct prom_synack *synack_find(struct prom *p, const char *host, const struct netaddr *a,
+				       uint16_t port)
 {
+	for (size_t i = p->pend_first; i < p->npend; i++) {
+		struct prom_synack *k = &p->pend[i];
+		if (k->host != NULL && k->port == port && netaddr_eq(&k->addr, a) &&
+		    strcmp(k->host, host) == 0)
+			return k;
+	}
+	return NULL;
 }
 
+/* Keep the options of a port's latest SYN-ACK until its summary. */
+static void prom_probe(struct output *o, const struct probe_event *e)
+{
+	struct prom *p = o->state;
+	const char *host = e->host != NULL ? e->host : "";
+	if (!e->answered || e->reply != REPLY_SA)
+		return;
+	struct prom_synack *k = synack_find(p, host, &e->addr, e->port);
+	if (k == NULL) {
+		if (p->npend == p->pendcap) {
+			size_t ncap = p->pendcap ? p->pendcap * 2 : 8;
+			struct prom_synack *nv = ncap > SIZE_MAX / sizeof(*nv)
+							 ? NULL
+							 : realloc(p->pend, ncap * sizeof(*nv));
+			if (nv == NULL) {
+				p->kept.lost = true;
+				return;
+			}
+			p->pend = nv;
+			p->pendcap = ncap;
+		}
+		k = &p->pend[p->npend];
+		if ((k->host = strdup(host)) == NULL) {
+			p->kept.lost = true;
+			return;
+		}
+		p->npend++;
+		k->addr = e->addr;
+		k->port = e->port;
+	}
+	k->opt = e->opt;
+}
+
+/* Keep the summary, with its port's SYN-ACK options when it had one. */
 static void prom_summary(struct output *o, const struct summary_event *e)
 {
 	struct prom *p = o->state;
-	(void)out_kept_add(&p->kept, e); /* a loss sets kept.lost, reported at the end */
+	if (out_kept_add(&p->kept, e) < 0)
+		return; /* kept.lost is set, reported at the end */
+	size_t i = p->kept.n - 1;
+	if (i >= p->sacap) {
+		size_t ncap = p->kept.cap;
+		struct tcp_options *nsa = realloc(p->sa, ncap * sizeof(*nsa));
+		if (nsa != NULL)
+			p->sa = nsa;
+		bool *nhas = realloc(p->has_sa, ncap * sizeof(*nhas));
+		if (nhas != NULL)
+			p->has_sa = nhas;
+		if (nsa == NULL || nhas == NULL) {
+			p->kept.lost = true;
+			return;
+		}
+		p->sacap = ncap;
+	}
+	struct prom_synack *k = synack_find(p, e->host != NULL ? e->host : "", &e->addr, e->port);
+	p->has_sa[i] = k != NULL;
+	if (k != NULL) {
+		p->sa[i] = k->opt;
+		free(k->host);
+		k->host = NULL;
+		while (p->pend_first < p->npend && p->pend[p->pend_first].host == NULL)
+			p->pend_first++;
+	}
 }
 
 static void prom_session(struct output *o, const struct session_event *e)
@@ -252,6 +349,79 @@ static void prom_target_error(struct output *o, const struct target_error_event 
 	(void)out_kept_failed(&p->kept, e); /* a loss sets kept.lost, reported at the end */
 }
 
+/* The MSS (wscale false) or window scale of the ports whose latest SYN-ACK
+ * offered it; no family at all when none did. */
+static void put_synack_value(FILE *f, const struct prom *p, const char *name, const char *help,
+			     bool wscale)
+{
+	const struct out_kept_list *l = &p->kept;
+	bool header = false;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!p->has_sa[i] || !(wscale ? p->sa[i].wscale_present : p->sa[i].mss_present))
+			continue;
+		if (!header)
+			put_family(f, name, "gauge", help);
+		header = true;
+		put_series(f, name, &l->v[i].e, NULL, NULL);
+		fprintf(f, "%u\n", wscale ? (unsigned)p->sa[i].wscale : (unsigned)p->sa[i].mss);
+	}
+}
+
+/* Syn mode: the options of each open port's latest SYN-ACK, every option
+ * named whether offered or not (fixed series), and the values of MSS and
+ * window scale when offered. */
+static void put_synack(FILE *f, const struct prom *p)
+{
+	const struct out_kept_list *l = &p->kept;
+	bool any = false;
+	for (size_t i = 0; i < l->n; i++)
+		any |= p->has_sa[i];
+	if (!any)
+		return;
+	static const char *const names[] = { "mss", "wscale", "sack_permitted", "timestamps" };
+	put_family(f, "tcpshake_synack_option", "gauge",
+		   "Option in the port's latest SYN-ACK: 1 if present, else 0.");
+	for (size_t i = 0; i < l->n; i++) {
+		if (!p->has_sa[i])
+			continue;
+		const struct tcp_options *t = &p->sa[i];
+		const bool on[] = { t->mss_present, t->wscale_present, t->sack_permitted, t->ts_present };
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			put_series(f, "tcpshake_synack_option", &l->v[i].e, "option", names[k]);
+			fprintf(f, "%d\n", on[k]);
+		}
+	}
+	put_synack_value(f, p, "tcpshake_synack_mss_bytes", "MSS the port's latest SYN-ACK offered.",
+			 false);
+	put_synack_value(f, p, "tcpshake_synack_wscale",
+			 "Window scale shift the port's latest SYN-ACK offered.", true);
+}
+
+/* Connect mode: the port's connections by handshake outcome, and each
+ * deviation code 1 when some connection showed it. Every series is
+ * printed, 0 or not, so the label sets are fixed (4 outcomes, DEV_COUNT
+ * codes a port) and an alert can match on a label without knowing the
+ * values: bounded cardinality, whatever the peer does. */
+static void put_connect_details(FILE *f, const struct out_kept_list *l)
+{
+	static const enum handshake outcomes[] = { HS_OK, HS_REFUSED, HS_TIMEOUT, HS_UNREACHABLE };
+	put_family(f, "tcpshake_handshakes", "gauge", "Connections of this run by handshake outcome.");
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t h = 0; h < sizeof(outcomes) / sizeof(outcomes[0]); h++) {
+			put_series(f, "tcpshake_handshakes", &l->v[i].e, "handshake",
+				   handshake_name(outcomes[h]));
+			fprintf(f, "%zu\n", l->v[i].td.handshakes[outcomes[h]]);
+		}
+	put_family(f, "tcpshake_deviation", "gauge",
+		   "Teardown deviation: 1 if some connection of the port showed it, else 0.");
+	for (size_t i = 0; i < l->n; i++)
+		for (unsigned c = 0; c < DEV_COUNT; c++) {
+			put_series(f, "tcpshake_deviation", &l->v[i].e, "code",
+				   deviation_name((enum deviation_code)c));
+			fprintf(f, "%d\n", (l->v[i].td.devs_seen >> c) & 1u ? 1 : 0);
+		}
+}
+
 static int prom_end(struct output *o)
 {
 	struct prom *p = o->state;
@@ -300,6 +470,7 @@ static int prom_end(struct output *o)
 					   teardown_name(verdicts[v]));
 				fprintf(f, "%d\n", l->v[i].td.worst == verdicts[v]);
 			}
+		put_connect_details(f, l);
 	}
 
 	put_family(f, "tcpshake_probes_sent", "gauge", "SYN probes sent in this run.");
@@ -357,6 +528,7 @@ static int prom_end(struct output *o)
 			}
 		}
 	}
+	put_synack(f, p);
 	fflush(f);
 	return -1;
 }

@@ -60,6 +60,12 @@ void output_begin_target(struct output *o, const char *host, const struct netadd
 			 size_t nports)
 {
 	char abuf[NETADDR_STRLEN];
+	struct output *ta, *tb;
+	if (out_tee_parts(o, &ta, &tb)) {
+		output_begin_target(ta, host, addr, nports);
+		output_begin_target(tb, host, addr, nports);
+		return;
+	}
 	o->multi_port = nports > 1;
 	/* Only the text format has headers; JSON, nagios and prom need none. */
 	if (o->ended || !o->multi_port || o->cfg.format != OUT_TEXT || o->cfg.quiet)
@@ -70,6 +76,12 @@ void output_begin_target(struct output *o, const char *host, const struct netadd
 
 void output_begin_sweep(struct output *o, uint64_t hosts, uint64_t ports)
 {
+	struct output *ta, *tb;
+	if (out_tee_parts(o, &ta, &tb)) {
+		output_begin_sweep(ta, hosts, ports);
+		output_begin_sweep(tb, hosts, ports);
+		return;
+	}
 	if (o->ended || o->cfg.format != OUT_TEXT || o->cfg.quiet)
 		return;
 	fprintf(o->out, "TCPSHAKE sweep of %llu port%s on %llu host%s: %s\n", (unsigned long long)ports,
@@ -137,6 +149,11 @@ void output_error(struct output *o, const char *message)
 
 void output_plan(struct output *o, size_t ports)
 {
+	struct output *ta, *tb;
+	if (out_tee_parts(o, &ta, &tb)) {
+		output_plan(ta, ports);
+		output_plan(tb, ports);
+	}
 	o->plan_ports = ports;
 }
 
@@ -151,6 +168,12 @@ void output_target_error(struct output *o, const struct target_error_event *e)
 
 void output_run(struct output *o, const struct run_event *e)
 {
+	struct output *ta, *tb;
+	if (out_tee_parts(o, &ta, &tb)) {
+		output_run(ta, e);
+		output_run(tb, e);
+		return;
+	}
 	/* One port's own summary already is the whole story. */
 	if (o->ended || (e->ports + e->errors <= 1 && o->plan_ports <= 1))
 		return;
@@ -182,6 +205,9 @@ const char *out_mode_words(const struct output *o)
 
 bool output_broken(const struct output *o)
 {
+	struct output *ta, *tb;
+	if (out_tee_parts(o, &ta, &tb))
+		return output_broken(ta) || output_broken(tb);
 	return ferror(o->out) != 0;
 }
 
@@ -310,8 +336,13 @@ int out_kept_session(struct out_kept_list *l, const struct session_event *e)
 		p->td.incomplete++;
 	if (teardown_rank(e->teardown) > teardown_rank(p->td.worst))
 		p->td.worst = e->teardown;
-	for (size_t i = 0; i < e->ndevs; i++)
+	if ((unsigned)e->handshake < 4)
+		p->td.handshakes[e->handshake]++;
+	for (size_t i = 0; i < e->ndevs; i++) {
 		add_code(&p->td, deviation_name(e->devs[i].code));
+		if ((unsigned)e->devs[i].code < DEV_COUNT)
+			p->td.devs_seen |= 1u << e->devs[i].code;
+	}
 	return 0;
 }
 

@@ -62,6 +62,21 @@ int output_end(struct output *o);
  * as `tcpshake -c 0 | head -1` expects. */
 bool output_broken(const struct output *o);
 
+/* An output that forwards every call to a and to b (not owned: free them
+ * after the tee), for one engine run printed in two formats at once.
+ * output_end returns a's status; output_broken is either's. NULL on no
+ * memory. */
+struct output *output_new_tee(struct output *a, struct output *b);
+
+/* What a tee forwarded: the connections (output_session) and how many had
+ * an ok handshake, the target ports (output_summary) and how many were
+ * open. All zero for an output that is not a tee. */
+struct output_tally {
+	size_t sessions, handshakes_ok;
+	size_t ports, ports_open;
+};
+void output_tee_tally(const struct output *o, struct output_tally *tally);
+
 /* JSON string escaping into buf (always NUL-terminated); exposed for tests. */
 void output_json_escape(const char *s, char *buf, size_t len);
 

@@ -68,6 +68,10 @@ extern const struct out_ops out_json_ops;
 extern const struct out_ops out_nagios_ops;
 extern const struct out_ops out_prom_ops;
 
+/* Whether o is a tee (output_new_tee); then *a and *b get its parts, so
+ * output.c forwards the calls it handles before any table. */
+bool out_tee_parts(const struct output *o, struct output **a, struct output **b);
+
 /* Room for "[" IPv6 "]:" port. */
 #define OUT_ADDRPORT_LEN (NETADDR_STRLEN + 8)
 
@@ -95,6 +99,8 @@ struct out_teardown {
 	size_t deviant, incomplete;
 	enum teardown worst;
 	char codes[96]; /* the distinct deviation codes seen, space-separated */
+	size_t handshakes[4]; /* connections by handshake outcome (enum handshake) */
+	uint32_t devs_seen;   /* bit c: deviation code c seen (enum deviation_code) */
 };
 
 /* A summary kept until output_end, its host copied (owned), with the

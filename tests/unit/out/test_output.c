@@ -864,7 +864,17 @@ static void test_prom_with_samples(void **state)
 	      "tcpshake_rtt_max_seconds{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\"} 0.001500000\n"
 	      "# HELP tcpshake_rtt_mdev_seconds Mean deviation of the handshake RTT, as ping's mdev.\n"
 	      "# TYPE tcpshake_rtt_mdev_seconds gauge\n"
-	      "tcpshake_rtt_mdev_seconds{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\"} 0.000597912\n");
+	      "tcpshake_rtt_mdev_seconds{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\"} 0.000597912\n"
+	      /* The latest SYN-ACK's options (an MSS only), every option named. */
+	      "# HELP tcpshake_synack_option Option in the port's latest SYN-ACK: 1 if present, else 0.\n"
+	      "# TYPE tcpshake_synack_option gauge\n"
+	      "tcpshake_synack_option{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\",option=\"mss\"} 1\n"
+	      "tcpshake_synack_option{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\",option=\"wscale\"} 0\n"
+	      "tcpshake_synack_option{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\",option=\"sack_permitted\"} 0\n"
+	      "tcpshake_synack_option{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\",option=\"timestamps\"} 0\n"
+	      "# HELP tcpshake_synack_mss_bytes MSS the port's latest SYN-ACK offered.\n"
+	      "# TYPE tcpshake_synack_mss_bytes gauge\n"
+	      "tcpshake_synack_mss_bytes{host=\"example.com\",addr=\"192.0.2.10\",port=\"443\"} 1400\n");
 }
 
 static void test_prom_without_samples(void **state)
@@ -1456,9 +1466,51 @@ static void test_prom_connect_teardown(void **state)
 		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"82\",teardown=\"deviant\"} 0\n"
 		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"82\",teardown=\"incomplete\"} 1\n"
 		"tcpshake_teardown{host=\"example.com\",addr=\"192.0.2.10\",port=\"82\",teardown=\"none\"} 0\n"
-		"# HELP tcpshake_probes_sent SYN probes sent in this run.\n";
+		"# HELP tcpshake_handshakes Connections of this run by handshake outcome.\n";
 	if (strstr(m.buf, want) == NULL)
 		fail_msg("no teardown family in:\n%s", m.buf);
+	free(m.buf);
+}
+
+/* Connect mode's handshakes by outcome and deviation codes as labels:
+ * every outcome and every code printed for each port, 0 or not, so the
+ * series are the same whatever the peer did (bounded cardinality). */
+static void test_prom_connect_handshakes_deviations(void **state)
+{
+	struct output_config c = cfg_of(OUT_PROM);
+	struct mem m;
+	(void)state;
+	c.mode_name = "connect";
+	struct output *o = start(&m, &c);
+	struct session_event bad = session_to("192.0.2.10", 80, TEARDOWN_DEVIANT, DEV_WRONG_ACK);
+	struct session_event rst = session_to("192.0.2.10", 80, TEARDOWN_DEVIANT, DEV_RST_INSTEAD_OF_FIN);
+	struct session_event refused = session_to("192.0.2.10", 80, TEARDOWN_NONE, DEV_COUNT);
+	refused.handshake = HS_REFUSED;
+	output_session(o, &bad);
+	output_session(o, &refused);
+	connect_run(o, &rst);
+	assert_int_equal(finish(&m, o), -1);
+	assert_non_null(m.buf);
+	const char *want =
+		"# HELP tcpshake_handshakes Connections of this run by handshake outcome.\n"
+		"# TYPE tcpshake_handshakes gauge\n"
+		"tcpshake_handshakes{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",handshake=\"ok\"} 2\n"
+		"tcpshake_handshakes{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",handshake=\"refused\"} 1\n"
+		"tcpshake_handshakes{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",handshake=\"timeout\"} 0\n"
+		"tcpshake_handshakes{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",handshake=\"unreachable\"} 0\n"
+		"# HELP tcpshake_deviation Teardown deviation: 1 if some connection of the port showed it, else 0.\n"
+		"# TYPE tcpshake_deviation gauge\n"
+		"tcpshake_deviation{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",code=\"wrong-ack\"} 1\n"
+		"tcpshake_deviation{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",code=\"no-ack-of-fin\"} 0\n"
+		"tcpshake_deviation{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",code=\"fin-never-sent\"} 0\n"
+		"tcpshake_deviation{host=\"example.com\",addr=\"192.0.2.10\",port=\"80\",code=\"rst-instead-of-fin\"} 1\n";
+	if (strstr(m.buf, want) == NULL)
+		fail_msg("no handshake or deviation family in:\n%s", m.buf);
+	/* One series a code, DEV_COUNT of them, for the one port. */
+	size_t n = 0;
+	for (const char *p = m.buf; (p = strstr(p, "\ntcpshake_deviation{")) != NULL; p++)
+		n++;
+	assert_int_equal(n, DEV_COUNT);
 	free(m.buf);
 }
 
@@ -1738,6 +1790,7 @@ int main(void)
 		cmocka_unit_test(test_nagios_connect_teardown),
 		cmocka_unit_test(test_nagios_connect_teardown_worst),
 		cmocka_unit_test(test_prom_connect_teardown),
+		cmocka_unit_test(test_prom_connect_handshakes_deviations),
 		cmocka_unit_test(test_text_session_trace),
 		cmocka_unit_test(test_json_session),
 		cmocka_unit_test(test_text_checks),
