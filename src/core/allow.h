@@ -25,9 +25,12 @@ struct allow {
 void allow_init(struct allow *a);
 void allow_free(struct allow *a);
 
-/* Add "10.0.0.0/8,fd00::/8,192.0.2.7": prefixes or literal addresses (no
- * names), separated by commas or blanks. Returns 0, or -1 with err naming
- * the bad piece (nothing added then). */
+/* Add "10.0.0.0/8,fd00::/8,192.0.2.7": prefixes (any length, ::/0
+ * included), literal addresses and IPv4 ranges (10.0.0.1-10.0.0.9, as a
+ * sweep writes them), no names, separated by commas or blanks; an empty
+ * list is an error. IPv4-mapped entries (::ffff:10.0.0.0/104) are IPv4
+ * ones. Returns 0, or -1 with err naming the bad piece (nothing added
+ * then). */
 int allow_add_targets(struct allow *a, const char *list, char *err, size_t errlen);
 
 /* Add ports spelled as -p spells them: "80,443,8000-9000". Returns 0 or -1

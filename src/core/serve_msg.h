@@ -92,14 +92,31 @@ void serve_msg_text(char *dst, size_t dstlen, const char *s);
 
 /* Whether m, of which got bytes were received, is well formed and may come
  * from its sender: from_http true allows only PROBE and LIST, false only
- * CHUNK, DONE, MODULE and LIST_END. Checks the size, magic, type, that
- * every string is NUL-terminated within its field, lengths and enums in
- * range, a PROBE's address family (AF_INET or AF_INET6) and port (not 0).
- * Returns 0, or -1 with err. */
+ * CHUNK, DONE, MODULE and LIST_END. Checks the size (exactly sizeof), magic,
+ * type, reserved (0), that every string is NUL-terminated within its
+ * field, lengths and enums in range, a PROBE's module name and host
+ * (serve_name_ok, serve_host_ok), address family (AF_INET or AF_INET6,
+ * an IPv4 address's unused bytes zero), port (not 0) and timeout (not 0),
+ * a CHUNK's stream and len (at most SERVE_CHUNK_MAX), a DONE's status and
+ * success (0 or 1), a MODULE's name and mode (syn or connect), and that a
+ * LIST or LIST_END carries nothing (its union all zero: build messages
+ * with serve_msg_init). Returns 0, or -1 with err. */
 int serve_msg_check(const struct serve_msg *m, size_t got, bool from_http, char *err,
 		    size_t errlen);
 
-/* "ok" "bad-module" "forbidden" "busy" "draining" "error". */
+/* Whether s is a module name: 1 to SERVE_NAME_MAX - 1 characters of
+ * [A-Za-z0-9_.-]. The query, the messages and the config file all take
+ * names by this one rule. */
+bool serve_name_ok(const char *s);
+
+/* Whether s is a host a probe may name: 1 to SERVE_HOST_MAX - 1
+ * characters of [A-Za-z0-9._:-], what a DNS name or an address literal is
+ * made of, so a host never needs escaping where it is printed (labels,
+ * HTML). */
+bool serve_host_ok(const char *s);
+
+/* "ok" "bad-module" "forbidden" "busy" "draining" "error"; "unknown" for
+ * any other value. */
 const char *serve_status_name(enum serve_status s);
 
 #endif
