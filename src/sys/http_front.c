@@ -65,6 +65,9 @@
 /* A connection thread's stack: the handlers keep a few KiB on it,
  * getaddrinfo somewhat more. */
 #define THREAD_STACK_BYTES (512u * 1024u)
+/* After the drain bound: how long the requests woken to answer 503 get to
+ * send it. */
+#define ABORT_GRACE_NS 1000000000ull
 /* How often the main thread looks at *stop and the engine. */
 #define STOP_POLL_NS 100000000L
 /* Module names counted in /metrics (only names the engine accepted). */
@@ -684,11 +687,10 @@ static struct front *front_new(const struct http_front_config *cfg, char *err, s
 	return f;
 }
 
-/* Wait until no request is left or drain_max_ns passed; whatever still
- * waits for the engine is then woken to answer 503. */
-static void drain(struct front *f)
+/* Wait up to wait_ns for every request to be answered; whether they were. */
+static bool wait_idle(struct front *f, uint64_t wait_ns)
 {
-	uint64_t until_ns = mono_ns() + f->cfg->drain_max_ns;
+	uint64_t until_ns = mono_ns() + wait_ns;
 	struct timespec until = { .tv_sec = (time_t)(until_ns / 1000000000u),
 				  .tv_nsec = (long)(until_ns % 1000000000u) };
 
@@ -696,10 +698,20 @@ static void drain(struct front *f)
 	while (f->requests > 0)
 		if (pthread_cond_timedwait(&f->idle, &f->mu, &until) == ETIMEDOUT)
 			break;
-	bool left = f->requests > 0;
+	bool idle = f->requests == 0;
 	pthread_mutex_unlock(&f->mu);
-	if (left)
-		front_link_abort(f->link);
+	return idle;
+}
+
+/* Wait until no request is left or drain_max_ns passed; whatever still
+ * waits for the engine is then woken to answer 503, and given a moment to
+ * send it before the daemon stops and cuts the connections. */
+static void drain(struct front *f)
+{
+	if (wait_idle(f, f->cfg->drain_max_ns))
+		return;
+	front_link_abort(f->link);
+	(void)wait_idle(f, ABORT_GRACE_NS);
 }
 
 static unsigned connection_limit(unsigned max_inflight)
@@ -724,11 +736,15 @@ int http_front_run(const struct http_front_config *c, char *err, size_t errlen)
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |
 			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, f, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-		MHD_OPTION_CONNECTION_LIMIT, connection_limit(c->max_inflight), MHD_OPTION_CONNECTION_TIMEOUT,
-		CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_THREAD_STACK_SIZE,
-		(size_t)THREAD_STACK_BYTES, MHD_OPTION_END);
+		0, NULL, NULL, on_request, f,
+		/* First, so that every later message goes through it. */
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+		MHD_OPTION_CONNECTION_LIMIT, connection_limit(c->max_inflight),
+		MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
+		MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_BYTES,
+		MHD_OPTION_END);
 	if (d == NULL) {
 		/* Some of libmicrohttpd's error paths close it, some do not;
 		 * nothing else runs yet that could have reused the number. */
