@@ -110,6 +110,13 @@ pid_t privsep_fork(const int *keep, size_t nkeep, const struct priv_user *u, int
 	if (pid > 0)
 		return pid;
 	signal(SIGHUP, SIG_IGN);
+	/* The live wire's opening blocked the stop signals in the parent
+	 * (they reach its engine only in its waits); the child must get them. */
+	sigset_t stops;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &stops, NULL);
 	close_others(keep, nkeep);
 	char e[256];
 	if (priv_become_user(u, e, sizeof(e)) < 0) {

@@ -658,7 +658,7 @@ static void test_serve_options(void **state)
 	const char *bad[] = { "0", "65536", "x", "::1:80", "[::1]", "[::1]80", "1.2.3.4:", ":",
 			      "9116x", "123456" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(PARSE(&o, err, "--serve", bad[i]), CLI_ERROR);
+		assert_int_equal(PARSE(&o, err, "--serve", (char *)bad[i]), CLI_ERROR);
 		assert_non_null(strstr(err, "expected [ADDR:]PORT"));
 	}
 	assert_int_equal(PARSE(&o, err, "--serve", "host.example:80"), CLI_ERROR);
