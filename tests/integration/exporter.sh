@@ -88,7 +88,9 @@ for i in $(seq 1 25); do
 			"$EXPORTER_URL" "$LAB_SRV4" "$p" "$TMPD" "$p" "$i" >>"$TMPD/urls"
 	done
 done
-in_cli curl -s -Z --parallel-max 20 -K "$TMPD/urls" || fail "concurrent scrapes failed"
+start=$(date +%s.%N)
+in_cli curl -s -Z --parallel-max 20 -K "$TMPD/urls" 2>/dev/null || fail "concurrent scrapes failed"
+echo "100 scrapes, 20 at once: $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 for p in 80 81 82 83; do
 	case $p in 80) s=open ;; 81) s=closed ;; *) s=filtered ;; esac
 	n=$(grep -l "port=\"$p\".*state=\"$s\".* 1\$\|state=\"$s\".*port=\"$p\".* 1\$" "$TMPD"/c."$p".* | wc -l)
@@ -104,19 +106,26 @@ assert_eq 200 "$CODE" "/: 200"
 assert_match 'quick' "$OUT" "/ lists the modules"
 assert_match '/logs\?id=' "$OUT" "/ links each recent probe to its debug output"
 
-# SIGHUP: a module added to the file works without a restart; a broken file
-# leaves the running configuration.
-cat >>"$TMPD/tcpshake.yml" <<'YML'
-  later: {mode: syn, count: 2, interval: 0.05, timeout: 0.5}
-YML
-sed -i 's/^allow:/modules_end: x\nallow:/' "$TMPD/tcpshake.yml" # not valid: must be refused
+# SIGHUP: a broken file leaves the running configuration; a module added
+# to the file works without a restart.
+cp "$TMPD/tcpshake.yml" "$TMPD/good.yml"
+printf 'modules_end: x\n' >>"$TMPD/tcpshake.yml" # an unknown key: refused
 kill -HUP "$EXPORTER_PID"
-sleep 0.5
+for i in $(seq 1 50); do
+	grep -q 'tcpshake.yml:[0-9]*:[0-9]*: ' "$EXPORTER_LOG" && break
+	sleep 0.1
+done
 kill -0 "$EXPORTER_PID" || fail "SIGHUP ended the exporter"
 assert_match 'tcpshake.yml:[0-9]+:[0-9]+: ' "$(cat "$EXPORTER_LOG")" "a broken file on reload: one line saying where"
 fetch "/probe?target=$LAB_SRV4:80&module=quick"
 assert_eq 200 "$CODE" "the old configuration still runs after a bad reload"
-sed -i '/^modules_end:/d' "$TMPD/tcpshake.yml"
+cat >"$TMPD/tcpshake.yml" <<YML
+modules:
+  quick: {mode: syn, count: 1, timeout: 0.5}
+  later: {mode: syn, count: 2, interval: 0.05, timeout: 0.5}
+allow:
+  targets: [$LAB_SRV4, "$LAB_SRV6"]
+YML
 kill -HUP "$EXPORTER_PID"
 for i in $(seq 1 50); do
 	fetch "/probe?target=$LAB_SRV4:80&module=later"
@@ -124,6 +133,7 @@ for i in $(seq 1 50); do
 	sleep 0.1
 done
 assert_eq 200 "$CODE" "a module added by SIGHUP answers"
+assert_match 'tcpshake_rtt_seconds_count\{[^}]*\} 2' "$OUT" "the new module's two SYNs"
 
 # SIGTERM: drain, exit, no nftables table left behind.
 exporter_stop TERM
