@@ -29,18 +29,33 @@ struct wire_mux *wire_mux_new(const struct wire *inner, uint16_t base, uint16_t 
 			      size_t errlen);
 /* Start the reader thread. 0, or -1 with err. */
 int wire_mux_start(struct wire_mux *m, char *err, size_t errlen);
-/* Stop the reader thread and free m (every view closed first). */
+/* Stop the reader thread (within about 50 ms: it waits on the inner wire
+ * that long at most) and free m, closing any view still open: no thread
+ * may use one any more. */
 void wire_mux_free(struct wire_mux *m);
 
 /* A view owning nports ports of the block, taken round-robin so a port is
  * used again as late as possible; *base gets the first. NULL when not
  * enough ports are free. */
 struct wire_view *wire_mux_view_open(struct wire_mux *m, uint16_t nports, uint16_t *base);
-/* Fill w with the view's ops: send, wait (until a frame for this view or
- * the deadline), next, now, record. */
+/* Fill w with the view's ops, for one thread at a time: send (the inner's,
+ * serialised), wait (until a frame for this view or the deadline, in the
+ * inner's clock; 1 also after a signal reached the reader, so the engine
+ * looks at its stop flag, and once the inner wire failed), next (a copy
+ * of the frame, valid until this view's next next; -1 once the inner wire
+ * failed and the queue is empty), now (the inner's, which must be
+ * thread-safe), record (the inner's, serialised). A full queue (256
+ * frames) drops the newest. */
 void wire_view_bind(struct wire_view *v, struct wire *w);
 /* Give the view's ports back; frames still queued for it are dropped. */
 void wire_mux_view_close(struct wire_view *v);
+
+/* Run fn(arg) holding the lock the mux takes around every inner call but
+ * wait and now (send, next, record): for a caller that must touch the
+ * inner wire's own handles while the reader runs, such as reading the
+ * capture's drop counter (wire_live_dropped: libpcap does not promise a
+ * handle is safe from two threads). fn must not use the mux's views. */
+void wire_mux_locked(struct wire_mux *m, void (*fn)(void *arg), void *arg);
 
 /* Frames no view owned (counted, dropped). */
 unsigned long wire_mux_unowned(const struct wire_mux *m);
