@@ -506,6 +506,13 @@ static void test_bad_message(void **state)
 	m.magic = 0xdeadbeef;
 	send_raw(&h, &m, sizeof(m));
 	send_raw(&h, "short", 5);
+	/* A valid LIST with bytes after it: longer than a message is bad too,
+	 * not cut to size and taken. */
+	char longer[sizeof(m) + 8];
+	serve_msg_init(&m, SMSG_LIST, 4);
+	memset(longer, 0, sizeof(longer));
+	memcpy(longer, &m, sizeof(m));
+	send_raw(&h, longer, sizeof(longer));
 	serve_msg_init(&m, SMSG_DONE, 2); /* only the engine sends DONE */
 	send_raw(&h, &m, sizeof(m));
 	send_list(&h, 3);
