@@ -164,9 +164,8 @@ static void send_done(struct serve_engine *e, uint32_t id, enum serve_status st,
 	m.u.done.status = (uint8_t)st;
 	m.u.done.success = success ? 1 : 0;
 	m.u.done.duration_ns = duration_ns;
-	/* The shared capture's drop count is the composing layer's (the live
-	 * wire's) and no callback hands it here yet: 0, "not known". */
-	m.u.done.capture_drops = 0;
+	if (st == SSTAT_OK && e->c.capture_drops != NULL)
+		m.u.done.capture_drops = e->c.capture_drops(e->c.capture_drops_ctx);
 	serve_msg_text(m.u.done.message, sizeof(m.u.done.message), message != NULL ? message : "");
 	(void)send_msg(e, &m);
 }

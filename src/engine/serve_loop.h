@@ -36,6 +36,11 @@ struct serve_engine_config {
 			 size_t errlen);
 	void *reload_ctx;
 	uint64_t drain_max_ns;   /* the longest a drain waits for running probes */
+	/* The shared capture's dropped frames so far, for each DONE; called
+	 * from the probe threads, so it must be thread-safe (wire_mux_locked
+	 * around the live wire's counter). NULL: DONE says 0. */
+	uint64_t (*capture_drops)(void *ctx);
+	void *capture_drops_ctx;
 };
 
 struct serve_engine;

@@ -185,6 +185,13 @@ static int route(void *ctx, const struct netaddr *dst, struct netaddr *src, uint
 	return netaddr_parse(FW_OUR_ADDR, src);
 }
 
+/* The capture's drops, as the composing layer would count them. */
+static uint64_t drops(void *ctx)
+{
+	(void)ctx;
+	return 42;
+}
+
 /* The reloaded configuration: the built-ins but "connect", port 80 only. */
 static int reload_cb(void *ctx, struct module_table *modules, struct allow *allow, char *err,
 		     size_t errlen)
@@ -240,6 +247,7 @@ static void start_reloading(struct harness *h, unsigned max_inflight, unsigned v
 		.reload_cb = reload_cb,
 		.reload_ctx = h,
 		.drain_max_ns = 10 * FW_SEC,
+		.capture_drops = drops,
 	};
 	h->e = serve_engine_new(&c, &mt, &al);
 	assert_non_null(h->e);
@@ -393,7 +401,7 @@ static void test_probe_open_and_closed(void **state)
 	assert_int_equal(a.done.u.done.status, SSTAT_OK);
 	assert_int_equal(a.done.u.done.success, 1);
 	assert_true(a.done.u.done.duration_ns > 0);
-	assert_int_equal(a.done.u.done.capture_drops, 0);
+	assert_int_equal(a.done.u.done.capture_drops, 42);
 	assert_non_null(strstr(a.metrics, "# HELP probe_success"));
 	assert_int_equal(strncmp(a.metrics, "# HELP probe_success", 20), 0);
 	assert_non_null(strstr(a.metrics, "\nprobe_success 1\n"));
@@ -498,6 +506,13 @@ static void test_bad_message(void **state)
 	m.magic = 0xdeadbeef;
 	send_raw(&h, &m, sizeof(m));
 	send_raw(&h, "short", 5);
+	/* A valid LIST with bytes after it: longer than a message is bad too,
+	 * not cut to size and taken. */
+	char longer[sizeof(m) + 8];
+	serve_msg_init(&m, SMSG_LIST, 4);
+	memset(longer, 0, sizeof(longer));
+	memcpy(longer, &m, sizeof(m));
+	send_raw(&h, longer, sizeof(longer));
 	serve_msg_init(&m, SMSG_DONE, 2); /* only the engine sends DONE */
 	send_raw(&h, &m, sizeof(m));
 	send_list(&h, 3);
