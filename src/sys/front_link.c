@@ -27,6 +27,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "sys/clock.h"
+
 /* How often the reader looks at its quit flag. */
 #define READER_POLL_MS 100
 
@@ -62,13 +64,6 @@ struct front_link {
 	bool quit;              /* front_link_free: the reader returns */
 	pthread_t reader;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static struct timespec ns_to_ts(uint64_t ns)
 {
@@ -275,7 +270,7 @@ static enum front_outcome send_msg(struct front_link *l, const struct serve_msg 
 			return FRONT_ANSWERED;
 		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
 			return FRONT_GONE;
-		uint64_t now = mono_ns();
+		uint64_t now = clock_monotonic_ns();
 		if (now >= deadline)
 			return FRONT_TIMEOUT;
 		uint64_t left_ms = (deadline - now) / 1000000u + 1;
@@ -293,7 +288,7 @@ static enum front_outcome send_msg(struct front_link *l, const struct serve_msg 
  * unlinked again whatever happens. */
 static enum front_outcome ask(struct front_link *l, struct waiter *w, struct serve_msg *m, uint64_t wait_ns)
 {
-	uint64_t deadline = mono_ns() + wait_ns;
+	uint64_t deadline = clock_monotonic_ns() + wait_ns;
 	enum front_outcome out;
 	pthread_condattr_t ca;
 

@@ -47,6 +47,7 @@
 #include "core/serve_query.h"
 #include "core/target.h"
 #include "out/serve_page.h"
+#include "sys/clock.h"
 #include "sys/front_link.h"
 
 /* How long past its budget a /probe request waits for the engine's DONE:
@@ -102,22 +103,6 @@ struct front {
 	int64_t start_ns;
 	char counted; /* its address is *req_cls of a counted request */
 };
-
-/* ---- clocks ----------------------------------------------------------- */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int64_t real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* ---- answers ---------------------------------------------------------- */
 
@@ -296,7 +281,7 @@ static enum MHD_Result probe_unresolved(struct front *f, struct MHD_Connection *
 					const struct serve_query *q, const char *why, uint64_t t0,
 					int64_t when)
 {
-	uint64_t duration = mono_ns() - t0;
+	uint64_t duration = clock_monotonic_ns() - t0;
 	struct body b;
 
 	recent_add(f, front_link_next_id(f->link), when, duration, target, q->module, "unresolved", why,
@@ -399,8 +384,8 @@ static enum MHD_Result probe_ran(struct front *f, struct MHD_Connection *c, cons
 static enum MHD_Result probe_run(struct front *f, struct MHD_Connection *c, const char *target,
 				 const struct serve_query *q)
 {
-	uint64_t t0 = mono_ns();
-	int64_t when = real_ns();
+	uint64_t t0 = clock_monotonic_ns();
+	int64_t when = (int64_t)clock_realtime_ns();
 	struct netaddr addr;
 	char why[SERVE_TEXT_MAX];
 	struct serve_msg m;
@@ -430,7 +415,7 @@ static enum MHD_Result probe_run(struct front *f, struct MHD_Connection *c, cons
 	if (r.module_valid)
 		(void)module_count(f, q->module);
 	pthread_mutex_unlock(&f->mu);
-	recent_add(f, a.id, when, mono_ns() - t0, target, q->module,
+	recent_add(f, a.id, when, clock_monotonic_ns() - t0, target, q->module,
 		   out == FRONT_ANSWERED ? serve_status_name(a.status) : "error", r.line, strlen(r.line),
 		   false);
 	return answer_line(c, r.status, "%s", r.line);
@@ -667,7 +652,7 @@ static struct front *front_new(const struct http_front_config *cfg, char *err, s
 		return NULL;
 	}
 	f->cfg = cfg;
-	f->start_ns = real_ns();
+	f->start_ns = (int64_t)clock_realtime_ns();
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -690,7 +675,7 @@ static struct front *front_new(const struct http_front_config *cfg, char *err, s
 /* Wait up to wait_ns for every request to be answered; whether they were. */
 static bool wait_idle(struct front *f, uint64_t wait_ns)
 {
-	uint64_t until_ns = mono_ns() + wait_ns;
+	uint64_t until_ns = clock_monotonic_ns() + wait_ns;
 	struct timespec until = { .tv_sec = (time_t)(until_ns / 1000000000u),
 				  .tv_nsec = (long)(until_ns % 1000000000u) };
 
