@@ -133,6 +133,32 @@ static int route_for(void *ctx, const struct netaddr *dst, struct netaddr *src, 
 	return 0;
 }
 
+/* The capture's drops, read under the mux's lock: pcap_stats uses the
+ * handle the mux's reader thread reads. */
+struct drops_read {
+	struct wire_live *wl;
+	unsigned long dropped;
+};
+
+static void read_drops(void *arg)
+{
+	struct drops_read *d = arg;
+	d->dropped = wire_live_dropped(d->wl);
+}
+
+struct drops_ctx {
+	struct wire_mux *mux;
+	struct wire_live *wl;
+};
+
+static uint64_t capture_drops(void *ctx)
+{
+	const struct drops_ctx *c = ctx;
+	struct drops_read d = { .wl = c->wl };
+	wire_mux_locked(c->mux, read_drops, &d);
+	return d.dropped;
+}
+
 /* What the HTTP child runs. */
 struct http_child {
 	struct http_front_config cfg;
@@ -263,6 +289,7 @@ int run_serve(const struct options *o, const struct serve_signals *sig)
 	    wire_mux_start(mux, err, sizeof(err)) < 0)
 		goto fail;
 	struct serve_setup setup = { .o = o };
+	struct drops_ctx drops = { .mux = mux, .wl = wl };
 	struct serve_engine_config ec = {
 		.fd = sv[0],
 		.mux = mux,
@@ -275,6 +302,8 @@ int run_serve(const struct options *o, const struct serve_signals *sig)
 		.reload_cb = reload_config,
 		.reload_ctx = &setup,
 		.drain_max_ns = SERVE_DRAIN_NS,
+		.capture_drops = capture_drops,
+		.capture_drops_ctx = &drops,
 	};
 	engine = serve_engine_new(&ec, &cfg.modules, &allow);
 	cfg.modules.v = NULL;
