@@ -89,7 +89,7 @@ for i in $(seq 1 25); do
 	done
 done
 start=$(date +%s.%N)
-in_cli curl -s -Z --parallel-max 20 -K "$TMPD/urls" 2>/dev/null || fail "concurrent scrapes failed"
+in_cli curl -s -Z --parallel-immediate --parallel-max 20 -K "$TMPD/urls" 2>/dev/null || fail "concurrent scrapes failed"
 echo "100 scrapes, 20 at once: $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 for p in 80 81 82 83; do
 	case $p in 80) s=open ;; 81) s=closed ;; *) s=filtered ;; esac

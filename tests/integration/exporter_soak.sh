@@ -29,7 +29,7 @@ scrapes() {
 		p=$((80 + i % 2))
 		printf 'url = "%s/probe?target=%s:%s&module=one"\n' "$EXPORTER_URL" "$LAB_SRV4" "$p" >>"$TMPD/urls"
 	done
-	in_cli curl -s -Z --parallel-max 20 -K "$TMPD/urls" >"$TMPD/answers" 2>/dev/null ||
+	in_cli curl -s -Z --parallel-immediate --parallel-max 20 -K "$TMPD/urls" >"$TMPD/answers" 2>/dev/null ||
 		fail "scrapes failed"
 }
 
