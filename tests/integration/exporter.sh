@@ -93,8 +93,14 @@ in_cli curl -s -Z --parallel-immediate --parallel-max 20 -K "$TMPD/urls" 2>/dev/
 echo "100 scrapes, 20 at once: $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 for p in 80 81 82 83; do
 	case $p in 80) s=open ;; 81) s=closed ;; *) s=filtered ;; esac
-	n=$(grep -l "port=\"$p\".*state=\"$s\".* 1\$\|state=\"$s\".*port=\"$p\".* 1\$" "$TMPD"/c."$p".* | wc -l)
-	assert_eq 25 "$n" "25 concurrent scrapes of port $p say $s"
+	right=$(grep -l "port=\"$p\",state=\"$s\"} 1\$" "$TMPD"/c."$p".* | wc -l)
+	if [ "$right" != 25 ]; then
+		for f in $(grep -L "port=\"$p\",state=\"$s\"} 1\$" "$TMPD"/c."$p".*); do
+			echo "--- a wrong answer for port $p ($f):"
+			head -c 1500 "$f"
+		done
+	fi
+	assert_eq 25 "$right" "25 concurrent scrapes of port $p say $s"
 done
 
 # The exporter's own metrics and page.
