@@ -214,6 +214,13 @@ static void *worker_main(void *arg)
 				 &res);
 	wire_mux_view_close(w->view);
 	w->view = NULL;
+	/* The slot is free before the answer goes: the HTTP side, once it
+	 * has the DONE, lets its next request through, and the engine must
+	 * not refuse that one as busy for a worker that only has its
+	 * answer left to send. */
+	pthread_mutex_lock(&e->lock);
+	e->inflight--;
+	pthread_mutex_unlock(&e->lock);
 
 	if (send_chunks(e, w->id, SSTREAM_METRICS, res.metrics, res.metrics_len) == 0 &&
 	    send_chunks(e, w->id, SSTREAM_DEBUG, res.debug, res.debug_len) == 0)
@@ -222,7 +229,6 @@ static void *worker_main(void *arg)
 	serve_result_free(&res);
 
 	pthread_mutex_lock(&e->lock);
-	e->inflight--;
 	w->finished = true;
 	pthread_cond_broadcast(&e->ended);
 	pthread_mutex_unlock(&e->lock);

@@ -185,10 +185,47 @@ static int route(void *ctx, const struct netaddr *dst, struct netaddr *src, uint
 	return netaddr_parse(FW_OUR_ADDR, src);
 }
 
+/* A worker calls drops() while it builds its DONE, its answer's chunks
+ * already sent: hold_drops keeps it there, so a test can act between a
+ * probe's end and its DONE. */
+static pthread_mutex_t drops_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t drops_cond = PTHREAD_COND_INITIALIZER;
+static bool hold_drops;
+static unsigned in_drops;
+
+static void hold_dones(bool hold)
+{
+	pthread_mutex_lock(&drops_lock);
+	hold_drops = hold;
+	in_drops = 0;
+	pthread_cond_broadcast(&drops_cond);
+	pthread_mutex_unlock(&drops_lock);
+}
+
+/* Wait (10 s at most) until n workers are held in drops(). */
+static unsigned held_dones(unsigned n)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&drops_lock);
+	while (in_drops < n && pthread_cond_timedwait(&drops_cond, &drops_lock, &until) == 0)
+		;
+	unsigned got = in_drops;
+	pthread_mutex_unlock(&drops_lock);
+	return got;
+}
+
 /* The capture's drops, as the composing layer would count them. */
 static uint64_t drops(void *ctx)
 {
 	(void)ctx;
+	pthread_mutex_lock(&drops_lock);
+	in_drops++;
+	pthread_cond_broadcast(&drops_cond);
+	while (hold_drops)
+		pthread_cond_wait(&drops_cond, &drops_lock);
+	pthread_mutex_unlock(&drops_lock);
 	return 42;
 }
 
@@ -461,6 +498,35 @@ static void test_busy(void **state)
 	finish(&h);
 }
 
+/* A probe whose answer is all but sent no longer counts against
+ * --max-inflight: the HTTP side lets its next request through the moment
+ * it has the DONE, and the engine must not then say BUSY for a worker that
+ * only had its DONE left to send. */
+static void test_slot_free_before_done(void **state)
+{
+	(void)state;
+	struct harness h;
+	start(&h, 1, 4);
+	hold_dones(true);
+	send_probe(&h, 20, "syn", FW_PEER_ADDR, 80);
+	assert_int_equal(held_dones(1), 1);
+	send_probe(&h, 21, "syn", FW_PEER_ADDR, 81);
+	unsigned held = held_dones(2);
+	hold_dones(false);
+	assert_int_equal(held, 2); /* the second probe ran while the first's DONE was held */
+	unsigned dones = 0;
+	while (dones < 2) {
+		struct serve_msg m;
+		next_msg(&h, &m);
+		assert_true(m.id == 20 || m.id == 21);
+		if (m.type == SMSG_DONE) {
+			assert_int_equal(m.u.done.status, SSTAT_OK);
+			dones++;
+		}
+	}
+	finish(&h);
+}
+
 /* Two probes at once, each answer whole and its own. */
 static void test_concurrent(void **state)
 {
@@ -602,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_slot_free_before_done),
 		cmocka_unit_test(test_bad_message),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_drain),
