@@ -2,7 +2,9 @@
 # The exporter over 10,000 probes (20 scrapes at once, open and closed
 # ports mixed): every answer right for its target, nothing refused, and
 # the resident memory of both processes flat: what it holds after the
-# first 1,000 probes it still holds, within 2 MiB, after 10,000.
+# first 1,000 probes it still holds, within 2 MiB, after 10,000. (Under
+# ASan, whose quarantine keeps freed memory, 2,000 probes and no judging
+# of RSS: the answers are what is checked there.)
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/exporter_lib.sh"
 require_root
@@ -33,20 +35,27 @@ scrapes() {
 		fail "scrapes failed"
 }
 
+asan=false
+ldd "$TCPSHAKE" | grep -q libasan && asan=true
+total_probes=10000
+$asan && total_probes=2000
 scrapes 1000 0
 engine0=$(rss_kb "$EXPORTER_PID") http0=$(rss_kb "$http_pid")
 echo "after 1000 probes: engine ${engine0} KiB, HTTP ${http0} KiB"
-scrapes 9000 1000
+rest=$((total_probes - 1000))
+scrapes "$rest" 1000
 engine1=$(rss_kb "$EXPORTER_PID") http1=$(rss_kb "$http_pid")
-echo "after 10000 probes: engine ${engine1} KiB, HTTP ${http1} KiB"
-assert_eq 4500 "$(grep -c '^probe_success 1' "$TMPD/answers")" "the last 9000: 4500 open answers"
-assert_eq 4500 "$(grep -c 'state="closed"[^}]*} 1' "$TMPD/answers")" "the last 9000: 4500 closed answers"
+echo "after $total_probes probes: engine ${engine1} KiB, HTTP ${http1} KiB"
+assert_eq $((rest / 2)) "$(grep -c '^probe_success 1' "$TMPD/answers")" "the last $rest: $((rest / 2)) open answers"
+assert_eq $((rest / 2)) "$(grep -c 'state="closed"[^}]*} 1' "$TMPD/answers")" "the last $rest: $((rest / 2)) closed answers"
 fetch /metrics
 assert_match 'tcpshake_exporter_probes_total\{[^}]*module="one"[^}]*\} ' "$OUT" "probes counted"
 total=$(printf '%s\n' "$OUT" | awk '/^tcpshake_exporter_probes_total\{.*module="one"/ { s += $NF } END { print s + 0 }')
-assert_eq 10000 "$total" "10000 probes counted by module"
-[ $((engine1 - engine0)) -le 2048 ] || fail "engine RSS grew from $engine0 to $engine1 KiB"
-[ $((http1 - http0)) -le 2048 ] || fail "HTTP RSS grew from $http0 to $http1 KiB"
-echo "ok: RSS flat (engine $engine0 -> $engine1 KiB, HTTP $http0 -> $http1 KiB)"
+assert_eq "$total_probes" "$total" "$total_probes probes counted by module"
+if ! $asan; then
+	[ $((engine1 - engine0)) -le 2048 ] || fail "engine RSS grew from $engine0 to $engine1 KiB"
+	[ $((http1 - http0)) -le 2048 ] || fail "HTTP RSS grew from $http0 to $http1 KiB"
+	echo "ok: RSS flat (engine $engine0 -> $engine1 KiB, HTTP $http0 -> $http1 KiB)"
+fi
 exporter_stop TERM
 pass
