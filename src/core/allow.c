@@ -109,12 +109,21 @@ static int parse_prefix(const char *s, const char *slash, struct addr_span *sp, 
 	return 0;
 }
 
+/* Whether the len bytes at s are printable ASCII, and so may be quoted in
+ * a message. */
+static bool printable(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < ' ' || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
 /* One entry, s, into sp. */
 static int parse_entry(const char *s, struct addr_span *sp, char *err, size_t errlen)
 {
 	const char *slash = strchr(s, '/');
 	struct netaddr a;
-
 	if (slash != NULL)
 		return parse_prefix(s, slash, sp, err, errlen);
 	/* An IPv4 range, or a name or address (0). */
@@ -147,6 +156,11 @@ int allow_add_targets(struct allow *a, const char *list, char *err, size_t errle
 			break;
 		size_t len = strcspn(p, seps);
 		char piece[ENTRY_MAX];
+		if (!printable(p, len)) {
+			snprintf(err, errlen, "invalid allow entry: it holds a control character or a byte "
+					      "beyond ASCII; " ENTRY_ALLOWED);
+			goto fail;
+		}
 		if (len >= sizeof(piece)) {
 			snprintf(err, errlen, "invalid allow entry '%.*s...': too long; " ENTRY_ALLOWED,
 				 ENTRY_MAX - 4, p);
@@ -198,6 +212,10 @@ int allow_add_ports(struct allow *a, const char *ports, char *err, size_t errlen
 {
 	struct port_list pl;
 
+	if (!printable(ports, strlen(ports))) {
+		snprintf(err, errlen, "invalid port list: it holds a control character or a byte beyond ASCII");
+		return -1;
+	}
 	if (ports_parse(ports, &pl, err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < pl.n; i++)

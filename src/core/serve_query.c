@@ -12,7 +12,6 @@
 #include "config.h"
 #include "core/serve_query.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,19 +25,6 @@
 /* target_split's advice names the command line's forms (HOST, PORTS lists),
  * which a query does not take: it is replaced by TARGET_EXPECTED. */
 #define SPLIT_ADVICE "; expected HOST, "
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool printable(const char *s)
 {
@@ -97,20 +83,20 @@ static int parse_target(const char *target, struct serve_query *q, char *err, si
 	struct addr_span sp;
 
 	if (target == NULL) {
-		seterr(err, errlen, "missing target: " TARGET_EXPECTED);
+		snprintf(err, errlen, "missing target: " TARGET_EXPECTED);
 		return -1;
 	}
 	if (*target == '\0') {
-		seterr(err, errlen, "empty target: " TARGET_EXPECTED);
+		snprintf(err, errlen, "empty target: " TARGET_EXPECTED);
 		return -1;
 	}
 	if (!printable(target)) {
-		seterr(err, errlen, "invalid target '%s': it holds a blank, a control character or a "
+		snprintf(err, errlen, "invalid target '%s': it holds a blank, a control character or a "
 				    "byte beyond ASCII; " TARGET_EXPECTED, quote(target, qt, sizeof(qt)));
 		return -1;
 	}
 	if (target_split(target, &host, &ports, err, errlen) < 0) {
-		char *advice = err != NULL ? strstr(err, SPLIT_ADVICE) : NULL;
+		char *advice = err != NULL && errlen > 0 ? strstr(err, SPLIT_ADVICE) : NULL;
 		if (advice != NULL)
 			snprintf(advice, errlen - (size_t)(advice - err), "; " TARGET_EXPECTED);
 		return -1;
@@ -128,7 +114,7 @@ static int parse_target(const char *target, struct serve_query *q, char *err, si
 	free(host);
 	free(ports);
 	if (why != NULL) {
-		seterr(err, errlen, "invalid target '%s': %s; " TARGET_EXPECTED, quote(target, qt, sizeof(qt)),
+		snprintf(err, errlen, "invalid target '%s': %s; " TARGET_EXPECTED, quote(target, qt, sizeof(qt)),
 		       why);
 		return -1;
 	}
@@ -174,7 +160,7 @@ int serve_query_parse(const char *target, const char *module, const char *debug,
 	if (module == NULL)
 		module = "syn";
 	if (!serve_name_ok(module)) {
-		seterr(err, errlen, "invalid module '%s': a module name is 1 to %d letters, digits, '_', "
+		snprintf(err, errlen, "invalid module '%s': a module name is 1 to %d letters, digits, '_', "
 				    "'.' or '-'", quote(module, qt, sizeof(qt)), SERVE_NAME_MAX - 1);
 		return -1;
 	}
@@ -185,13 +171,13 @@ int serve_query_parse(const char *target, const char *module, const char *debug,
 	} else if (strcmp(debug, "true") == 0) {
 		out.debug = true;
 	} else {
-		seterr(err, errlen, "invalid debug '%s': expected true or false", quote(debug, qt, sizeof(qt)));
+		snprintf(err, errlen, "invalid debug '%s': expected true or false", quote(debug, qt, sizeof(qt)));
 		return -1;
 	}
 
 	uint32_t ms = SERVE_TIMEOUT_DEFAULT_MS;
 	if (timeout_hdr != NULL && parse_seconds(timeout_hdr, &ms) < 0) {
-		seterr(err, errlen, "invalid X-Prometheus-Scrape-Timeout-Seconds '%s': expected seconds "
+		snprintf(err, errlen, "invalid X-Prometheus-Scrape-Timeout-Seconds '%s': expected seconds "
 				    "like 10 or 9.5", quote(timeout_hdr, qt, sizeof(qt)));
 		return -1;
 	}

@@ -242,6 +242,16 @@ static void test_bad_targets(void **state)
 	assert_bad_targets("012345678901234567890123456789012345678901234567890123456789012",
 			   "invalid allow entry '012345678901234567890123456789012345678901234567890123456789012': "
 			   "not an address (names are not allowed); " ALLOWED);
+	/* Bytes a terminal would act on are not quoted back. */
+	assert_bad_targets("10.0.0.1\x1b[2J", "invalid allow entry: it holds a control character or a byte "
+					     "beyond ASCII; " ALLOWED);
+	assert_bad_targets("caf\xc3\xa9", "invalid allow entry: it holds a control character or a byte "
+					 "beyond ASCII; " ALLOWED);
+	char long_bad[100];
+	memset(long_bad, 0xff, sizeof(long_bad) - 1);
+	long_bad[sizeof(long_bad) - 1] = '\0';
+	assert_bad_targets(long_bad, "invalid allow entry: it holds a control character or a byte "
+				     "beyond ASCII; " ALLOWED);
 	/* A good entry before a bad one is not added either. */
 	assert_bad_targets("10.0.0.0/8 10.0.0.0/40",
 			   "invalid allow entry '10.0.0.0/40': the prefix length must be 0 to 32");
@@ -259,6 +269,10 @@ static void test_bad_ports(void **state)
 	assert_non_null(strstr(err, "invalid port list 'http'"));
 	assert_int_equal(allow_add_ports(&a, "", err, sizeof(err)), -1);
 	assert_int_equal(allow_add_ports(&a, "90-80", err, sizeof(err)), -1);
+	assert_int_equal(allow_add_ports(&a, "80\x1b[2J", err, sizeof(err)), -1);
+	assert_string_equal(err, "invalid port list: it holds a control character or a byte beyond ASCII");
+	assert_int_equal(allow_add_ports(&a, "80\xff", err, sizeof(err)), -1);
+	assert_string_equal(err, "invalid port list: it holds a control character or a byte beyond ASCII");
 	assert_false(a.any_port); /* nothing added */
 	for (size_t i = 0; i < sizeof(a.ports); i++)
 		assert_int_equal(a.ports[i], 0);
