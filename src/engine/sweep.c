@@ -131,8 +131,10 @@ static void pace(struct sweep *s, uint64_t now)
 }
 
 /* Report pair idx decided on try `attempt`: its probe event (NULL ev: no
- * answer, filtered) and its summary, and count it. */
-static void report(struct sweep *s, uint64_t idx, unsigned attempt, struct probe_event *ev)
+ * answer, filtered, given up at given_up_ns by the wire's clock) and its
+ * summary, and count it. */
+static void report(struct sweep *s, uint64_t idx, unsigned attempt, struct probe_event *ev,
+		   uint64_t given_up_ns)
 {
 	const struct sweep_config *c = s->cfg;
 	struct netaddr addr;
@@ -145,6 +147,7 @@ static void report(struct sweep *s, uint64_t idx, unsigned attempt, struct probe
 		memset(&none, 0, sizeof(none));
 		none.state = PORT_FILTERED;
 		none.reply = REPLY_NONE;
+		none.time_ns = given_up_ns;
 		ev = &none;
 	}
 	ev->host = c->targets->t[ti].host;
@@ -294,7 +297,8 @@ static void answer(struct sweep *s, struct srec *rec, unsigned attempt, const st
 	struct probe_event ev;
 	memset(&ev, 0, sizeof(ev));
 	probe_event_answer(&ev, seg, reply, rtt_ns, src);
-	report(s, rec->idx, attempt, &ev);
+	ev.time_ns = pkt->ts_ns; /* known when it was captured (-D) */
+	report(s, rec->idx, attempt, &ev, 0);
 }
 
 /* Free the server's half-open entry: a RST for every SYN-ACK to our ports,
@@ -426,13 +430,14 @@ static int expire(struct sweep *s, uint64_t now)
 		while (r->head != r->tail) {
 			struct srec *rec = &r->v[r->head & (r->cap - 1)];
 			if (!rec->answered) {
-				if (deadline_of(s, rec, k, last) > now)
+				uint64_t deadline = deadline_of(s, rec, k, last);
+				if (deadline > now)
 					break;
 				if (!last) {
 					if (pend_push(&s->pend, rec->idx, k + 1) < 0)
 						return -1;
 				} else {
-					report(s, rec->idx, k, NULL);
+					report(s, rec->idx, k, NULL, deadline);
 				}
 			}
 			r->head++;

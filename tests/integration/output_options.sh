@@ -124,6 +124,22 @@ assert_no_match '"time"' "$(printf '%s\n' "$OUT" | grep '"type":"summary"')" "no
 assert_exit 0 in_cli "$TCPSHAKE" --json -c 1 -W 1 "$LAB_SRV4:8080"
 assert_no_match '"time"' "$OUT" "no time key without -D"
 
+# A sweep's probe lines and records are stamped too: an answer with its
+# capture time, a filtered port with when its last try was given up.
+T0=$(date +%s)
+assert_exit 1 in_cli "$TCPSHAKE" -D -c 1 -W 0.3 "$LAB_SRV4:8080,8081,9001"
+T1=$(date +%s)
+assert_match "^TCPSHAKE sweep " "$OUT" "a sweep"
+assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] open $LAB_SRV4:8080 seq=1 flags=SA" "$OUT" "sweep's open port stamped"
+assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] closed $LAB_SRV4:8081 seq=1 flags=RA" "$OUT" "sweep's closed port stamped"
+assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] filtered $LAB_SRV4:9001 seq=[0-9]+ no reply$" "$OUT" "sweep's filtered port stamped"
+for t in $(printf '%s\n' "$OUT" | sed -n 's/^\[\([0-9]*\)\.[0-9]*\] .*/\1/p'); do
+	[ "$t" -ge "$T0" ] && [ "$t" -le "$T1" ] || fail "sweep stamp $t outside the run ($T0..$T1)"
+done
+assert_exit 1 in_cli "$TCPSHAKE" -D --json -c 1 -W 0.3 "$LAB_SRV4:8080,8081,9001"
+assert_eq 3 "$(printf '%s\n' "$OUT" | grep '"type":"probe"' | grep -cE ',"time":[0-9]{10}\.[0-9]{6}\}$')" \
+	"every sweep probe record has its time"
+
 # Connect mode's line a connection is stamped as well.
 assert_exit 0 in_cli "$TCPSHAKE" -D -m connect -W 1 "$LAB_SRV4:8080"
 assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] $LAB_SRV4:8080 connection=1 sport=[0-9]+ handshake=ok" "$OUT" \

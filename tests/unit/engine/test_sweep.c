@@ -40,6 +40,7 @@ struct run {
 	unsigned retries;
 	uint64_t seed, shard, nshards;
 	bool open_only;
+	bool timestamps;
 };
 
 static struct run *new_run(void)
@@ -82,6 +83,7 @@ static void sweep(struct run *r, const char *target, const char *ports)
 	assert_int_equal(netaddr_parse(FW_OUR_ADDR, &r->src), 0);
 	r->mss = 1460;
 	r->oc.format = OUT_JSON;
+	r->oc.timestamps = r->timestamps;
 	FILE *mf = open_memstream(&r->out, &r->outlen);
 	struct output *out = output_new(&r->oc, mf);
 	struct wire w;
@@ -403,6 +405,55 @@ static void test_memory_follows_rate_not_size(void **state)
 	free_run(r);
 }
 
+/* The "time" of port p's JSON probe line in ns from FW_T0 (-D), or -1
+ * when it has none. */
+static long long time_of(const struct run *r, unsigned port)
+{
+	char b[1024];
+	if (probe_of(r, port, b, sizeof(b)) == NULL)
+		return -1;
+	const char *t = strstr(b, "\"time\":");
+	unsigned long long sec, usec;
+	if (t == NULL || sscanf(t, "\"time\":%llu.%6llu", &sec, &usec) != 2)
+		return -1;
+	return (long long)(sec * FW_SEC + usec * FW_US - FW_T0);
+}
+
+static void test_timestamps_on_probe_lines(void **state)
+{
+	/* -D: every probe line says when its outcome was known, by the
+	 * wire's clock: an answer when it was captured (its SYN's send plus
+	 * the RTT), a filtered port when its last try was given up (after
+	 * that try went out, by no more than -W). */
+	struct run *r = new_run();
+	r->timestamps = true;
+	r->f->port_beh[81] = FW_PORT_CLOSED;
+	r->f->port_beh[82] = FW_PORT_DROP;
+	sweep(r, "192.0.2.10", "80-82");
+	assert_int_equal(r->rc, 0);
+	uint16_t sp[4];
+	for (unsigned p = 80; p <= 81; p++) {
+		size_t i;
+		for (i = 0; i < r->f->nsent; i++)
+			if (r->f->sent[i].seg.flags == TCPF_SYN && r->f->sent[i].seg.dport == p)
+				break;
+		assert_true(i < r->f->nsent);
+		long long want = (long long)(fw_sent_at(r->f, i) + r->f->rtt);
+		long long got = time_of(r, p);
+		assert_true(got > want - 1000 && got <= want); /* microseconds printed */
+	}
+	assert_int_equal(syns_to(r, 82, sp, 4), 2);
+	long long last = -1;
+	for (size_t i = 0; i < r->f->nsent; i++)
+		if (r->f->sent[i].seg.flags == TCPF_SYN && r->f->sent[i].seg.dport == 82)
+			last = (long long)fw_sent_at(r->f, i);
+	long long got = time_of(r, 82);
+	assert_true(got > last);
+	assert_true(got <= last + (long long)(2 * FW_SEC));
+	assert_true(got <= (long long)(r->f->now - FW_T0));
+	free_run(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_paces_to_a_queue),
 		cmocka_unit_test(test_target_ports_inside_our_block),
 		cmocka_unit_test(test_memory_follows_rate_not_size),
+		cmocka_unit_test(test_timestamps_on_probe_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
