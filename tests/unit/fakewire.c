@@ -359,8 +359,12 @@ static int fw_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 		errno = EMSGSIZE;
 		return -1;
 	}
+	if (f->stall_every != 0 && f->sends_tried % f->stall_every == 0)
+		f->now += f->stall_ns; /* off the core before the frame left */
 	uint64_t t = f->now;
 	f->nsent_all++;
+	if (seg->flags == TCPF_SYN && (t - FW_T0) / FW_SEC < FW_SECS)
+		f->syns_by_sec[(t - FW_T0) / FW_SEC]++;
 	f->idle_calls = 0; /* a send is progress, not a spin */
 	if (f->nsent < FW_SENT_MAX) {
 		struct fw_sent *s = &f->sent[f->nsent++];

@@ -20,6 +20,9 @@
  *  - Time moves only when the engine waits (to the deadline, or to the
  *    next frame due), or by send_cost: every RTT, timeout and pause is
  *    exact, whatever the machine's load.
+ *  - A send call can stall now and then (stall_every, stall_ns), as a
+ *    process on a busy machine is taken off its core; syns_by_sec counts
+ *    our SYNs per virtual second, for --rate.
  *  - Sends can fail as the kernel's do: ENOBUFS (enobufs of them, from the
  *    send call enobufs_from on), EMSGSIZE (an IP packet longer than mtu).
  *  - A signal can come as the clock reaches stop_at, or after stop_tries
@@ -114,6 +117,7 @@ struct fw_sent {
 };
 
 #define FW_SENT_MAX 256
+#define FW_SECS 16
 
 struct fakewire {
 	uint64_t now;
@@ -154,6 +158,13 @@ struct fakewire {
 	unsigned stop_tries;
 	void (*on_stop)(void *arg);
 	void *on_stop_arg;
+	/* A busy machine: every stall_every-th send call also takes stall_ns
+	 * (the process was off its core), 0: never. */
+	unsigned stall_every;
+	uint64_t stall_ns;
+	/* Our SYNs by the virtual second their send began in (FW_T0 is
+	 * second 0; later ones are not counted). */
+	unsigned long syns_by_sec[FW_SECS];
 	unsigned long idle_calls; /* now() calls since the clock last moved */
 	unsigned long records;    /* frames the engine recorded (--pcap) */
 };
