@@ -409,26 +409,16 @@ static int drain(struct sweep *s)
 	return 0;
 }
 
-/* How long try k waits now: its adaptive timeout; the last try a pair
- * gets waits at least the tail (a few times the largest RTT seen), so a
- * slow answer is not taken for a filtered port. */
-static uint64_t wait_of(const struct sweep *s, unsigned k, bool last)
-{
-	uint64_t t = retry_timeout(&s->est, k);
-	uint64_t tail = retry_tail(&s->est);
-	return last && tail > t ? tail : t;
-}
-
-/* When try k (last: the pair's last) sent at rec is given up: at its
+/* When a try (last: the pair's last) sent at rec is given up: at its
  * timeout, or, as RACK has it (RFC 8985), once a try sent after it (by
  * more than the reordering window) was answered and the newest RTT plus
  * that window has passed: answers come back in about the order they were
  * sent, so its own would have come. A queue on the path delays every
  * answer alike and so retransmits nothing; a loss is seen in about one
  * RTT. The last try waits its timeout: it decides the port. */
-static uint64_t deadline_of(const struct sweep *s, const struct srec *rec, unsigned k, bool last)
+static uint64_t deadline_of(const struct sweep *s, const struct srec *rec, bool last)
 {
-	uint64_t d = rec->user_ns + wait_of(s, k, last);
+	uint64_t d = rec->user_ns + retry_timeout(&s->est, last);
 	uint64_t reo = retry_reorder_window(&s->est);
 	if (!last && s->newest_answered > rec->user_ns + reo) {
 		uint64_t rack = rec->user_ns + s->est.rtt_latest_ns + reo;
@@ -450,7 +440,7 @@ static int expire(struct sweep *s, uint64_t now)
 		while (r->head != r->tail) {
 			struct srec *rec = &r->v[r->head & (r->cap - 1)];
 			if (!rec->answered) {
-				uint64_t deadline = deadline_of(s, rec, k, last);
+				uint64_t deadline = deadline_of(s, rec, last);
 				if (deadline > now)
 					break;
 				if (!last) {
@@ -478,7 +468,7 @@ static uint64_t next_timeout(const struct sweep *s)
 			const struct srec *rec = &r->v[i & (r->cap - 1)];
 			if (rec->answered)
 				continue;
-			uint64_t d = deadline_of(s, rec, k, k >= allowed);
+			uint64_t d = deadline_of(s, rec, k >= allowed);
 			if (d < wake)
 				wake = d;
 			break;

@@ -20,6 +20,7 @@
  *  - Time moves only when the engine waits (to the deadline, or to the
  *    next frame due), or by send_cost: every RTT, timeout and pause is
  *    exact, whatever the machine's load.
+ *  - Random loss each way (loss_pct), repeatable.
  *  - A send call can stall now and then (stall_every, stall_ns), as a
  *    process on a busy machine is taken off its core; syns_by_sec counts
  *    our SYNs per virtual second, for --rate.
@@ -92,6 +93,9 @@ enum fw_port_beh {
 	 * RST|ACK (seq 0, ack = its seq), as libslirp answers a RST to a port
 	 * it has just closed. */
 	FW_PORT_SLIRP,
+	/* A SYN-ACK to every SYN, and nothing kept: an open port of a large
+	 * sweep (the scripted peer keeps few connections). */
+	FW_PORT_OPEN,
 };
 #define FW_OTHER_ADDR "10.0.0.99"
 
@@ -128,6 +132,11 @@ struct fakewire {
 	unsigned sends_tried;  /* send calls, failed ones included */
 	uint16_t mtu;          /* 0: any size goes; else longer IP packets get EMSGSIZE */
 	unsigned lose_syn_every; /* every n-th SYN of ours, to any port, is lost (0: none) */
+	/* Random loss each way: each of our segments, and each of the peer's,
+	 * is lost with this chance in percent, drawn from loss_rng (a fixed
+	 * seed when 0: runs repeat). Our own copy is still captured. */
+	unsigned loss_pct;
+	uint64_t loss_rng;
 	/* A queue on the path (a slow bridge): each of our segments takes
 	 * service_ns of a single server, first come first served, before the
 	 * peer sees it; sent faster, they wait in line (0: no queue). */
