@@ -358,7 +358,7 @@ static int run_sweep(struct run *r, const struct wire *w, char *err, size_t errl
 	 * (or the load on it) could not keep the pace; the totals say what it
 	 * sent. */
 	if (sum.rate_short * 20 > sum.sent + sum.rate_short)
-		fprintf(stderr, "tcpshake: warning: --rate %g was not reached: %.0f SYNs a second sent\n",
+		fprintf(stderr, "tcpshake: warning: --rate %.15g was not reached: %.0f SYNs a second sent\n",
 			r->o.rate, tot.rate_pps);
 	return run_status(r, rc, err, sum.open == sum.ports && !sum.interrupted, &tot);
 }
