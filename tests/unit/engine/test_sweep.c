@@ -423,6 +423,17 @@ static long long time_of(const struct run *r, unsigned port)
 	return (long long)(sec * FW_SEC + usec * FW_US - FW_T0);
 }
 
+/* When the first (or the last) SYN to port p went out, in ns from FW_T0;
+ * -1 when none did. */
+static long long syn_at(const struct run *r, uint16_t p, bool last)
+{
+	long long t = -1;
+	for (size_t i = 0; i < r->f->nsent && (last || t < 0); i++)
+		if (r->f->sent[i].seg.flags == TCPF_SYN && r->f->sent[i].seg.dport == p)
+			t = (long long)fw_sent_at(r->f, i);
+	return t;
+}
+
 static void test_timestamps_on_probe_lines(void **state)
 {
 	/* -D: every probe line says when its outcome was known, by the
@@ -436,26 +447,37 @@ static void test_timestamps_on_probe_lines(void **state)
 	sweep(r, "192.0.2.10", "80-82");
 	assert_int_equal(r->rc, 0);
 	uint16_t sp[4];
-	for (unsigned p = 80; p <= 81; p++) {
-		size_t i;
-		for (i = 0; i < r->f->nsent; i++)
-			if (r->f->sent[i].seg.flags == TCPF_SYN && r->f->sent[i].seg.dport == p)
-				break;
-		assert_true(i < r->f->nsent);
-		long long want = (long long)(fw_sent_at(r->f, i) + r->f->rtt);
+	for (uint16_t p = 80; p <= 81; p++) {
+		assert_true(syn_at(r, p, false) >= 0);
+		long long want = syn_at(r, p, false) + (long long)r->f->rtt;
 		long long got = time_of(r, p);
 		assert_true(got > want - 1000 && got <= want); /* microseconds printed */
 	}
 	assert_int_equal(syns_to(r, 82, sp, 4), 2);
-	long long last = -1;
-	for (size_t i = 0; i < r->f->nsent; i++)
-		if (r->f->sent[i].seg.flags == TCPF_SYN && r->f->sent[i].seg.dport == 82)
-			last = (long long)fw_sent_at(r->f, i);
+	long long last = syn_at(r, 82, true);
 	long long got = time_of(r, 82);
 	assert_true(got > last);
 	assert_true(got <= last + (long long)(2 * FW_SEC));
 	assert_true(got <= (long long)(r->f->now - FW_T0));
 	free_run(r);
+}
+
+/* A large sweep's run: output discarded, a 50 us path, sends of send_cost
+ * each, at rate (0: no cap). */
+static struct run *new_big_run(double rate, uint64_t send_cost)
+{
+	struct run *r = new_run();
+	r->discard = true;
+	r->rate = rate;
+	r->f->rtt = 50 * FW_US;
+	r->f->send_cost = send_cost;
+	return r;
+}
+
+/* The SYNs a second the sweep sent, over its sending's span. */
+static double sent_rate(const struct run *r)
+{
+	return (double)(r->res.sent - 1) * 1e9 / (double)(r->res.last_send_ns - r->res.first_send_ns);
 }
 
 static void test_rate_held_each_second(void **state)
@@ -466,11 +488,7 @@ static void test_rate_held_each_second(void **state)
 	 * too (not charged: --rate counts SYNs, as masscan and zmap count
 	 * probes) and the process is off its core for 4 ms every 1000 sends
 	 * (caught up, not forgiven). */
-	struct run *r = new_run();
-	r->discard = true;
-	r->rate = 100000;
-	r->f->rtt = 50 * FW_US;
-	r->f->send_cost = 2 * FW_US; /* the machine could send 500k a second */
+	struct run *r = new_big_run(100000, 2 * FW_US); /* it could send 500k a second */
 	r->f->stall_every = 1000;
 	r->f->stall_ns = 4 * FW_MS;
 	r->open_only = true;
@@ -488,7 +506,7 @@ static void test_rate_held_each_second(void **state)
 		assert_true(r->f->syns_by_sec[k] >= 95000 && r->f->syns_by_sec[k] <= 105000);
 	}
 	assert_int_equal(secs, 2);
-	double avg = (double)(r->res.sent - 1) * 1e9 / (double)(r->res.last_send_ns - r->res.first_send_ns);
+	double avg = sent_rate(r);
 	print_message("on average: %.0f SYNs a second\n", avg);
 	assert_true(avg >= 95000 && avg <= 105000);
 	assert_int_equal(r->res.rate_short, 0);
@@ -499,17 +517,12 @@ static void test_rate_not_reached_is_counted(void **state)
 {
 	/* A machine whose sends take 20 us cannot send 100000 SYNs a second:
 	 * the sweep sends what it can and counts what it could not. */
-	struct run *r = new_run();
-	r->discard = true;
-	r->rate = 100000;
-	r->f->rtt = 50 * FW_US;
-	r->f->send_cost = 20 * FW_US;
+	struct run *r = new_big_run(100000, 20 * FW_US);
 	for (unsigned p = 0; p < 65536; p++)
 		r->f->port_beh[p] = FW_PORT_CLOSED;
 	sweep(r, "192.0.2.0/24", "1-40");
 	assert_int_equal(r->res.closed, 10240);
-	double avg = (double)(r->res.sent - 1) * 1e9 / (double)(r->res.last_send_ns - r->res.first_send_ns);
-	assert_true(avg < 51000);
+	assert_true(sent_rate(r) < 51000);
 	assert_true(r->res.rate_short > r->res.sent / 2);
 	free_run(r);
 }
@@ -520,12 +533,8 @@ static void test_rate_not_reached_is_counted(void **state)
 static uint64_t full_sweep_time(double rate, uint64_t send_cost, unsigned loss_pct, uint64_t *sent)
 {
 	static const uint16_t open[] = { 22, 25, 53, 80, 110, 143, 443, 993, 8080 };
-	struct run *r = new_run();
-	r->discard = true;
+	struct run *r = new_big_run(rate, send_cost);
 	r->open_only = true;
-	r->rate = rate;
-	r->f->rtt = 50 * FW_US;
-	r->f->send_cost = send_cost;
 	r->f->loss_pct = loss_pct;
 	for (unsigned p = 0; p < 65536; p++)
 		r->f->port_beh[p] = FW_PORT_CLOSED;
