@@ -357,9 +357,11 @@ static int run_sweep(struct run *r, const struct wire *w, char *err, size_t errl
 	/* More than 5% of --rate's SYNs could not go out in time: the machine
 	 * (or the load on it) could not keep the pace; the totals say what it
 	 * sent. */
-	if (sum.rate_short * 20 > sum.sent + sum.rate_short)
+	if (sum.rate_short * 20 > sum.sent + sum.rate_short) {
+		fflush(stdout); /* after the lines so far, not amid one */
 		fprintf(stderr, "tcpshake: warning: --rate %.15g was not reached: %.0f SYNs a second sent\n",
 			r->o.rate, tot.rate_pps);
+	}
 	return run_status(r, rc, err, sum.open == sum.ports && !sum.interrupted, &tot);
 }
 
