@@ -376,6 +376,14 @@ static int run_sweep(struct run *r, const struct wire *w, char *err, size_t errl
 	if (sum.sent > 1 && sum.last_send_ns > sum.first_send_ns)
 		tot.rate_pps = (double)(sum.sent - 1) * (double)NS_PER_S /
 			       (double)(sum.last_send_ns - sum.first_send_ns);
+	/* More than 5% of --rate's SYNs could not go out in time: the machine
+	 * (or the load on it) could not keep the pace; the totals say what it
+	 * sent. */
+	if (sum.rate_short * 20 > sum.sent + sum.rate_short) {
+		fflush(stdout); /* after the lines so far, not amid one */
+		fprintf(stderr, "tcpshake: warning: --rate %.15g was not reached: %.0f SYNs a second sent\n",
+			r->o.rate, tot.rate_pps);
+	}
 	return run_status(r, rc, err, sum.open == sum.ports && !sum.interrupted, &tot);
 }
 

@@ -35,7 +35,7 @@ void retry_answer(struct retry *r, uint64_t rtt_ns, unsigned attempt)
 	r->srtt_ns = (7 * r->srtt_ns + rtt_ns) / 8;
 }
 
-uint64_t retry_timeout(const struct retry *r, unsigned attempt)
+uint64_t retry_timeout(const struct retry *r, int last)
 {
 	uint64_t t;
 	if (!r->have_rtt) {
@@ -45,9 +45,14 @@ uint64_t retry_timeout(const struct retry *r, unsigned attempt)
 		if (t < RETRY_FLOOR_NS)
 			t = RETRY_FLOOR_NS;
 	}
-	/* Back off for each retransmission, as TCP does (RFC 6298 5.5). */
-	for (unsigned i = 0; i < attempt && t < r->max_ns; i++)
+	/* No backoff per retransmission (retry.h); the deciding try waits
+	 * longer. */
+	if (last) {
+		uint64_t tail = retry_tail(r);
 		t *= 2;
+		if (t < tail)
+			t = tail;
+	}
 	return t < r->max_ns ? t : r->max_ns;
 }
 

@@ -3,9 +3,17 @@
  *
  * The timeout adapts to the answers seen, as TCP's own retransmission
  * timer does (RFC 6298): a smoothed RTT and its variation, timeout =
- * SRTT + 4 RTTVAR, never below a floor nor above -W, doubled for each
- * retransmission of one probe. Before any answer it is -W (at most 1 s,
- * the RFC's initial RTO).
+ * SRTT + 4 RTTVAR, never below a floor nor above -W. Before any answer it
+ * is -W (at most 1 s, the RFC's initial RTO). It is not doubled for each
+ * retransmission of a probe, as TCP's is (RFC 6298 5.5): that backoff is
+ * a connection's answer to congestion, and a sweep's pace answers a queue
+ * on its own (sweep.c), while its tries are independent draws of the
+ * path's loss. Doubled, a probe unlucky five times running would wait
+ * 32 timeouts, and at 20% loss each way a full-port sweep has dozens of
+ * those: they, not the sending, made the sweep's length. Only a pair's
+ * last try, which decides it, waits longer: twice the timeout, and at
+ * least a few times the largest RTT seen (the tail), so a slow answer is
+ * not taken for a filtered port.
  *
  * How many retransmissions a probe gets adapts to the loss seen: an
  * answering port is missed only when every try is lost, so with per-try
@@ -50,8 +58,10 @@ struct retry {
 void retry_init(struct retry *r, uint64_t max_ns, unsigned cap, uint64_t pairs);
 /* An answer with this RTT to a probe's try `attempt` (0 for the first). */
 void retry_answer(struct retry *r, uint64_t rtt_ns, unsigned attempt);
-/* The timeout of try `attempt` of a probe sent now. */
-uint64_t retry_timeout(const struct retry *r, unsigned attempt);
+/* How long a try sent now waits for its answer: the timeout, or, for a
+ * pair's last try (last != 0), twice that and at least retry_tail; never
+ * more than -W. */
+uint64_t retry_timeout(const struct retry *r, int last);
 /* How many retransmissions a probe gets now (0..cap). */
 unsigned retry_allowed(const struct retry *r);
 /* RACK's reordering window (RFC 8985): how much later than a try sent

@@ -46,7 +46,8 @@ struct sweep_config {
 	uint64_t order_seed;               /* the order's key (--seed) */
 	uint64_t shard, nshards;           /* probe shard `shard` of `nshards` (1/1: all) */
 	uint64_t timeout_ns;               /* -W: no try waits longer */
-	double rate;                       /* packets per second, 0: no cap */
+	double rate;                       /* SYNs per second (retransmissions included;
+	                                    * not our RSTs), 0: no cap */
 	unsigned retries;                  /* at most this many retransmissions a probe */
 	uint8_t ttl;
 	struct syn_options syn;
@@ -67,6 +68,8 @@ struct sweep_result {
 	uint64_t ring_peak;                /* the most tries in flight at once (memory) */
 	uint64_t first_send_ns, last_send_ns; /* the sending's span (the rate achieved) */
 	uint64_t paced;                    /* times a queue on the path slowed the pace */
+	uint64_t rate_short;               /* SYNs --rate was due and the machine could not
+	                                    * send in time (0: the rate was held) */
 	int interrupted;
 };
 

@@ -101,6 +101,15 @@ assert_eq 0 "$(in_cli nft list tables | grep -c tcpshake_)" "no guard table left
 
 # --- -D -------------------------------------------------------------------------
 
+# stamps_within T0 T1 WHAT: every "[secs.usecs] " stamp of $OUT in T0..T1.
+stamps_within() {
+	local t
+	for t in $(printf '%s\n' "$OUT" | sed -n 's/^\[\([0-9]*\)\.[0-9]*\] .*/\1/p'); do
+		[ "$t" -ge "$1" ] && [ "$t" -le "$2" ] || fail "$3: stamp $t outside the run ($1..$2)"
+	done
+	echo "ok: $3: every stamp within the run"
+}
+
 # Each probe line starts with the Unix time of its event, within the run.
 T0=$(date +%s)
 assert_exit 1 in_cli "$TCPSHAKE" -D -c 2 -i 0.1 -W 0.3 "$LAB_SRV4:8080" "$LAB_SRV4:9001"
@@ -109,10 +118,7 @@ assert_match "^TCPSHAKE " "$OUT" "headers are not stamped"
 assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] open $LAB_SRV4:8080 seq=2 flags=SA" "$OUT" "open probe stamped"
 assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] filtered $LAB_SRV4:9001 seq=2 no reply$" "$OUT" "timeout stamped"
 assert_match "^2 probes sent" "$OUT" "summaries are not stamped"
-for t in $(printf '%s\n' "$OUT" | sed -n 's/^\[\([0-9]*\)\.[0-9]*\] .*/\1/p'); do
-	[ "$t" -ge "$T0" ] && [ "$t" -le "$T1" ] || fail "stamp $t outside the run ($T0..$T1)"
-done
-echo "ok: every stamp within the run"
+stamps_within "$T0" "$T1" "probes"
 
 # JSON: "time" last in probe records, the same time; none without -D.
 assert_exit 0 in_cli "$TCPSHAKE" -D --json -c 1 -W 1 "$LAB_SRV4:8080"
@@ -123,6 +129,20 @@ t=$(json_field "$PROBE" time)
 assert_no_match '"time"' "$(printf '%s\n' "$OUT" | grep '"type":"summary"')" "no time in summaries"
 assert_exit 0 in_cli "$TCPSHAKE" --json -c 1 -W 1 "$LAB_SRV4:8080"
 assert_no_match '"time"' "$OUT" "no time key without -D"
+
+# A sweep's probe lines and records are stamped too: an answer with its
+# capture time, a filtered port with when its last try was given up.
+T0=$(date +%s)
+assert_exit 1 in_cli "$TCPSHAKE" -D -c 1 -W 0.3 "$LAB_SRV4:8080,8081,9001"
+T1=$(date +%s)
+assert_match "^TCPSHAKE sweep " "$OUT" "a sweep"
+assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] open $LAB_SRV4:8080 seq=1 flags=SA" "$OUT" "sweep's open port stamped"
+assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] closed $LAB_SRV4:8081 seq=1 flags=RA" "$OUT" "sweep's closed port stamped"
+assert_match "^\\[[0-9]{10}\\.[0-9]{6}\\] filtered $LAB_SRV4:9001 seq=[0-9]+ no reply$" "$OUT" "sweep's filtered port stamped"
+stamps_within "$T0" "$T1" "a sweep"
+assert_exit 1 in_cli "$TCPSHAKE" -D --json -c 1 -W 0.3 "$LAB_SRV4:8080,8081,9001"
+assert_eq 3 "$(printf '%s\n' "$OUT" | grep '"type":"probe"' | grep -cE ',"time":[0-9]{10}\.[0-9]{6}\}$')" \
+	"every sweep probe record has its time"
 
 # Connect mode's line a connection is stamped as well.
 assert_exit 0 in_cli "$TCPSHAKE" -D -m connect -W 1 "$LAB_SRV4:8080"

@@ -111,6 +111,15 @@ echo "20% loss: $sent SYNs for 2048 pairs, $retries retries"
 [ "$sent" -lt 4096 ] || fail "20% loss: $sent SYNs for 2048 pairs: more than twice"
 ip netns exec "$LAB_SRV_NS" nft delete table inet lab
 
+# A --rate no machine reaches (10M SYNs a second through a raw socket):
+# every port still right, the totals give the rate sent, and one line
+# says the rate was not reached.
+assert_exit 0 in_cli "$TCPSHAKE" -q --open --rate 10000000 10.78.0.0/16:80
+assert_match "^65536 ports on 65536 hosts: 65536 open, 0 closed, 0 filtered, 0 errors in .*, [0-9]+/s, " "$OUT" \
+	"a /16 at --rate 10000000"
+assert_match "^tcpshake: warning: --rate 10000000 was not reached: [0-9]+ SYNs a second sent$" "$ERR" \
+	"the rate not reached, said"
+
 # Flat memory: a /16 on three ports (196608 pairs) in at most 16 MiB
 # (an ASan build's shadow memory is not ours to count).
 if ldd "$TCPSHAKE" | grep -q libasan; then

@@ -19,8 +19,24 @@
 #include "core/segment.h"
 #include "pktbuild.h"
 
+/* Whether the next segment is lost to random loss (loss_pct). */
+static bool lost(struct fakewire *f)
+{
+	if (f->loss_pct == 0)
+		return false;
+	if (f->loss_rng == 0)
+		f->loss_rng = 0x9e3779b97f4a7c15ull;
+	/* xorshift64* */
+	f->loss_rng ^= f->loss_rng >> 12;
+	f->loss_rng ^= f->loss_rng << 25;
+	f->loss_rng ^= f->loss_rng >> 27;
+	return (f->loss_rng * 0x2545f4914f6cdd1dull >> 32) % 100 < f->loss_pct;
+}
+
 static void enqueue(struct fakewire *f, uint64_t ts, const struct pkt_spec *s, bool from_peer)
 {
+	if (from_peer && lost(f))
+		return; /* the peer's segment lost on the way */
 	assert_true(f->nq < sizeof(f->q) / sizeof(f->q[0]));
 	size_t i = f->nq;
 	while (i > 0 && f->q[i - 1].ts > ts)
@@ -167,6 +183,9 @@ static void port_react(struct fakewire *f, enum fw_port_beh b, uint64_t t, uint6
 	}
 	case FW_PORT_BADCK:
 		peer_tx(f, seg, at, TCPF_SYN | TCPF_ACK, iss, ack, NULL, PKT_CSUM_BAD);
+		break;
+	case FW_PORT_OPEN:
+		peer_tx(f, seg, at, TCPF_SYN | TCPF_ACK, iss, ack, NULL, PKT_CSUM_GOOD);
 		break;
 	case FW_PORT_DUP:
 		peer_tx(f, seg, at, TCPF_SYN | TCPF_ACK, iss, ack, NULL, PKT_CSUM_GOOD);
@@ -359,8 +378,12 @@ static int fw_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 		errno = EMSGSIZE;
 		return -1;
 	}
+	if (f->stall_every != 0 && f->sends_tried % f->stall_every == 0)
+		f->now += f->stall_ns; /* off the core before the frame left */
 	uint64_t t = f->now;
 	f->nsent_all++;
+	if (seg->flags == TCPF_SYN && (t - FW_T0) / FW_SEC < FW_SECS)
+		f->syns_by_sec[(t - FW_T0) / FW_SEC]++;
 	f->idle_calls = 0; /* a send is progress, not a spin */
 	if (f->nsent < FW_SENT_MAX) {
 		struct fw_sent *s = &f->sent[f->nsent++];
@@ -375,7 +398,8 @@ static int fw_send(void *ctx, const struct tx_segment *seg, uint64_t *sent_ns)
 	}
 	if (!f->no_own_copy)
 		own_copy(f, t, seg);
-	peer_react(f, t, seg);
+	if (!lost(f))
+		peer_react(f, t, seg);
 	f->now += f->send_cost; /* the call returns later than the frame left */
 	*sent_ns = f->now;
 	return 0;

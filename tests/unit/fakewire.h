@@ -20,6 +20,10 @@
  *  - Time moves only when the engine waits (to the deadline, or to the
  *    next frame due), or by send_cost: every RTT, timeout and pause is
  *    exact, whatever the machine's load.
+ *  - Random loss each way (loss_pct), repeatable.
+ *  - A send call can stall now and then (stall_every, stall_ns), as a
+ *    process on a busy machine is taken off its core; syns_by_sec counts
+ *    our SYNs per virtual second, for --rate.
  *  - Sends can fail as the kernel's do: ENOBUFS (enobufs of them, from the
  *    send call enobufs_from on), EMSGSIZE (an IP packet longer than mtu).
  *  - A signal can come as the clock reaches stop_at, or after stop_tries
@@ -89,6 +93,9 @@ enum fw_port_beh {
 	 * RST|ACK (seq 0, ack = its seq), as libslirp answers a RST to a port
 	 * it has just closed. */
 	FW_PORT_SLIRP,
+	/* A SYN-ACK to every SYN, and nothing kept: an open port of a large
+	 * sweep (the scripted peer keeps few connections). */
+	FW_PORT_OPEN,
 };
 #define FW_OTHER_ADDR "10.0.0.99"
 
@@ -114,6 +121,7 @@ struct fw_sent {
 };
 
 #define FW_SENT_MAX 256
+#define FW_SECS 16
 
 struct fakewire {
 	uint64_t now;
@@ -124,6 +132,11 @@ struct fakewire {
 	unsigned sends_tried;  /* send calls, failed ones included */
 	uint16_t mtu;          /* 0: any size goes; else longer IP packets get EMSGSIZE */
 	unsigned lose_syn_every; /* every n-th SYN of ours, to any port, is lost (0: none) */
+	/* Random loss each way: each of our segments, and each of the peer's,
+	 * is lost with this chance in percent, drawn from loss_rng (a fixed
+	 * seed when 0: runs repeat). Our own copy is still captured. */
+	unsigned loss_pct;
+	uint64_t loss_rng;
 	/* A queue on the path (a slow bridge): each of our segments takes
 	 * service_ns of a single server, first come first served, before the
 	 * peer sees it; sent faster, they wait in line (0: no queue). */
@@ -154,6 +167,13 @@ struct fakewire {
 	unsigned stop_tries;
 	void (*on_stop)(void *arg);
 	void *on_stop_arg;
+	/* A busy machine: every stall_every-th send call also takes stall_ns
+	 * (the process was off its core), 0: never. */
+	unsigned stall_every;
+	uint64_t stall_ns;
+	/* Our SYNs by the virtual second their send began in (FW_T0 is
+	 * second 0; later ones are not counted). */
+	unsigned long syns_by_sec[FW_SECS];
 	unsigned long idle_calls; /* now() calls since the clock last moved */
 	unsigned long records;    /* frames the engine recorded (--pcap) */
 };

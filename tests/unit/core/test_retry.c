@@ -1,6 +1,8 @@
 /*
- * test_retry: the sweep's timeout follows RFC 6298 within its floor and -W
- * and backs off; the retry count follows the loss seen, within the cap.
+ * test_retry: the sweep's timeout follows RFC 6298 within its floor and -W,
+ * the same for every try but the last (no backoff), which waits twice it
+ * and at least the tail; the retry count follows the loss seen, within
+ * the cap.
  */
 #include "config.h"
 
@@ -29,9 +31,10 @@ static void test_timeout_before_and_after_answers(void **state)
 	/* First answer 40 ms: SRTT 40, RTTVAR 20, timeout 120 ms. */
 	retry_answer(&r, 40 * MS, 0);
 	assert_int_equal(retry_timeout(&r, 0), 120 * MS);
-	/* Backed off per retransmission, capped at -W. */
+	/* The last try: twice it (the tail, 4 x 40 ms, is shorter). */
 	assert_int_equal(retry_timeout(&r, 1), 240 * MS);
-	assert_int_equal(retry_timeout(&r, 5), 2 * S);
+	/* Never above -W. */
+	assert_int_equal(retry_timeout(&short_w, 1), 300 * MS);
 	/* A second, equal answer: RTTVAR 15, SRTT 40: 100 ms. */
 	retry_answer(&r, 40 * MS, 0);
 	assert_int_equal(retry_timeout(&r, 0), 100 * MS);
@@ -45,6 +48,19 @@ static void test_timeout_floor(void **state)
 		retry_answer(&r, 50000, 0); /* 50 us on a lab link */
 	assert_int_equal(retry_timeout(&r, 0), RETRY_FLOOR_NS);
 	assert_int_equal(retry_timeout(&r, 1), 2 * RETRY_FLOOR_NS);
+}
+
+static void test_last_try_waits_the_tail(void **state)
+{
+	/* Mostly 1 ms answers, one of 30 ms: the timeout stays near the
+	 * many, the last try waits four times the slowest seen. */
+	struct retry r;
+	retry_init(&r, 2 * S, 10, 65535);
+	retry_answer(&r, 30 * MS, 0);
+	for (int i = 0; i < 200; i++)
+		retry_answer(&r, 1 * MS, 0);
+	assert_int_equal(retry_timeout(&r, 0), RETRY_FLOOR_NS);
+	assert_int_equal(retry_timeout(&r, 1), 120 * MS);
 }
 
 static void test_tail_few_times_largest_rtt(void **state)
@@ -129,6 +145,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timeout_before_and_after_answers),
 		cmocka_unit_test(test_timeout_floor),
+		cmocka_unit_test(test_last_try_waits_the_tail),
 		cmocka_unit_test(test_tail_few_times_largest_rtt),
 		cmocka_unit_test(test_retries_follow_loss),
 		cmocka_unit_test(test_queueing_is_delay_not_loss),
