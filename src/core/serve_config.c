@@ -122,8 +122,8 @@ static int parse_options(struct walk *w, const yaml_node_t *n)
 }
 
 /* data: the bytes as YAML decoded them (escapes in double quotes, block
- * scalars' newlines), at most MODULE_DATA_MAX, no NUL (the engine sends a
- * C string). */
+ * scalars' newlines), at most MODULE_DATA_MAX, no NUL (ydoc_string: the
+ * engine sends a C string). */
 static int parse_data(const struct ydoc *d, const yaml_node_t *v, struct module *m)
 {
 	size_t len;
@@ -133,8 +133,6 @@ static int parse_data(const struct ydoc *d, const yaml_node_t *v, struct module 
 	len = v->data.scalar.length;
 	if (len > MODULE_DATA_MAX)
 		return ydoc_fail(d, v, "data: %zu bytes, at most %d", len, MODULE_DATA_MAX);
-	if (memchr(v->data.scalar.value, '\0', len) != NULL)
-		return ydoc_fail(d, v, "data: holds a NUL byte, which cannot be sent");
 	free(m->data);
 	if ((m->data = strdup(ydoc_text(v))) == NULL)
 		return ydoc_fail(d, v, "out of memory");
@@ -198,7 +196,8 @@ static int parse_module(struct walk *w, const yaml_node_t *name, const yaml_node
 	for (const yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		const yaml_node_t *k = ydoc_node(w->d, p->key);
-		if (k->type == YAML_SCALAR_NODE && strcmp(ydoc_text(k), "mode") == 0 &&
+		if (k->type == YAML_SCALAR_NODE && k->data.scalar.length == 4 &&
+		    memcmp(ydoc_text(k), "mode", 4) == 0 &&
 		    ydoc_word(w->d, ydoc_node(w->d, p->value), "mode", mode_words, "syn or connect",
 			      &mode) < 0)
 			return -1;

@@ -31,6 +31,8 @@
 #define QUOTE_MAX 40
 
 static int fail_line(const struct ydoc *d, size_t line, size_t col, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+static int fail_line(const struct ydoc *d, size_t line, size_t col, const char *fmt, va_list ap)
 {
 	char what[512];
 
@@ -210,6 +212,13 @@ const char *ydoc_text(const yaml_node_t *n)
 	return (const char *)n->data.scalar.value;
 }
 
+/* A quoted "\0" puts a NUL inside a scalar, where C's string functions
+ * would stop: "mode\0x" must not read as mode. */
+static bool has_nul(const yaml_node_t *n)
+{
+	return memchr(n->data.scalar.value, '\0', n->data.scalar.length) != NULL;
+}
+
 bool ydoc_plain(const yaml_node_t *n)
 {
 	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
@@ -334,7 +343,7 @@ int ydoc_bool(const struct ydoc *d, const yaml_node_t *n, const char *key, bool 
 int ydoc_word(const struct ydoc *d, const yaml_node_t *n, const char *key,
 	      const char *const *words, const char *expect, int *out)
 {
-	int i = n->type == YAML_SCALAR_NODE ? cli_pick(ydoc_text(n), words) : -1;
+	int i = n->type == YAML_SCALAR_NODE && !has_nul(n) ? cli_pick(ydoc_text(n), words) : -1;
 
 	if (i < 0)
 		return expected(d, n, key, expect);
@@ -344,6 +353,8 @@ int ydoc_word(const struct ydoc *d, const yaml_node_t *n, const char *key,
 
 int ydoc_string(const struct ydoc *d, const yaml_node_t *n, const char *key)
 {
+	if (n->type == YAML_SCALAR_NODE && has_nul(n))
+		return ydoc_fail(d, n, "%s: holds a NUL byte", key);
 	if (n->type == YAML_SCALAR_NODE && !ydoc_null(n) && n->data.scalar.length > 0)
 		return 0;
 	return expected(d, n, key, "a non-empty string");
@@ -370,7 +381,7 @@ static int key_index(const struct ydoc *d, const yaml_node_t *key, const char *c
 	if (key->type != YAML_SCALAR_NODE)
 		return ydoc_fail(d, key, "a key in %s is %s: keys are words", where,
 				 ydoc_describe(key, got, sizeof(got)));
-	i = cli_pick(ydoc_text(key), names);
+	i = has_nul(key) ? -1 : cli_pick(ydoc_text(key), names);
 	if (i >= 0 && seen[i] != 0)
 		return ydoc_fail(d, key, "duplicate key '%s' in %s (first at line %zu)", names[i],
 				 where, seen[i]);

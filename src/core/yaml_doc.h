@@ -70,7 +70,7 @@ int ydoc_boolean(const yaml_node_t *n);
 /* One of words (NULL-terminated), as its index; expect lists them. */
 int ydoc_word(const struct ydoc *d, const yaml_node_t *n, const char *key,
 	      const char *const *words, const char *expect, int *out);
-/* A scalar that is not nothing nor empty. */
+/* A scalar that is not nothing nor empty, and holds no NUL byte. */
 int ydoc_string(const struct ydoc *d, const yaml_node_t *n, const char *key);
 
 /* A mapping: 1; with null_ok, nothing: 0; else -1 with "KEY: expected a

@@ -248,7 +248,15 @@ static void test_data_limits(void **state)
 	refused(yaml, "t.yml:1:36: data: 4097 bytes, at most 4096");
 	free(yaml);
 	refused("modules: {w: {mode: connect, data: \"a\\0b\"}}",
-		"t.yml:1:36: data: holds a NUL byte, which cannot be sent");
+		"t.yml:1:36: data: holds a NUL byte");
+	/* A NUL does not cut a key, a word or a string short. */
+	refused("modules: {w: {\"mode\\0x\": connect}}",
+		"t.yml:1:15: unknown key \"mode?x\" (a quoted string) in module 'w' (known: mode, "
+		"count, interval, timeout, ttl, options, data, close, time_wait)");
+	refused("modules: {w: {mode: \"connect\\0\"}}",
+		"t.yml:1:21: mode: expected syn or connect, got \"connect?\" (a quoted string)");
+	refused("allow: {targets: \"10.0.0.1\\0junk\"}",
+		"t.yml:1:18: targets: holds a NUL byte");
 	refused("modules: {w: {mode: connect, data: \"\"}}",
 		"t.yml:1:36: data: expected a non-empty string, got \"\" (a quoted string)");
 	refused("modules: {w: {mode: connect, data: ~}}",
