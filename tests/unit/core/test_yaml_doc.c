@@ -90,38 +90,44 @@ static void test_typed_values(void **state)
 	assert_int_equal(s.w, 0);
 }
 
-static void test_errors_point_at_the_node(void **state)
+/* yaml is refused with exactly want. */
+static void fails(const char *yaml, const char *want)
 {
 	struct seen s;
 	char err[256];
+
+	assert_int_equal(walk(yaml, &s, err, sizeof(err)), -1);
+	assert_string_equal(err, want);
+}
+
+static void test_errors_point_at_the_node(void **state)
+{
 	(void)state;
-	assert_int_equal(walk("n: 3\n\n   n: 4\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "x.yml:3:5: YAML: mapping values are not allowed in this context");
-	assert_int_equal(walk("n: 3\nn: 4\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "x.yml:2:1: duplicate key 'n' in the test (first at line 1)");
-	assert_int_equal(walk("z: 1\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "x.yml:1:1: unknown key 'z' in the test (known: n, s, b, w, l)");
-	assert_int_equal(walk("n: 10\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "x.yml:1:4: n: expected a whole number from 2 to 9, got '10'");
-	assert_int_equal(walk("s:  0.4\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err,
-			    "x.yml:1:5: s: expected seconds from 0.5 to 2 (fractions allowed), got '0.4'");
-	assert_int_equal(walk("b: 1\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "x.yml:1:4: b: expected true or false, got '1'");
-	assert_int_equal(walk("w: blue\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "x.yml:1:4: w: expected red or green, got 'blue'");
-	assert_int_equal(walk("l: [a, '']\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err,
-			    "x.yml:1:8: l: expected a non-empty string, got \"\" (a quoted string)");
+	fails("n: 3\n\n   n: 4\n",
+	      "x.yml:3:5: YAML: mapping values are not allowed in this context");
+	fails("n: 3\nn: 4\n",
+	      "x.yml:2:1: duplicate key 'n' in the test (first at line 1)");
+	fails("z: 1\n",
+	      "x.yml:1:1: unknown key 'z' in the test (known: n, s, b, w, l)");
+	fails("n: 10\n",
+	      "x.yml:1:4: n: expected a whole number from 2 to 9, got '10'");
+	fails("s:  0.4\n",
+	      "x.yml:1:5: s: expected seconds from 0.5 to 2 (fractions allowed), got '0.4'");
+	fails("b: 1\n",
+	      "x.yml:1:4: b: expected true or false, got '1'");
+	fails("w: blue\n",
+	      "x.yml:1:4: w: expected red or green, got 'blue'");
+	fails("l: [a, '']\n",
+	      "x.yml:1:8: l: expected a non-empty string, got \"\" (a quoted string)");
 	/* The depth asked for: 2 here. */
-	assert_int_equal(walk("l: [[a]]\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "x.yml:1:5: nested deeper than the format's 2 levels");
-	assert_int_equal(walk("[]\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "x.yml:1:1: top: expected a mapping, got a sequence");
-	assert_int_equal(walk("~\n", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "x.yml:1:1: empty document: expected a mapping");
-	assert_int_equal(walk("", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "x.yml:1:1: empty file: expected a mapping");
+	fails("l: [[a]]\n",
+	      "x.yml:1:5: nested deeper than the format's 2 levels");
+	fails("[]\n",
+	      "x.yml:1:1: top: expected a mapping, got a sequence");
+	fails("~\n",
+	      "x.yml:1:1: empty document: expected a mapping");
+	fails("",
+	      "x.yml:1:1: empty file: expected a mapping");
 }
 
 static void test_describe(void **state)
