@@ -32,8 +32,6 @@
 #define TIMEOUT_MIN 0.001
 #define TIMEOUT_MAX 600.0
 #define TIME_WAIT_MAX 240.0 /* RFC 9293's 2 MSL */
-/* max_inflight: each probe in flight is a thread and a block of ports. */
-#define INFLIGHT_MAX 1024
 #define EXPECT_TOP "a mapping of modules, allow, max_inflight"
 
 /* What a handler of ydoc_map needs. */
@@ -377,7 +375,7 @@ static int top_key(void *ctx, int key, const yaml_node_t *k, const yaml_node_t *
 		return parse_modules(w, v);
 	if (key == T_ALLOW)
 		return ydoc_map(w->d, v, "allow", true, allow_keys, "allow", allow_key, w);
-	if (ydoc_whole(w->d, v, "max_inflight", 1, INFLIGHT_MAX, &ul) < 0)
+	if (ydoc_whole(w->d, v, "max_inflight", 1, SERVE_INFLIGHT_MAX, &ul) < 0)
 		return -1;
 	w->c->max_inflight = (unsigned)ul;
 	return 0;
