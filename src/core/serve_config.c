@@ -299,10 +299,15 @@ static int add_targets(struct walk *w, const yaml_node_t *n)
 					 piece);
 		s += len;
 	}
-	v = realloc(c->allow_targets, (c->nallow_targets + 1) * sizeof(*v));
-	if (v == NULL)
-		return ydoc_fail(w->d, n, "out of memory");
-	c->allow_targets = v;
+	/* Grown by doubling (at 1, 2, 4, ...): a 1 MiB list stays linear. */
+	size_t k = c->nallow_targets;
+	if (k == 0 || (k & (k - 1)) == 0) {
+		v = realloc(c->allow_targets, (k ? 2 * k : 1) * sizeof(*v));
+		if (v == NULL)
+			return ydoc_fail(w->d, n, "out of memory");
+		c->allow_targets = v;
+	}
+	v = c->allow_targets;
 	if ((v[c->nallow_targets] = strdup(ydoc_text(n))) == NULL)
 		return ydoc_fail(w->d, n, "out of memory");
 	c->nallow_targets++;
