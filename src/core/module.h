@@ -67,7 +67,8 @@ bool module_has_connect(const struct module_table *t);
  * then the hold after the close (TIME_WAIT's --time-wait, by default the
  * smaller of timeout and 1 s; after a RST, the same quiet time). Every
  * step restarts the timeout, so a peer that keeps sending (a long answer)
- * can outlast C: the engine stops a probe at its deadline regardless. */
+ * can outlast C: whoever runs the probe must still stop it at the
+ * scrape's deadline (serve_probe_run's stop). */
 uint64_t module_budget_ns(const struct module *m);
 /* m cut to fit budget_ns: fewer probes first; then, for connect, a shorter
  * explicit --time-wait hold; then a shorter timeout, never below

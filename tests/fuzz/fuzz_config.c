@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < c.nallow_targets; i++)
 		if (c.allow_targets[i] == NULL || c.allow_targets[i][0] == '\0')
 			abort();
-	if (c.max_inflight > 1024)
+	if (c.max_inflight > SERVE_INFLIGHT_MAX)
 		abort();
 	serve_config_free(&c);
 	free(buf);

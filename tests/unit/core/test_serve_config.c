@@ -103,6 +103,36 @@ static void test_design_example(void **state)
 	assert_null(c.modules.v);
 }
 
+/* The example shipped in docs/ parses, and says what it claims. */
+static void test_shipped_example(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char path[1024], err[512] = "";
+	static char buf[65536];
+	struct serve_config c;
+	FILE *f;
+	size_t n;
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/examples/tcpshake.yml", top ? top : ".");
+	if ((f = fopen(path, "rb")) == NULL)
+		fail_msg("cannot open %s", path);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (serve_config_parse(buf, n, "tcpshake.yml", &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.modules.n, 6);
+	const struct module *w = module_find(&c.modules, "web");
+	assert_non_null(w);
+	assert_string_equal(w->data, "GET / HTTP/1.0\r\nHost: example\r\n\r\n");
+	assert_int_equal(w->time_wait_ns, 500 * MS);
+	assert_false(module_find(&c.modules, "syn_bare")->syn.mss);
+	assert_int_equal(module_find(&c.modules, "connect_rst")->close, CONN_CLOSE_RST);
+	assert_int_equal(c.nallow_targets, 3);
+	assert_string_equal(c.allow_ports, "22,80,443,8000-8100");
+	assert_int_equal(c.max_inflight, 64);
+	serve_config_free(&c);
+}
+
 static void test_every_key(void **state)
 {
 	struct serve_config c;
@@ -218,7 +248,15 @@ static void test_data_limits(void **state)
 	refused(yaml, "t.yml:1:36: data: 4097 bytes, at most 4096");
 	free(yaml);
 	refused("modules: {w: {mode: connect, data: \"a\\0b\"}}",
-		"t.yml:1:36: data: holds a NUL byte, which cannot be sent");
+		"t.yml:1:36: data: holds a NUL byte");
+	/* A NUL does not cut a key, a word or a string short. */
+	refused("modules: {w: {\"mode\\0x\": connect}}",
+		"t.yml:1:15: unknown key \"mode?x\" (a quoted string) in module 'w' (known: mode, "
+		"count, interval, timeout, ttl, options, data, close, time_wait)");
+	refused("modules: {w: {mode: \"connect\\0\"}}",
+		"t.yml:1:21: mode: expected syn or connect, got \"connect?\" (a quoted string)");
+	refused("allow: {targets: \"10.0.0.1\\0junk\"}",
+		"t.yml:1:18: targets: holds a NUL byte");
 	refused("modules: {w: {mode: connect, data: \"\"}}",
 		"t.yml:1:36: data: expected a non-empty string, got \"\" (a quoted string)");
 	refused("modules: {w: {mode: connect, data: ~}}",
@@ -451,6 +489,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_design_example),
+		cmocka_unit_test(test_shipped_example),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_small_files),
 		cmocka_unit_test(test_data_limits),
