@@ -15,6 +15,7 @@
 #include "core/connmodel.h"
 #include "core/netaddr.h"
 #include "core/outconfig.h"
+#include "core/serve_msg.h"
 #include "core/tcpopt.h"
 
 /* MODE_SCRIPT is chosen by --script (or -m script together with it). */
@@ -82,9 +83,8 @@ struct options {
 	const char *user;        /* --user: the HTTP process's user (default "nobody") */
 };
 
-/* --max-inflight's bounds: each probe in flight holds some of the exporter's
- * reserved source ports (PORTRES_MAX of them). */
-#define CLI_INFLIGHT_MAX 256
+/* --max-inflight's bounds, the configuration file's too. */
+#define CLI_INFLIGHT_MAX SERVE_INFLIGHT_MAX
 #define CLI_INFLIGHT_DEFAULT 32
 
 /* The default --tolerance. A remote peer's timing reaches us through the

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 #include "core/serve_config.h"
+#include "core/allow.h"
+#include "core/serve_msg.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -50,20 +52,6 @@ enum { OPT_MSS, OPT_WSCALE, OPT_SACK, OPT_TIMESTAMPS };
 static const char *const option_keys[] = { "mss", "wscale", "sack", "timestamps", NULL };
 static const char *const mode_words[] = { "syn", "connect", NULL };
 static const char *const close_words[] = { "active", "passive", "half", "rst", NULL };
-
-/* [A-Za-z0-9_.-]{1,31}: what a /probe query's module= may name. */
-static bool name_ok(const char *s, size_t len)
-{
-	if (len == 0 || len >= SERVE_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-'))
-			return false;
-	}
-	return true;
-}
 
 /* An option offered: a bool, or (mss, wscale) a value, which offers it. */
 static int get_option(const struct ydoc *d, const yaml_node_t *n, const char *key,
@@ -226,7 +214,7 @@ static int parse_modules(struct walk *w, const yaml_node_t *n)
 		const yaml_node_t *k = ydoc_node(w->d, p->key);
 		char got[64];
 
-		if (k->type != YAML_SCALAR_NODE || !name_ok(ydoc_text(k), k->data.scalar.length))
+		if (k->type != YAML_SCALAR_NODE || strlen(ydoc_text(k)) != k->data.scalar.length || !serve_name_ok(ydoc_text(k)))
 			return ydoc_fail(w->d, k,
 					 "module name %s: expected 1 to %d of A-Z a-z 0-9 _ . -",
 					 ydoc_describe(k, got, sizeof(got)), SERVE_NAME_MAX - 1);
@@ -247,32 +235,6 @@ static int parse_modules(struct walk *w, const yaml_node_t *n)
 
 /* --- allow. --- */
 
-/* "10.0.0.0/8", "fd00::/8" or "192.0.2.7": an address, then optionally a
- * prefix length within its family's bits. */
-static bool prefix_ok(const char *piece)
-{
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(piece, '/');
-	size_t alen = slash != NULL ? (size_t)(slash - piece) : strlen(piece);
-	struct netaddr a;
-	unsigned long bits = 0;
-
-	if (alen >= sizeof(addr))
-		return false;
-	memcpy(addr, piece, alen);
-	addr[alen] = '\0';
-	if (netaddr_parse(addr, &a) < 0)
-		return false;
-	if (slash == NULL)
-		return true;
-	for (const char *c = slash + 1; *c != '\0'; c++) {
-		if (*c < '0' || *c > '9' || bits > 128)
-			return false;
-		bits = bits * 10 + (unsigned long)(*c - '0');
-	}
-	return slash[1] != '\0' && bits <= (a.family == AF_INET ? 32u : 128u);
-}
-
 /* One targets string: prefixes or addresses, by commas or blanks (as
  * allow_add_targets reads it), kept for it. */
 static int add_targets(struct walk *w, const yaml_node_t *n)
@@ -283,22 +245,14 @@ static int add_targets(struct walk *w, const yaml_node_t *n)
 
 	if (ydoc_string(w->d, n, "targets") < 0)
 		return -1;
-	while (*s != '\0') {
-		size_t len = strcspn(s, ", \t");
-		char piece[48];
-
-		if (len == 0) {
-			s++;
-			continue;
-		}
-		snprintf(piece, sizeof(piece), "%.*s%s", (int)(len > 40 ? 40 : len), s,
-			 len > 40 ? "..." : "");
-		if (len > 40 || !prefix_ok(piece))
-			return ydoc_fail(w->d, n,
-					 "targets: '%s' is not a prefix (CIDR) or an address (names and ranges are not allowed)",
-					 piece);
-		s += len;
-	}
+	/* Checked by the allow list's own parser, as --allow is: one rule. */
+	struct allow scratch;
+	char why[SERVE_TEXT_MAX];
+	allow_init(&scratch);
+	int ok = allow_add_targets(&scratch, s, why, sizeof(why));
+	allow_free(&scratch);
+	if (ok < 0)
+		return ydoc_fail(w->d, n, "targets: %s", why);
 	/* Grown by doubling (at 1, 2, 4, ...): a 1 MiB list stays linear. */
 	size_t k = c->nallow_targets;
 	if (k == 0 || (k & (k - 1)) == 0) {

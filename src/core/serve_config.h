@@ -11,9 +11,6 @@
 
 #include "core/module.h"
 
-/* max_inflight's range, 1..SERVE_INFLIGHT_MAX: each probe in flight is a
- * thread and a block of source ports. --max-inflight should share it. */
-#define SERVE_INFLIGHT_MAX 1024
 
 struct serve_config {
 	struct module_table modules; /* the built-ins, then the file's (a file module

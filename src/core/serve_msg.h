@@ -25,6 +25,10 @@
 #define SERVE_HOST_MAX 256          /* a host as the query wrote it, NUL included */
 #define SERVE_CHUNK_MAX 1024        /* bytes of output a CHUNK carries */
 #define SERVE_TEXT_MAX 256          /* a one-line message, NUL included */
+/* Probes in flight at most (--max-inflight, the file's max_inflight): each
+ * is a thread and holds at least one of the exporter's 256 reserved source
+ * ports. */
+#define SERVE_INFLIGHT_MAX 256
 
 enum serve_msg_type {
 	SMSG_PROBE = 1, /* HTTP -> engine: probe a target with a module */

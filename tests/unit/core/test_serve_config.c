@@ -208,12 +208,12 @@ static void test_small_files(void **state)
 	serve_config_free(&c);
 	/* Ports as a list of numbers and ranges; a target list of one. */
 	assert_int_equal(parse("allow: {ports: [22, \"8000-8100\", 443], targets: [\"::1\"]}\n"
-			       "max_inflight: 1024\n",
+			       "max_inflight: 256\n",
 			       &c, err, sizeof(err)),
 			 0);
 	assert_string_equal(c.allow_ports, "22,8000-8100,443");
 	assert_int_equal(c.nallow_targets, 1);
-	assert_int_equal(c.max_inflight, 1024);
+	assert_int_equal(c.max_inflight, 256);
 	serve_config_free(&c);
 	/* One explicit document; mode may come after the keys it governs. */
 	assert_int_equal(parse("---\nmodules: {w: {close: half, mode: connect}}\n...\n", &c, err,
@@ -412,12 +412,12 @@ static void test_value_errors(void **state)
 	refused("modules: {w: {options: {timestamps: \"true\"}}}\n",
 		"t.yml:1:37: timestamps: expected true or false, got \"true\" (a quoted string)");
 	refused("max_inflight: 0\n",
-		"t.yml:1:15: max_inflight: expected a whole number from 1 to 1024, got '0'");
-	refused("max_inflight: 1025\n",
-		"t.yml:1:15: max_inflight: expected a whole number from 1 to 1024, got '1025'");
+		"t.yml:1:15: max_inflight: expected a whole number from 1 to 256, got '0'");
+	refused("max_inflight: 257\n",
+		"t.yml:1:15: max_inflight: expected a whole number from 1 to 256, got '257'");
 	/* A long or unprintable value is quoted cut and cleaned. */
 	refused("max_inflight: \"a\\tbcdefghijabcdefghijabcdefghijabcdefghijXYZ\"\n",
-		"t.yml:1:15: max_inflight: expected a whole number from 1 to 1024, got "
+		"t.yml:1:15: max_inflight: expected a whole number from 1 to 256, got "
 		"\"a?bcdefghijabcdefghijabcdefghijabcdefghi...\" (a quoted string)");
 }
 
@@ -426,20 +426,18 @@ static void test_allow_errors(void **state)
 	(void)state;
 	refused("allow: [10.0.0.0/8]\n", "t.yml:1:8: allow: expected a mapping, got a sequence");
 	refused("allow: {targets: example.com}\n",
-		"t.yml:1:18: targets: 'example.com' is not a prefix (CIDR) or an address (names and "
-		"ranges are not allowed)");
-	refused("allow: {targets: [10.0.0.0/8, 10.0.0.1-10.0.0.9]}\n",
-		"t.yml:1:31: targets: '10.0.0.1-10.0.0.9' is not a prefix (CIDR) or an address (names "
-		"and ranges are not allowed)");
+		"t.yml:1:18: targets: invalid allow entry 'example.com': not an address (names are not "
+		"allowed); expected addresses or prefixes like 10.0.0.0/8, fd00::/8 or 192.0.2.7");
+	refused("allow: {targets: [10.0.0.0/8, 10.0.0.9-10.0.0.1]}\n",
+		"t.yml:1:31: targets: invalid range '10.0.0.9-10.0.0.1': the last address is below the "
+		"first");
 	refused("allow: {targets: \"10.0.0.0/33\"}\n",
-		"t.yml:1:18: targets: '10.0.0.0/33' is not a prefix (CIDR) or an address (names and "
-		"ranges are not allowed)");
+		"t.yml:1:18: targets: invalid allow entry '10.0.0.0/33': the prefix length must be 0 to "
+		"32");
 	refused("allow: {targets: \"::/129\"}\n",
-		"t.yml:1:18: targets: '::/129' is not a prefix (CIDR) or an address (names and ranges "
-		"are not allowed)");
+		"t.yml:1:18: targets: invalid allow entry '::/129': the prefix length must be 0 to 128");
 	refused("allow: {targets: \"10.0.0.0/\"}\n",
-		"t.yml:1:18: targets: '10.0.0.0/' is not a prefix (CIDR) or an address (names and ranges "
-		"are not allowed)");
+		"t.yml:1:18: targets: invalid allow entry '10.0.0.0/': the prefix length must be 0 to 32");
 	refused("allow: {targets: [[10.0.0.0/8]]}\n",
 		"t.yml:1:19: targets: expected a non-empty string, got a sequence");
 	refused("allow: {targets: ~}\n", "t.yml:1:18: targets: expected a non-empty string, got nothing");
@@ -453,9 +451,9 @@ static void test_allow_errors(void **state)
 	refused("allow: {ports: \"22,\\n80\"}\n",
 		"t.yml:1:16: ports: invalid port list '22,?80': '?80' is not a port or a range; "
 		"expected ports 1-65535 like 22,80,443 or 8000-8100");
-	refused("allow: {targets: \"10.0.0.1\\n\"}\n",
-		"t.yml:1:18: targets: '10.0.0.1?' is not a prefix (CIDR) or an address (names and "
-		"ranges are not allowed)");
+	refused("allow: {targets: \"10.0.0.1\\u0001\"}\n",
+		"t.yml:1:18: targets: invalid allow entry: it holds a control character or a byte "
+		"beyond ASCII; expected addresses or prefixes like 10.0.0.0/8, fd00::/8 or 192.0.2.7");
 	refused("allow: {ports: []}\n", "t.yml:1:16: ports: expected ports, got an empty sequence");
 	refused("allow: {ports: {a: 1}}\n",
 		"t.yml:1:16: ports: expected a non-empty string, got a mapping");
