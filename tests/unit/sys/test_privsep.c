@@ -87,6 +87,8 @@ static uint32_t cap_effective(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	/* Zeroed first: valgrind does not know capget fills it. */
+	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return 0xffffffffu;
 	return data[0].effective | data[1].effective | data[0].permitted | data[1].permitted;
