@@ -611,8 +611,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	pthread_mutex_unlock(&f->mu);
 }
 
-/* libmicrohttpd's errors, one stderr line each. */
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's errors, one stderr line each. fmt is the library's own
+ * format string (the attribute lets clang check vsnprintf against it). */
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt,
+							      va_list ap)
 {
 	char line[512];
 
