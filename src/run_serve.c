@@ -48,8 +48,13 @@
  * budget is pointless, since Prometheus has given up on the scrape. */
 #define SERVE_DRAIN_NS (15ull * 1000000000ull)
 #define SERVE_RECENT 20
-#define SERVE_SNAPLEN 65535         /* connect modules count payload */
-#define SERVE_CAPTURE_BUFFER (8 << 20)
+/* The capture keeps whole segments (the built-in connect module counts
+ * payload). libpcap's immediate mode gives each frame a slot of the
+ * snaplen, so the buffer is sized in slots: 32 MiB of 64 KiB is 512
+ * frames, a stall of a tenth of a second at a thousand probes a second
+ * (8 MiB, 128 frames, dropped answers on a busy machine). */
+#define SERVE_SNAPLEN 65535
+#define SERVE_CAPTURE_BUFFER (32 << 20)
 
 /* What a reload needs: the file and the command line's additions. */
 struct serve_setup {
@@ -256,6 +261,9 @@ int run_serve(const struct options *o, const struct serve_signals *sig)
 		goto fail;
 	if (portres_reserve_block(PORTRES_MAX, &ports, err, sizeof(err)) < 0)
 		goto fail;
+	/* The built-in connect module is always there, so the guard is too
+	 * (a reload may add connect modules; the privilege to set it up is
+	 * gone by then). */
 	guard = open_guard(&ports);
 	if ((wl = open_wire(&ports, guard != NULL, err, sizeof(err))) == NULL)
 		goto fail;
@@ -288,6 +296,9 @@ int run_serve(const struct options *o, const struct serve_signals *sig)
 	if ((mux = wire_mux_new(&w, ports.base, (uint16_t)ports.n, err, sizeof(err))) == NULL ||
 	    wire_mux_start(mux, err, sizeof(err)) < 0)
 		goto fail;
+	/* With the guard, the kernel's resets are silenced: the mux sends
+	 * the ones a closed port owes. */
+	wire_mux_reset_strays(mux, guard != NULL);
 	struct serve_setup setup = { .o = o };
 	struct drops_ctx drops = { .mux = mux, .wl = wl };
 	struct serve_engine_config ec = {

@@ -89,6 +89,8 @@ struct wire_mux {
 	atomic_bool stopping;
 	atomic_bool failed;
 	atomic_ulong unowned, overflows;
+	atomic_bool reset_strays; /* answer what no view owns with a RST */
+	atomic_ulong strays_reset;
 };
 
 /* ---- The views' side ------------------------------------------------------ */
@@ -204,16 +206,41 @@ static struct wire_view *owner_of(const struct wire_mux *m, uint16_t port)
 /* The view a decoded frame belongs to: a TCP segment's source port (our
  * own segment's capture copy) or destination port (the answer), an ICMP
  * error's quoted source port. m->lock held. */
-static struct wire_view *owner_of_frame(const struct wire_mux *m, const struct wire_packet *pkt)
+static struct wire_view *owner_of_seg(const struct wire_mux *m, const struct segment *seg)
 {
-	struct segment seg;
-	enum segment_reason why;
-	if (segment_decode(pkt->data, pkt->caplen, pkt->linktype, &seg, &why) != SEGMENT_OK)
-		return NULL; /* the engines ignore what does not decode */
-	if (seg.kind == SEGMENT_KIND_ICMP_ERROR)
-		return owner_of(m, seg.quote.sport);
-	struct wire_view *v = owner_of(m, seg.sport);
-	return v != NULL ? v : owner_of(m, seg.dport);
+	if (seg->kind == SEGMENT_KIND_ICMP_ERROR)
+		return owner_of(m, seg->quote.sport);
+	struct wire_view *v = owner_of(m, seg->sport);
+	return v != NULL ? v : owner_of(m, seg->dport);
+}
+
+/* Whether seg is an answer to one of our ports that no probe holds any
+ * longer and that a TCP would reset: it carries ACK and not RST (RFC 9293
+ * 3.10.7.1, a segment for a connection in CLOSED). */
+static bool stray_to_reset(const struct wire_mux *m, const struct segment *seg)
+{
+	return seg->kind == SEGMENT_KIND_TCP && (uint16_t)(seg->dport - m->base) < m->n &&
+	       (uint16_t)(seg->sport - m->base) >= m->n && (seg->flags & TCPF_ACK) &&
+	       !(seg->flags & TCPF_RST);
+}
+
+/* <SEQ=SEG.ACK><CTL=RST> for seg, as RFC 9293 answers it in CLOSED. */
+static void reset_stray(struct wire_mux *m, const struct segment *seg)
+{
+	struct tx_segment rst;
+	uint64_t sent_ns;
+	memset(&rst, 0, sizeof(rst));
+	rst.src = seg->dst;
+	rst.dst = seg->src;
+	rst.sport = seg->dport;
+	rst.dport = seg->sport;
+	rst.seq = seg->ack;
+	rst.flags = TCPF_RST;
+	rst.ttl = 64;
+	pthread_mutex_lock(&m->io);
+	if (m->inner.ops->send(m->inner.ctx, &rst, &sent_ns) == 0)
+		atomic_fetch_add(&m->strays_reset, 1);
+	pthread_mutex_unlock(&m->io);
 }
 
 /* Copy pkt to the end of v's queue (the newest is dropped when it is full,
@@ -239,13 +266,26 @@ static void enqueue(struct wire_mux *m, struct wire_view *v, const struct wire_p
 
 static void deal(struct wire_mux *m, const struct wire_packet *pkt)
 {
+	struct segment seg;
+	enum segment_reason why;
+	if (segment_decode(pkt->data, pkt->caplen, pkt->linktype, &seg, &why) != SEGMENT_OK) {
+		atomic_fetch_add(&m->unowned, 1); /* the engines ignore what does not decode */
+		return;
+	}
 	pthread_mutex_lock(&m->lock);
-	struct wire_view *v = owner_of_frame(m, pkt);
-	if (v == NULL)
-		atomic_fetch_add(&m->unowned, 1);
-	else
+	struct wire_view *v = owner_of_seg(m, &seg);
+	if (v != NULL)
 		enqueue(m, v, pkt);
 	pthread_mutex_unlock(&m->lock);
+	if (v != NULL)
+		return;
+	atomic_fetch_add(&m->unowned, 1);
+	/* With the RST guard the kernel's own answer is silenced: without
+	 * ours, a server whose SYN-ACK we missed would hold the half-open
+	 * connection, and answer the next probe from that port with an ACK
+	 * for the old one. */
+	if (atomic_load(&m->reset_strays) && stray_to_reset(m, &seg))
+		reset_stray(m, &seg);
 }
 
 /* Make every view's wait return 1 now: after a signal (its engine looks at
@@ -327,6 +367,8 @@ struct wire_mux *wire_mux_new(const struct wire *inner, uint16_t base, uint16_t 
 	atomic_init(&m->stopping, false);
 	atomic_init(&m->failed, false);
 	atomic_init(&m->unowned, 0);
+	atomic_init(&m->reset_strays, false);
+	atomic_init(&m->strays_reset, 0);
 	atomic_init(&m->overflows, 0);
 	return m;
 }
@@ -456,6 +498,16 @@ void wire_mux_locked(struct wire_mux *m, void (*fn)(void *arg), void *arg)
 	pthread_mutex_lock(&m->io);
 	fn(arg);
 	pthread_mutex_unlock(&m->io);
+}
+
+void wire_mux_reset_strays(struct wire_mux *m, bool on)
+{
+	atomic_store(&m->reset_strays, on);
+}
+
+unsigned long wire_mux_strays_reset(const struct wire_mux *m)
+{
+	return atomic_load(&m->strays_reset);
 }
 
 unsigned long wire_mux_unowned(const struct wire_mux *m)

@@ -14,6 +14,7 @@
 #ifndef TCPSHAKE_WIRE_MUX_H
 #define TCPSHAKE_WIRE_MUX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,16 @@ void wire_mux_view_close(struct wire_view *v);
  * capture's drop counter (wire_live_dropped: libpcap does not promise a
  * handle is safe from two threads). fn must not use the mux's views. */
 void wire_mux_locked(struct wire_mux *m, void (*fn)(void *arg), void *arg);
+
+/* With on, answer a TCP segment to the block's ports that no view owns and
+ * that carries ACK but not RST with <SEQ=SEG.ACK><CTL=RST>, as a TCP in
+ * CLOSED does (RFC 9293 3.10.7.1). For a composing layer whose RST guard
+ * silences the kernel's own reset: without it a server whose SYN-ACK the
+ * capture missed keeps the half-open connection and answers the next
+ * probe from that port with an ACK for the old one. Off by default. */
+void wire_mux_reset_strays(struct wire_mux *m, bool on);
+/* The resets wire_mux_reset_strays sent. */
+unsigned long wire_mux_strays_reset(const struct wire_mux *m);
 
 /* Frames no view owned (counted, dropped). */
 unsigned long wire_mux_unowned(const struct wire_mux *m);

@@ -534,6 +534,65 @@ static void test_deals_by_ports(void **state)
 	rig_close(&r);
 }
 
+/* With the RST guard on, an answer to a port of the block that no view
+ * holds (a SYN-ACK the capture missed the first time, retransmitted after
+ * its probe ended) is reset as RFC 9293 resets a segment in CLOSED:
+ * <SEQ=SEG.ACK><CTL=RST>. Not a RST, not our own segment's copy, not a
+ * port outside the block, not an owned port; and nothing when off. */
+static void test_resets_strays(void **state)
+{
+	(void)state;
+	struct rig r;
+	struct wire_packet p;
+	rig_open(&r, false);
+	r.t->f->no_own_copy = true;
+	r.t->f->p.silent = true;
+	start(r.m);
+
+	/* Off (the default): nothing sent. The owned frame after it marks
+	 * that the reader has dealt it. */
+	inject_tcp(r.t, 80, 40010, 1);
+	inject_tcp(r.t, 80, 40001, 2);
+	take(&r.wa, &p);
+	assert_int_equal(r.t->f->nsent, 0);
+
+	wire_mux_reset_strays(r.m, true);
+	struct pkt_spec sa;
+	pkt_defaults(&sa); /* a SYN-ACK 192.0.2.10:80 -> 192.0.2.1, ack 2001 */
+	sa.sport = 80;
+	sa.dport = 40010;
+	tw_inject(r.t, &sa);
+	struct pkt_spec rst = sa;
+	rst.flags = TCPF_RST | TCPF_ACK;
+	tw_inject(r.t, &rst);
+	struct pkt_spec own = sa; /* our own segment's copy: from the block */
+	own.src = "192.0.2.1";
+	own.dst = "192.0.2.10";
+	own.sport = 40011;
+	own.dport = 80;
+	tw_inject(r.t, &own);
+	struct pkt_spec outside = sa;
+	outside.dport = 41000;
+	tw_inject(r.t, &outside);
+	struct pkt_spec owned = sa;
+	owned.dport = 40004;
+	tw_inject(r.t, &owned);
+	take(&r.wb, &p);
+	assert_int_equal(decoded(&p).dport, 40004);
+
+	assert_int_equal(r.t->f->nsent, 1);
+	assert_int_equal(wire_mux_strays_reset(r.m), 1);
+	const struct tx_segment *x = &r.t->f->sent[0].seg;
+	assert_int_equal(x->flags, TCPF_RST);
+	assert_int_equal(x->seq, 2001);
+	assert_int_equal(x->sport, 40010);
+	assert_int_equal(x->dport, 80);
+	char a[NETADDR_STRLEN];
+	assert_string_equal(netaddr_str(&x->src, a, sizeof(a)), "192.0.2.1");
+	assert_string_equal(netaddr_str(&x->dst, a, sizeof(a)), "192.0.2.10");
+	rig_close(&r);
+}
+
 /* A full queue drops the newest frames and counts them; what it keeps is
  * the oldest, in order. */
 static void test_queue_overflow_drops_newest(void **state)
@@ -835,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_new_rejects_bad_blocks),
 		cmocka_unit_test(test_round_robin_and_exhaustion),
 		cmocka_unit_test(test_deals_by_ports),
+		cmocka_unit_test(test_resets_strays),
 		cmocka_unit_test(test_queue_overflow_drops_newest),
 		cmocka_unit_test(test_wait_deadline),
 		cmocka_unit_test(test_send_and_record_pass_through),
