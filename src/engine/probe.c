@@ -349,8 +349,12 @@ static void handle_reply(struct engine *e, const struct segment *seg, const stru
 		if (r != NULL && r->sport != hit->lport)
 			r = NULL;
 	}
-	if (r == NULL)
-		return; /* ack names no probe of ours: not an answer */
+	if (r == NULL) {
+		/* ack names no probe of ours: not an answer. */
+		if (e->cfg->reset_unacceptable && (seg->flags & TCPF_ACK) && !(seg->flags & TCPF_RST))
+			send_rst(e, f, hit->lport, seg->ack);
+		return;
+	}
 
 	uint8_t fl = seg->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST);
 	if (fl == (TCPF_SYN | TCPF_ACK)) {

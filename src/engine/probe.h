@@ -41,6 +41,12 @@ struct probe_config {
 	struct syn_options syn;            /* the options our SYNs offer */
 	bool open_only;                    /* report only target ports found open */
 	const struct progress_sink *progress; /* how far the sweep is; NULL: nobody asks */
+	/* Answer an ACK that names none of our probes with <SEQ=SEG.ACK><CTL=RST>,
+	 * as RFC 9293 has a TCP in SYN-SENT do: for a caller whose RST guard
+	 * silences the local kernel, which otherwise says it (the exporter).
+	 * Such an ACK means the server holds an older connection on this
+	 * port (its SYN-ACK missed) and ignores our SYN until it is reset. */
+	bool reset_unacceptable;
 };
 
 struct probe_result {

@@ -109,6 +109,9 @@ static int run_engine(const struct module *m, const struct serve_target *t,
 		.timeout_ns = m->timeout_ns,
 		.ttl = module_ttl(m),
 		.syn = m->syn,
+		/* The exporter's RST guard covers its whole port block, so the
+		 * kernel says nothing to a server's stale ACK: we must. */
+		.reset_unacceptable = true,
 	};
 	struct probe_result pr;
 	return probe_run(&pc, w, tee, stop, &pr, err, errlen);

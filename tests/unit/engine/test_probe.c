@@ -46,6 +46,7 @@ struct run {
 	struct probe_result res;
 	int rc;
 	bool stamps;       /* -D: JSON records get "time" */
+	bool reset_unacceptable; /* the exporter's probe_config flag */
 	FILE *mf;          /* the output while the run goes */
 	const struct progress_sink *progress; /* the engine's sink (NULL: none) */
 	long out_at_stop;  /* its length when the fake's stop came */
@@ -102,7 +103,8 @@ static void run_probe_flags(struct run *r, const char *target, const char *ports
 				  .syn = {.mss = true, .sack = true, .ts = true, .wscale = true,
 					  .wscale_value = 7},
 				  .sport_base = 40000, .nsports = 4, .isn_seed = 1234, .tsval_base = 1,
-				  .progress = r->progress};
+				  .progress = r->progress,
+				  .reset_unacceptable = r->reset_unacceptable};
 	volatile sig_atomic_t never = 0;
 	r->rc = probe_run(&pc, &w, out, stop ? stop : &never, &r->res, err, sizeof(r->err));
 	output_end(out);
@@ -438,6 +440,46 @@ static void test_foreign_replies_ignored(void **state)
 	free(r.f);
 }
 
+/* The RSTs among what the engine sent: their count, the last one's seq. */
+static size_t rsts_sent(const struct fakewire *f, uint32_t *seq, uint32_t *syn_seq)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->nsent; i++) {
+		if (f->sent[i].seg.flags == TCPF_SYN)
+			*syn_seq = f->sent[i].seg.seq;
+		if (f->sent[i].seg.flags & TCPF_RST) {
+			*seq = f->sent[i].seg.seq;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* An ACK naming none of our probes means the server holds an older
+ * connection on the port: with reset_unacceptable (the exporter, whose RST
+ * guard silences the kernel) it is reset as RFC 9293 has SYN-SENT do,
+ * <SEQ=SEG.ACK><CTL=RST>; without, the kernel is left to say it. */
+static void test_unacceptable_ack_reset_when_asked(void **state)
+{
+	(void)state;
+	uint32_t seq = 0, syn = 0;
+	struct run r = {.f = new_fake()};
+	r.f->port_beh[80] = FW_PORT_WRONG_ACK; /* acknowledges ISN + 100 */
+	run_probe(&r, "192.0.2.10", "80", 1, NULL);
+	assert_int_equal(rsts_sent(r.f, &seq, &syn), 0);
+	run_free(&r);
+	free(r.f);
+
+	struct run q = {.f = new_fake(), .reset_unacceptable = true};
+	q.f->port_beh[80] = FW_PORT_WRONG_ACK;
+	run_probe(&q, "192.0.2.10", "80", 1, NULL);
+	assert_int_equal(q.res.ports_open, 0); /* still no answer of ours */
+	assert_int_equal(rsts_sent(q.f, &seq, &syn), 1);
+	assert_int_equal(seq, syn + 100);
+	run_free(&q);
+	free(q.f);
+}
+
 static void test_replies_out_of_order_match_their_probes(void **state)
 {
 	(void)state;
@@ -685,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_answer_at_one_and_a_half_timeouts_read_early_is_late),
 		cmocka_unit_test(test_late_window_judged_by_capture_time),
 		cmocka_unit_test(test_foreign_replies_ignored),
+		cmocka_unit_test(test_unacceptable_ack_reset_when_asked),
 		cmocka_unit_test(test_replies_out_of_order_match_their_probes),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_stop_reports_summary_so_far),
