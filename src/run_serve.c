@@ -3,13 +3,16 @@
  *
  *   1. everything that can be wrong with the configuration is found before
  *      anything is opened (a typo in the file is one line and exit 2);
- *   2. the privileged opens: the listen socket (a port below 1024 needs
- *      root), the reserved source ports, the RST guard over all of them,
- *      the capture on "any" and the raw sockets;
- *   3. fork: the child drops to --user with no capability and speaks HTTP;
- *   4. the parent drops every capability (its sockets are open) and is the
- *      engine. It alone decides what may be probed, so a compromised HTTP
- *      process cannot send a packet outside the allow list.
+ *   2. the listen socket (a port below 1024 needs root) and the channel;
+ *   3. fork: the child drops to --user with no capability and speaks HTTP.
+ *      It is forked before anything else privileged exists, so it holds
+ *      no descriptor of it and has no capture ring mapped;
+ *   4. the parent opens the reserved source ports, the RST guard over all
+ *      of them, the capture on "any" and the raw sockets, then drops every
+ *      capability and is the engine. It alone decides what may be probed,
+ *      so a compromised HTTP process cannot send a packet outside the
+ *      allow list. Should an open fail, the child is stopped and the
+ *      error is one line, exit 2.
  *
  * SIGHUP reads the file again in the engine (the HTTP side holds no
  * configuration); SIGTERM and SIGINT drain both processes and leave no
@@ -259,17 +262,12 @@ int run_serve(const struct options *o, const struct serve_signals *sig)
 		goto fail;
 	if ((listen_fd = privsep_listen(&o->serve_addr, o->serve_port, err, sizeof(err))) < 0)
 		goto fail;
-	if (portres_reserve_block(PORTRES_MAX, &ports, err, sizeof(err)) < 0)
-		goto fail;
-	/* The built-in connect module is always there, so the guard is too
-	 * (a reload may add connect modules; the privilege to set it up is
-	 * gone by then). */
-	guard = open_guard(&ports);
-	if ((wl = open_wire(&ports, guard != NULL, err, sizeof(err))) == NULL)
-		goto fail;
 	if (privsep_channel(sv, err, sizeof(err)) < 0)
 		goto fail;
 
+	/* The HTTP process is forked before anything privileged is opened:
+	 * it must not inherit a descriptor of them, nor the capture's ring
+	 * mapped into memory (closing the descriptor would not unmap it). */
 	struct http_child hc = {
 		.cfg = {
 			.listen_fd = listen_fd,
@@ -287,6 +285,15 @@ int run_serve(const struct options *o, const struct serve_signals *sig)
 	close(listen_fd);
 	close(sv[1]);
 	listen_fd = sv[1] = -1;
+
+	if (portres_reserve_block(PORTRES_MAX, &ports, err, sizeof(err)) < 0)
+		goto fail;
+	/* The built-in connect module is always there, so the guard is too
+	 * (a reload may add connect modules; the privilege to set it up is
+	 * gone by then). */
+	guard = open_guard(&ports);
+	if ((wl = open_wire(&ports, guard != NULL, err, sizeof(err))) == NULL)
+		goto fail;
 
 	/* The engine: its sockets are open, so no capability is left to keep. */
 	if (priv_drop(err, sizeof(err)) < 0)

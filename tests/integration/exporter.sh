@@ -29,6 +29,16 @@ assert_eq 0000000000000000 "$(awk '/^CapEff/ { print $2 }' "/proc/$http_pid/stat
 assert_eq 0000000000000000 "$(awk '/^CapPrm/ { print $2 }' "/proc/$http_pid/status")" "HTTP process CapPrm is 0"
 assert_eq 1 "$(awk '/^NoNewPrivs/ { print $2 }' "/proc/$http_pid/status")" "HTTP process has no_new_privs"
 assert_eq "$(id -u nobody)" "$(awk '/^Uid/ { print $2 }' "/proc/$http_pid/status")" "HTTP process runs as nobody"
+# It holds no raw or packet socket and has no capture ring mapped.
+held=""
+for fd in /proc/"$http_pid"/fd/*; do
+	ino=$(readlink "$fd" | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
+	[ -n "$ino" ] || continue
+	in_cli awk -v i="$ino" '$0 ~ (" " i "( |$)") { found = 1 } END { exit !found }' \
+		/proc/net/packet /proc/net/raw /proc/net/raw6 && held="$held $ino"
+done
+assert_eq "" "$held" "the HTTP process holds no raw or packet socket"
+assert_eq 0 "$(grep -c 'socket:' "/proc/$http_pid/maps")" "the HTTP process has no capture ring mapped"
 assert_eq 0000000000000000 "$(awk '/^CapEff/ { print $2 }' "/proc/$EXPORTER_PID/status")" \
 	"the engine holds no capability once its sockets are open"
 
