@@ -171,8 +171,7 @@ int run_resolve_and_route(struct run *r, char *err, size_t errlen)
 		r->src[i] = rt.src;
 		r->mtu[i] = (uint16_t)(rt.mtu < 0 ? 0 : rt.mtu > 65535 ? 65535 : rt.mtu);
 		/* Offer what the kernel would: MTU minus the IP and TCP headers. */
-		int mss = rt.mtu - (t->addr.family == AF_INET6 ? 60 : 40);
-		r->mss[i] = (uint16_t)(mss < 536 ? 536 : mss > 65495 ? 65495 : mss);
+		r->mss[i] = tcpopt_mss_for_mtu(t->addr.family, rt.mtu);
 		if (t->addr.family == AF_INET6)
 			r->want6 = true;
 		else

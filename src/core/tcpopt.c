@@ -7,6 +7,7 @@
 #include "core/tcpopt.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -69,4 +70,10 @@ size_t tcpopt_build_ts(uint32_t tsval, uint32_t tsecr, uint8_t buf[12])
 	put32(buf + 4, tsval);
 	put32(buf + 8, tsecr);
 	return 12;
+}
+
+uint16_t tcpopt_mss_for_mtu(int family, int mtu)
+{
+	int mss = mtu - (family == AF_INET6 ? 60 : 40);
+	return (uint16_t)(mss < 536 ? 536 : mss > 65495 ? 65495 : mss);
 }

@@ -26,6 +26,11 @@ struct syn_options {
 	bool ts;           /* offer timestamps */
 };
 
+/* The MSS to offer over a route of this MTU, as the kernel does: the MTU
+ * less the IP and TCP headers (family AF_INET or AF_INET6), within
+ * 536..65495. */
+uint16_t tcpopt_mss_for_mtu(int family, int mtu);
+
 /* Write the SYN's options into buf (40 bytes). mss is the value to offer when
  * so->mss_value is 0. tsval is our timestamp value. Returns the length, padded
  * with NOPs/EOL to a multiple of 4. */

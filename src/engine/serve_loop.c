@@ -28,6 +28,7 @@
  */
 #include "config.h"
 #include "engine/serve_loop.h"
+#include "core/tcpopt.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -268,14 +269,6 @@ static void reap(struct serve_engine *e, bool all)
 	}
 }
 
-/* MSS to offer for a route's MTU, as the CLI derives it: the MTU less the
- * IP and TCP headers, within 536..65495. */
-static uint16_t mss_for(const struct netaddr *dst, uint16_t mtu)
-{
-	int mss = (int)mtu - (dst->family == AF_INET6 ? 60 : 40);
-	return (uint16_t)(mss < 536 ? 536 : mss > 65495 ? 65495 : mss);
-}
-
 /* ---- Requests ----------------------------------------------------------- */
 
 /* Admit a PROBE under e->lock: its module copied into w, the in-flight
@@ -346,7 +339,7 @@ static void handle_probe(struct serve_engine *e, const struct serve_msg *q)
 		st = SSTAT_ERROR;
 	} else {
 		w->t.mtu = mtu;
-		w->t.mss = mss_for(&w->t.addr, mtu);
+		w->t.mss = tcpopt_mss_for_mtu(w->t.addr.family, mtu);
 		w->view = wire_mux_view_open(e->c.mux, e->c.ports_per_probe, &w->sport_base);
 		if (w->view == NULL) {
 			st = SSTAT_BUSY;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include <cmocka.h>
 
 #include "core/tcpopt.h"
@@ -68,6 +70,19 @@ static void test_wscale_alone(void **state)
 	assert_memory_equal(b, want, 4);
 }
 
+/* The MSS offered over a route: MTU less 40 (IPv4) or 60 (IPv6) bytes of
+ * headers, never below 536 nor above 65495. */
+static void test_mss_for_mtu(void **state)
+{
+	(void)state;
+	assert_int_equal(tcpopt_mss_for_mtu(AF_INET, 1500), 1460);
+	assert_int_equal(tcpopt_mss_for_mtu(AF_INET6, 1500), 1440);
+	assert_int_equal(tcpopt_mss_for_mtu(AF_INET, 65535), 65495);
+	assert_int_equal(tcpopt_mss_for_mtu(AF_INET, 576), 536);
+	assert_int_equal(tcpopt_mss_for_mtu(AF_INET6, 68), 536);
+	assert_int_equal(tcpopt_mss_for_mtu(AF_INET, 0), 536);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -76,6 +91,7 @@ int main(void)
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_sack_alone_and_ts_alone),
 		cmocka_unit_test(test_wscale_alone),
+		cmocka_unit_test(test_mss_for_mtu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
