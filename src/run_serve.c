@@ -53,10 +53,13 @@
 #define SERVE_RECENT 20
 /* The capture keeps whole segments (the built-in connect module counts
  * payload). libpcap's immediate mode gives each frame a slot of the
- * snaplen, so the buffer is sized in slots: 32 MiB of 64 KiB is 512
- * frames, a stall of a tenth of a second at a thousand probes a second
- * (8 MiB, 128 frames, dropped answers on a busy machine). */
-#define SERVE_SNAPLEN 65535
+ * snaplen plus its headers, in blocks of a power of two: at 65535 a slot
+ * takes a 128 KiB block, at 65400 a 64 KiB one, so the same buffer holds
+ * twice the frames (only a GRO frame of more than 65,380 IP bytes is cut).
+ * 32 MiB is 512 frames, a stall of a tenth of a second at a thousand
+ * probes a second (8 MiB of 128 KiB slots dropped answers on a busy
+ * machine). */
+#define SERVE_SNAPLEN 65400
 #define SERVE_CAPTURE_BUFFER (32 << 20)
 
 /* What a reload needs: the file and the command line's additions. */
