@@ -482,33 +482,33 @@ static double sent_rate(const struct run *r)
 
 static void test_rate_held_each_second(void **state)
 {
-	/* --rate 100000 over a /16 on four ports, one of them open: the SYNs
+	/* --rate 25000 over a /17 on two ports, one of them open: the SYNs
 	 * of every whole virtual second, and of the sending on average, are
 	 * within 5% of the rate, though the RSTs to the open ports go out
 	 * too (not charged: --rate counts SYNs, as masscan and zmap count
-	 * probes) and the process is off its core for 4 ms every 1000 sends
-	 * (caught up, not forgiven). */
-	struct run *r = new_big_run(100000, 2 * FW_US); /* it could send 500k a second */
-	r->f->stall_every = 1000;
+	 * probes) and the process is off its core for 4 ms every 250 sends
+	 * (caught up, not forgiven). (25k, not the 100k of the lab: the same
+	 * 4 ms in each 10 ms of sending, a quarter of the work under
+	 * valgrind.) */
+	struct run *r = new_big_run(25000, 2 * FW_US); /* it could send 500k a second */
+	r->f->stall_every = 250;
 	r->f->stall_ns = 4 * FW_MS;
 	r->open_only = true;
 	r->f->port_beh[81] = FW_PORT_CLOSED;
-	r->f->port_beh[82] = FW_PORT_CLOSED;
-	r->f->port_beh[83] = FW_PORT_CLOSED;
-	sweep(r, "192.0.2.0/16", "80-83");
+	sweep(r, "192.0.0.0/17", "80-81");
 	assert_int_equal(r->rc, 0);
-	assert_int_equal(r->res.ports, 262144);
-	assert_int_equal(r->res.open, 65536);
+	assert_int_equal(r->res.ports, 65536);
+	assert_int_equal(r->res.open, 32768);
 	assert_int_equal(r->res.retries, 0);
 	unsigned secs = 0;
 	for (unsigned k = 0; k < FW_SECS && r->f->syns_by_sec[k + 1] > 0; k++, secs++) {
 		print_message("second %u: %lu SYNs\n", k, r->f->syns_by_sec[k]);
-		assert_true(r->f->syns_by_sec[k] >= 95000 && r->f->syns_by_sec[k] <= 105000);
+		assert_true(r->f->syns_by_sec[k] >= 23750 && r->f->syns_by_sec[k] <= 26250);
 	}
 	assert_int_equal(secs, 2);
 	double avg = sent_rate(r);
 	print_message("on average: %.0f SYNs a second\n", avg);
-	assert_true(avg >= 95000 && avg <= 105000);
+	assert_true(avg >= 23750 && avg <= 26250);
 	assert_int_equal(r->res.rate_short, 0);
 	free_run(r);
 }
@@ -555,7 +555,8 @@ static void test_loss_costs_under_twice_the_time(void **state)
 {
 	/* At 20% random loss each way a full-port sweep finds every port as
 	 * at no loss, in under twice the time: at 100k pps and at a
-	 * machine's maximum (sends of 4 us, no --rate). */
+	 * machine's maximum (sends of 4 us, no --rate). (Not fewer ports: a
+	 * short sweep's tail weighs more, and the claim is the full range's.) */
 	static const struct {
 		double rate;
 		uint64_t cost;
