@@ -463,9 +463,19 @@ static int poll_once(struct serve_engine *e, char *err, size_t errlen)
 	return 0;
 }
 
-/* Refuse new probes, let the running ones end (at most drain_max_ns, then
- * tell them to stop), join every worker. Requests still read meanwhile
- * get SSTAT_DRAINING, unless the peer is gone. */
+/* Whether some worker has not finished: its probe may be over (its slot
+ * freed) and its answer still being sent. Under e->lock. */
+static bool workers_running(const struct serve_engine *e)
+{
+	for (const struct worker *w = e->workers; w != NULL; w = w->next)
+		if (!w->finished)
+			return true;
+	return false;
+}
+
+/* Refuse new probes, let the running ones end and send their answers (at
+ * most drain_max_ns, then tell them to stop), join every worker. Requests
+ * still read meanwhile get SSTAT_DRAINING, unless the peer is gone. */
 static void drain(struct serve_engine *e, bool peer_gone)
 {
 	char err[SERVE_TEXT_MAX];
@@ -475,15 +485,15 @@ static void drain(struct serve_engine *e, bool peer_gone)
 	pthread_mutex_unlock(&e->lock);
 	for (;;) {
 		pthread_mutex_lock(&e->lock);
-		unsigned left = e->inflight;
+		bool left = workers_running(e);
 		pthread_mutex_unlock(&e->lock);
-		if (left == 0 || mono_ns() >= deadline)
+		if (!left || mono_ns() >= deadline)
 			break;
 		if (peer_gone || poll_once(e, err, sizeof(err)) != 0) {
 			peer_gone = true;
 			/* Nothing to answer: just wait for the workers. */
 			pthread_mutex_lock(&e->lock);
-			if (e->inflight > 0) {
+			if (workers_running(e)) {
 				struct timespec ts;
 				clock_gettime(CLOCK_REALTIME, &ts);
 				ts.tv_nsec += POLL_MS * 1000000L;

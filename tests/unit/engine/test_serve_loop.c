@@ -642,6 +642,44 @@ static void test_drain(void **state)
 	finish(&h);
 }
 
+/* A drain waits for a probe that is over but still sending its answer
+ * (its slot already freed for admission): it keeps answering requests
+ * DRAINING meanwhile, and the answer goes out whole. */
+static void test_drain_waits_for_answers(void **state)
+{
+	(void)state;
+	struct harness h;
+	start(&h, 4, 4);
+	hold_dones(true);
+	send_probe(&h, 1, "syn", FW_PEER_ADDR, 80);
+	assert_int_equal(held_dones(1), 1);
+	h.stop = 1;
+	/* Long past the loop's noticing *stop (POLL_MS): a drain that did
+	 * not wait for the held answer is joining its worker by now, reading
+	 * no request. A starved engine thread can only make this pass. */
+	struct timespec later = { 0, 300 * 1000 * 1000 };
+	nanosleep(&later, NULL);
+	send_probe(&h, 2, "syn", FW_PEER_ADDR, 80);
+	/* Probe 1's chunks went before its held DONE; then probe 2's refusal. */
+	struct serve_msg m;
+	do {
+		next_msg(&h, &m);
+		assert_true(m.id == 1 || m.id == 2);
+		assert_false(m.id == 1 && m.type == SMSG_DONE);
+	} while (m.id != 2);
+	assert_int_equal(m.type, SMSG_DONE);
+	assert_int_equal(m.u.done.status, SSTAT_DRAINING);
+	hold_dones(false);
+	do
+		next_msg(&h, &m);
+	while (m.type != SMSG_DONE);
+	assert_int_equal(m.id, 1);
+	assert_int_equal(m.u.done.status, SSTAT_OK);
+	join(&h);
+	assert_int_equal(h.rc, 0);
+	finish(&h);
+}
+
 /* The HTTP side closing its end ends the loop (0), running probes joined. */
 static void test_peer_close(void **state)
 {
@@ -672,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_bad_message),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_drain_waits_for_answers),
 		cmocka_unit_test(test_peer_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
