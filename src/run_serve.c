@@ -45,8 +45,6 @@
 #define EXIT_RUNTIME 1
 #define EXIT_SETUP 2
 
-/* A configuration file larger than this is a mistake, not a config. */
-#define SERVE_CONFIG_MAX (1u << 20)
 /* How long a drain waits for probes in flight: longer than any module's
  * budget is pointless, since Prometheus has given up on the scrape. */
 #define SERVE_DRAIN_NS (15ull * 1000000000ull)
@@ -82,15 +80,15 @@ static int load_config(const struct options *o, struct serve_config *cfg, struct
 		char *buf;
 		size_t len;
 		bool too_big;
-		if (file_read_whole(o->config, SERVE_CONFIG_MAX, &buf, &len, &too_big) < 0) {
+		if (file_read_whole(o->config, SERVE_CONFIG_BYTES_MAX, &buf, &len, &too_big) < 0) {
 			snprintf(err, errlen, "cannot read --config %s: %s", o->config,
 				 strerror(errno));
 			return -1;
 		}
-		if (too_big || len > SERVE_CONFIG_MAX) {
+		if (too_big || len > SERVE_CONFIG_BYTES_MAX) {
 			free(buf);
-			snprintf(err, errlen, "--config %s: larger than %u bytes", o->config,
-				 SERVE_CONFIG_MAX);
+			snprintf(err, errlen, "--config %s: larger than %d bytes", o->config,
+				 SERVE_CONFIG_BYTES_MAX);
 			return -1;
 		}
 		int rc = serve_config_parse(buf, len, o->config, cfg, err, errlen);
@@ -170,16 +168,11 @@ static uint64_t capture_drops(void *ctx)
 	return d.dropped;
 }
 
-/* What the HTTP child runs. */
-struct http_child {
-	struct http_front_config cfg;
-};
-
+/* What the HTTP child runs: arg is its struct http_front_config. */
 static int http_child_main(void *arg)
 {
-	struct http_child *c = arg;
 	char err[512];
-	if (http_front_run(&c->cfg, err, sizeof(err)) < 0) {
+	if (http_front_run(arg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tcpshake: %s\n", err);
 		return EXIT_RUNTIME;
 	}
@@ -271,15 +264,13 @@ int run_serve(const struct options *o, const struct serve_signals *sig)
 	/* The HTTP process is forked before anything privileged is opened:
 	 * it must not inherit a descriptor of them, nor the capture's ring
 	 * mapped into memory (closing the descriptor would not unmap it). */
-	struct http_child hc = {
-		.cfg = {
-			.listen_fd = listen_fd,
-			.engine_fd = sv[1],
-			.max_inflight = inflight,
-			.recent_max = SERVE_RECENT,
-			.stop = sig->stop,
-			.drain_max_ns = SERVE_DRAIN_NS,
-		},
+	struct http_front_config hc = {
+		.listen_fd = listen_fd,
+		.engine_fd = sv[1],
+		.max_inflight = inflight,
+		.recent_max = SERVE_RECENT,
+		.stop = sig->stop,
+		.drain_max_ns = SERVE_DRAIN_NS,
 	};
 	int keep[] = { listen_fd, sv[1] };
 	child = privsep_fork(keep, 2, &user, http_child_main, &hc, err, sizeof(err));
@@ -319,7 +310,6 @@ int run_serve(const struct options *o, const struct serve_signals *sig)
 		.route = route_for,
 		.stop = sig->stop,
 		.reload = sig->reload,
-		.reload_ack = sig->reload,
 		.reload_cb = reload_config,
 		.reload_ctx = &setup,
 		.drain_max_ns = SERVE_DRAIN_NS,

@@ -22,8 +22,6 @@
 #include "core/tcpconst.h"
 #include "core/yaml_doc.h"
 
-/* A config file is a few dozen lines; beyond these it is a mistake. */
-#define CONFIG_BYTES_MAX (1024 * 1024)
 #define CONFIG_MODULES_MAX 256
 /* The schema's depth: the top, modules, a module, its options, and one
  * more for a list of ports. */
@@ -357,8 +355,8 @@ int serve_config_parse(const char *buf, size_t len, const char *name, struct ser
 
 	if (serve_config_default(c) < 0)
 		return ydoc_fail(&d, NULL, "out of memory");
-	if (len > CONFIG_BYTES_MAX)
-		ydoc_fail(&d, NULL, "%zu bytes: a config file holds at most %d", len, CONFIG_BYTES_MAX);
+	if (len > SERVE_CONFIG_BYTES_MAX)
+		ydoc_fail(&d, NULL, "%zu bytes: a config file holds at most %d", len, SERVE_CONFIG_BYTES_MAX);
 	else if ((root = ydoc_load(&d, CONFIG_DEPTH_MAX, EXPECT_TOP)) == NULL)
 		;
 	else if (root->type != YAML_MAPPING_NODE)

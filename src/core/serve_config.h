@@ -12,6 +12,9 @@
 #include "core/module.h"
 
 
+/* A config file is a few dozen lines; beyond this it is a mistake. */
+#define SERVE_CONFIG_BYTES_MAX (1024 * 1024)
+
 struct serve_config {
 	struct module_table modules; /* the built-ins, then the file's (a file module
 				      * of a built-in's name replaces it) */

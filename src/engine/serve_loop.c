@@ -519,8 +519,7 @@ int serve_engine_run(struct serve_engine *e, char *err, size_t errlen)
 	bool peer_gone = false;
 	while (!*e->c.stop) {
 		if (e->c.reload != NULL && *e->c.reload) {
-			if (e->c.reload_ack != NULL)
-				*e->c.reload_ack = 0;
+			*e->c.reload = 0;
 			do_reload(e);
 		}
 		int r = poll_once(e, err, errlen);

@@ -28,8 +28,7 @@ struct serve_engine_config {
 		     char *err, size_t errlen);
 	void *route_ctx;
 	const volatile sig_atomic_t *stop;   /* set: refuse new probes, drain, return */
-	const volatile sig_atomic_t *reload; /* set: call reload, then the loop clears it */
-	volatile sig_atomic_t *reload_ack;   /* the loop sets it back to 0 (may be reload) */
+	volatile sig_atomic_t *reload;       /* set (SIGHUP): the loop clears it, calls reload_cb */
 	/* Fill fresh modules and allow list (the old ones stay on failure, err
 	 * says why and goes to stderr). */
 	int (*reload_cb)(void *ctx, struct module_table *modules, struct allow *allow, char *err,

@@ -65,12 +65,6 @@ struct front_link {
 	pthread_t reader;
 };
 
-static struct timespec ns_to_ts(uint64_t ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u) };
-	return ts;
-}
-
 /* Append n bytes, keeping a NUL after them; false when the cap was hit
  * (what fits is kept) or memory ran out. */
 static bool stream_append(struct stream_buf *b, const char *data, size_t n)
@@ -314,7 +308,7 @@ static enum front_outcome ask(struct front_link *l, struct waiter *w, struct ser
 
 	pthread_mutex_lock(&l->mu);
 	if (out == FRONT_ANSWERED) {
-		struct timespec until = ns_to_ts(deadline);
+		struct timespec until = clock_timespec(deadline);
 		while (!w->answered && !l->gone && !l->aborted) {
 			if (pthread_cond_timedwait(&w->cond, &l->mu, &until) == ETIMEDOUT)
 				break;

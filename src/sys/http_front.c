@@ -310,7 +310,6 @@ struct refusal {
 static void refusal_of(enum front_outcome out, const struct front_answer *a, uint32_t timeout_ms,
 		       struct refusal *r)
 {
-	r->module_valid = false;
 	if (out == FRONT_GONE) {
 		*r = (struct refusal){ MHD_HTTP_SERVICE_UNAVAILABLE, SERVE_REFUSED_ERROR, false, "" };
 		snprintf(r->line, sizeof(r->line), "the probe engine is gone");
@@ -677,9 +676,7 @@ static struct front *front_new(const struct http_front_config *cfg, char *err, s
 /* Wait up to wait_ns for every request to be answered; whether they were. */
 static bool wait_idle(struct front *f, uint64_t wait_ns)
 {
-	uint64_t until_ns = clock_monotonic_ns() + wait_ns;
-	struct timespec until = { .tv_sec = (time_t)(until_ns / 1000000000u),
-				  .tv_nsec = (long)(until_ns % 1000000000u) };
+	struct timespec until = clock_timespec(clock_monotonic_ns() + wait_ns);
 
 	pthread_mutex_lock(&f->mu);
 	while (f->requests > 0)

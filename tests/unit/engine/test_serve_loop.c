@@ -163,7 +163,7 @@ struct harness {
 	int fd[2]; /* [0] the test's (HTTP side), [1] the engine's */
 	pthread_t thread;
 	struct serve_engine *e;
-	volatile sig_atomic_t stop, reload; /* reload is also its ack, as a handler's flag is */
+	volatile sig_atomic_t stop, reload; /* as the signal handlers set them */
 	int rc;
 	char err[256];
 	unsigned reloads;
@@ -280,7 +280,6 @@ static void start_reloading(struct harness *h, unsigned max_inflight, unsigned v
 		.route = route,
 		.stop = &h->stop,
 		.reload = &h->reload,
-		.reload_ack = &h->reload,
 		.reload_cb = reload_cb,
 		.reload_ctx = h,
 		.drain_max_ns = 10 * FW_SEC,
